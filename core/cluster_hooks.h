@@ -1,0 +1,45 @@
+// The seam between the core and the cluster layer. The core calls these on
+// the shard thread where the event happens; cluster/ implements them. With no
+// cluster configured the server holds none and every call site is skipped.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <vector>
+
+#include "core/block.h"
+#include "proto/parser.h"
+
+namespace ringnats {
+
+class Shard;
+struct Conn;
+struct SubRef;
+
+class ClusterHooks {
+ public:
+  virtual ~ClusterHooks() = default;
+  virtual void shard_started(Shard& s) = 0;
+  virtual void shard_stopping(Shard& s) = 0;
+  virtual void shard_timer(Shard& s) = 0;
+  // A route connection's operations (everything but RMSG/HMSG payloads).
+  virtual proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) = 0;
+  virtual void route_closed(Shard& s, Conn* c) = 0;
+  virtual void route_timer(Shard& s, Conn* c) = 0;
+  virtual void on_connect_done(Shard& s, uint32_t slot, uint32_t gen, int res) = 0;
+  // On the partition's shard: the local subscriber count for (subject, queue)
+  // changed; turn 0<->1 (and queue weights) into RS+/RS- for every route.
+  virtual void local_interest(Shard& s, std::string_view subject, std::string_view queue,
+                              int before, int after) = 0;
+  // On the publisher's shard: send one RMSG/HMSG to the route behind `route`
+  // (plain interest and/or the queue groups picked on it). `storage` is the
+  // payload's block when it has one.
+  virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+                                std::string_view payload, Block* storage, bool plain,
+                                const std::vector<std::string_view>& queues) = 0;
+  // A control record addressed to the cluster layer.
+  virtual void control(Shard& s, void* op) = 0;
+};
+
+}  // namespace ringnats

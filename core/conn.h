@@ -1,0 +1,89 @@
+// A connection owned by one shard: its socket state, parser, outbound queue,
+// the client options from CONNECT, and its subscriptions (sid -> slot).
+// Only the owning shard touches a Conn.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "core/block.h"
+#include "core/outbuf.h"
+#include "proto/parser.h"
+
+namespace ringnats {
+
+class Shard;
+
+enum class ConnType : uint8_t { Client, Route };
+
+// A subscription slot on the subscriber's shard. Deliveries name (slot, gen).
+struct Sub {
+  uint32_t gen = 0;
+  bool alive = false;
+  uint32_t conn_slot = 0;
+  std::string sid, subject, queue;
+  uint64_t max = 0;        // 0 = no auto-unsubscribe
+  uint64_t delivered = 0;
+  uint16_t partition = 0;
+};
+
+struct Conn {
+  static constexpr int kMaxIov = 256;
+
+  explicit Conn(ConnType t, size_t max_control_line)
+      : type(t), parser(t == ConnType::Client ? proto::ConnKind::Client : proto::ConnKind::Route,
+                        max_control_line) {}
+
+  ConnType type;
+  uint32_t slot = 0, gen = 0;
+  int fd = -1;
+  uint64_t cid = 0;
+  proto::Parser parser;
+  OutBuf out;
+
+  // Client options (nats defaults before CONNECT).
+  bool verbose = true, pedantic = true, echo = true, headers = false, no_responders = false;
+  int protocol = 0;
+  bool connect_received = false;
+  bool first_pong_sent = false;
+  std::string name, lang, version;
+  std::string remote_ip;
+  int remote_port = 0;
+
+  // I/O state.
+  bool recv_armed = false;   // a multishot receive is outstanding
+  bool send_inflight = false;
+  bool closing = false;      // shutting down; freed when no op is in flight
+  bool close_after_flush = false;
+  bool dirty = false;        // in the shard's flush list
+  bool parked = false;       // parser held until pending SUB acks arrive
+  std::string pending_in;    // bytes received while parked
+  int pending_acks = 0;
+  msghdr mh{};
+  iovec iov[kMaxIov];
+  size_t inflight_bytes = 0;
+
+  // Split payload being assembled (one copy), released after delivery.
+  Block* storage = nullptr;
+
+  // Timers (monotonic ns).
+  int64_t created_ns = 0;
+  int64_t last_in_ns = 0;
+  int64_t next_ping_ns = 0;
+  int64_t auth_deadline_ns = 0;  // 0 = none
+  int ping_out = 0;
+
+  absl::flat_hash_map<std::string, uint32_t> subs;  // sid -> sub slot
+
+  // Route peers (cluster layer) keep their own state behind this.
+  void* route = nullptr;
+};
+
+}  // namespace ringnats

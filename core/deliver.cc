@@ -1,0 +1,352 @@
+// The PUB hot path: match on the publisher's shard against the partitions
+// that can hold interest, pick queue members here, then write each delivery
+// either straight into a local subscriber's outbound queue or into the batch
+// block bound for the subscriber's shard (the payload's one copy).
+#include <cstring>
+
+#include "core/cluster_hooks.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "core/shard.h"
+#include "proto/subject.h"
+
+namespace ringnats {
+
+using proto::ErrCode;
+using proto::Flow;
+using proto::MsgArgs;
+
+namespace {
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* put_uint(char* p, uint64_t v) {
+  char tmp[20];
+  int n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+// What a subscriber sees of a message: HMSG when it has headers and the
+// subscriber negotiated them, else MSG with the headers cut off.
+struct Shape {
+  bool hmsg;
+  int64_t hdr;
+  int64_t skip;   // payload bytes not sent (stripped headers)
+  int64_t size;   // bytes sent
+};
+
+Shape shape_for(const MsgArgs& m, bool sub_headers) {
+  if (m.hdr > 0 && sub_headers) return {true, m.hdr, 0, m.size};
+  if (m.hdr > 0) return {false, 0, m.hdr, m.size - m.hdr};
+  return {false, 0, 0, m.size};
+}
+
+size_t msg_line_max(const MsgArgs& m, size_t sid_len) {
+  return m.subject.size() + m.reply.size() + sid_len + 64;
+}
+
+char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shape& sh) {
+  p = put(p, sh.hmsg ? std::string_view("HMSG ") : std::string_view("MSG "));
+  p = put(p, m.subject);
+  *p++ = ' ';
+  p = put(p, sid);
+  *p++ = ' ';
+  if (!m.reply.empty()) {
+    p = put(p, m.reply);
+    *p++ = ' ';
+  }
+  if (sh.hmsg) {
+    p = put_uint(p, static_cast<uint64_t>(sh.hdr));
+    *p++ = ' ';
+  }
+  p = put_uint(p, static_cast<uint64_t>(sh.size));
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+}  // namespace
+
+bool Shard::sub_accepts(Sub& s) {
+  if (s.max && s.delivered >= s.max) return false;
+  ++s.delivered;
+  return true;
+}
+
+proto::Flow Shard::on_msg_args(Conn* c, const MsgArgs& m) {
+  if (c->type == ConnType::Route) return Flow::Continue;
+  if (m.op == proto::Op::Hpub && !c->headers) {
+    log::error("%s:%d - cid:%llu - Client parser ERROR (headers not supported)",
+               c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
+    close_conn(c, ErrCode::ProtocolViolation);
+    return Flow::Stop;
+  }
+  if (m.size > srv_.opts().max_payload) {
+    log::error("%s:%d - cid:%llu - Maximum Payload Violation: %lld vs %lld", c->remote_ip.c_str(),
+               c->remote_port, static_cast<unsigned long long>(c->cid),
+               static_cast<long long>(m.size), static_cast<long long>(srv_.opts().max_payload));
+    send_err(c, ErrCode::MaxPayload);
+    return Flow::Stop;
+  }
+  if (c->pedantic && !proto::valid_literal_subject(m.subject)) {
+    send_err(c, ErrCode::InvalidPubSubject);
+  }
+  return Flow::Continue;
+}
+
+char* Shard::payload_storage(Conn* c, const MsgArgs& m) {
+  if (c->storage) c->storage->unref();
+  c->storage = Block::make(static_cast<size_t>(m.size) + 2);
+  c->storage->len = static_cast<uint32_t>(m.size + 2);
+  c->storage->data[m.size] = '\r';
+  c->storage->data[m.size + 1] = '\n';
+  return c->storage->data;
+}
+
+proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool stored) {
+  Block* storage = stored ? c->storage : nullptr;
+  if (c->type == ConnType::Client) {
+    if (c->verbose) {
+      c->out.append("+OK\r\n");
+      mark_dirty(c);
+    }
+    publish(c, m, payload, storage);
+  } else {
+    // Route: the queue groups this server must serve follow the marker.
+    std::array<std::string_view, 64> t;
+    size_t n = proto::split_args(m.args, t);
+    size_t sizes = m.op == proto::Op::Hmsg ? 2 : 1;
+    MsgArgs local = m;
+    std::string_view queues;
+    if (n > 2 + sizes && n <= t.size()) {
+      size_t extra = n - 2 - sizes;  // tokens between subject and sizes
+      if (t[2] == "+" || t[2] == "|") {
+        size_t qstart = 3;
+        if (t[2] == "+") { local.reply = t[3]; qstart = 4; }
+        if (qstart < 2 + extra + 1) {
+          const char* b = t[qstart].data();
+          const char* e = t[1 + extra].data() + t[1 + extra].size();
+          queues = std::string_view(b, static_cast<size_t>(e - b));
+        }
+      } else if (extra == 1) {
+        local.reply = t[2];
+      }
+    }
+    publish(c, local, payload, storage, queues);
+  }
+  if (stored) {
+    c->storage->unref();
+    c->storage = nullptr;
+  }
+  return Flow::Continue;
+}
+
+void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
+                          std::string_view payload, Block* storage) {
+  Sub& s = subs_[slot];
+  if (!s.alive || s.gen != ref.gen) return;
+  Conn* c = conns_[s.conn_slot].get();
+  if (!c || c->closing || !sub_accepts(s)) return;
+  Shape sh = shape_for(m, c->headers);
+  size_t line = msg_line_max(m, s.sid.size());
+  if (storage) {
+    char* p = c->out.reserve(line);
+    char* e = write_msg_line(p, m, s.sid, sh);
+    c->out.commit(p, static_cast<size_t>(e - p));
+    c->out.append_ref(storage, payload.data() + sh.skip, static_cast<size_t>(sh.size) + 2);
+  } else {
+    char* p = c->out.reserve(line + static_cast<size_t>(sh.size) + 2);
+    char* e = write_msg_line(p, m, s.sid, sh);
+    e = put(e, payload.substr(static_cast<size_t>(sh.skip)));
+    *e++ = '\r';
+    *e++ = '\n';
+    c->out.commit(p, static_cast<size_t>(e - p));
+  }
+  mark_dirty(c);
+  if (s.max && s.delivered >= s.max) {
+    c->subs.erase(s.sid);
+    remove_sub(c, slot);
+  }
+}
+
+void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
+                           Block* storage) {
+  int dst = ref.shard;
+  Shape sh = shape_for(m, ref.flags & kSubHeaders);
+  size_t line = msg_line_max(m, ref.sid.size());
+  Rec r{RecKind::Deliver};
+  r.slot = ref.slot;
+  r.gen = ref.gen;
+  if (storage) {
+    Block* b = batch_for(dst, line);
+    char* p = b->tail();
+    char* e = write_msg_line(p, m, ref.sid, sh);
+    r.block = b;
+    r.off = b->len;
+    r.len = static_cast<uint32_t>(e - p);
+    b->len += r.len;
+    storage->ref();
+    r.payload = storage;
+    r.poff = static_cast<uint32_t>(payload.data() + sh.skip - storage->data);
+    r.plen = static_cast<uint32_t>(sh.size + 2);
+  } else {
+    Block* b = batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
+    char* p = b->tail();
+    char* e = write_msg_line(p, m, ref.sid, sh);
+    e = put(e, payload.substr(static_cast<size_t>(sh.skip)));
+    *e++ = '\r';
+    *e++ = '\n';
+    r.block = b;
+    r.off = b->len;
+    r.len = static_cast<uint32_t>(e - p);
+    b->len += r.len;
+  }
+  push(dst, r);
+}
+
+void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
+                    std::string_view route_queues) {
+  const bool from_route = src->type == ConnType::Route;
+  match_.clear();
+  uint64_t h = hash_subject(m.subject);
+  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(m.subject, h, match_);
+  tokens_.clear();
+  {
+    size_t start = 0;
+    std::string_view s = m.subject;
+    for (;;) {
+      size_t dot = s.find('.', start);
+      if (dot == std::string_view::npos) { tokens_.push_back(s.substr(start)); break; }
+      tokens_.push_back(s.substr(start, dot - start));
+      start = dot + 1;
+    }
+  }
+  for (int p = 0; p < nshards_; ++p)
+    srv_.shard(p).partition().match_wildcards(tokens_.data(), tokens_.size(), match_);
+
+  bool delivered = false;
+  const bool self_skip = !src->echo;
+  ClusterHooks* cl = srv_.cluster();
+  size_t nroutes = 0;  // route_targets_ keeps its vectors' capacity
+
+  auto deliver = [&](const SubRef& r) {
+    if (r.shard == id_) deliver_local(r.slot, r, m, payload, storage);
+    else deliver_remote(r, m, payload, storage);
+  };
+  auto route_target = [&](const SubRef& r) -> RouteTarget& {
+    for (size_t i = 0; i < nroutes; ++i)
+      if (route_targets_[i].ref->same(r)) return route_targets_[i];
+    if (nroutes == route_targets_.size()) route_targets_.emplace_back();
+    RouteTarget& t = route_targets_[nroutes++];
+    t.ref = &r;
+    t.plain = false;
+    t.queues.clear();
+    return t;
+  };
+
+  for (const SubSet* set : match_) {
+    for (const SubRef& r : set->plain) {
+      if (r.flags & kSubRoute) {
+        if (!from_route) route_target(r).plain = true;
+        continue;
+      }
+      if (self_skip && r.cid == src->cid) continue;
+      deliver(r);
+      delivered = true;
+    }
+  }
+
+  // Queue groups: one member per group across every matching set.
+  ngroups_ = 0;
+  for (const SubSet* set : match_) {
+    for (const QueueGroup& g : set->groups) {
+      if (from_route) {
+        // Only the groups the sending server picked us for.
+        bool named = false;
+        std::array<std::string_view, 32> q;
+        size_t nq = proto::split_args(route_queues, q);
+        for (size_t i = 0; i < nq && i < q.size(); ++i)
+          if (q[i] == g.name) { named = true; break; }
+        if (!named) continue;
+      }
+      GroupPick* gp = nullptr;
+      for (size_t i = 0; i < ngroups_; ++i)
+        if (groups_[i].name == g.name) { gp = &groups_[i]; break; }
+      if (!gp) {
+        if (ngroups_ == groups_.size()) groups_.emplace_back();
+        gp = &groups_[ngroups_++];
+        gp->name = g.name;
+        gp->members.clear();
+        gp->total = 0;
+      }
+      for (const SubRef& r : g.members) {
+        if (r.flags & kSubRoute) {
+          if (from_route) continue;
+        } else if (self_skip && r.cid == src->cid) {
+          continue;
+        }
+        gp->members.push_back(&r);
+        gp->total += (r.flags & kSubRoute) ? r.weight : 1;
+      }
+    }
+  }
+  for (size_t i = 0; i < ngroups_; ++i) {
+    GroupPick& gp = groups_[i];
+    if (gp.total == 0) continue;
+    uint32_t pick = static_cast<uint32_t>(rng_() % gp.total);
+    const SubRef* chosen = nullptr;
+    for (const SubRef* r : gp.members) {
+      uint32_t w = (r->flags & kSubRoute) ? r->weight : 1;
+      if (pick < w) { chosen = r; break; }
+      pick -= w;
+    }
+    if (!chosen) continue;
+    if (chosen->flags & kSubRoute) {
+      route_target(*chosen).queues.push_back(gp.name);
+    } else {
+      deliver(*chosen);
+    }
+    delivered = true;
+  }
+
+  if (cl && nroutes > 0) {
+    for (size_t i = 0; i < nroutes; ++i) {
+      const RouteTarget& t = route_targets_[i];
+      cl->forward_to_route(*this, *t.ref, m, payload, storage, t.plain, t.queues);
+    }
+    delivered = true;
+  }
+
+  if (!delivered && !from_route && src->no_responders && !m.reply.empty())
+    send_no_responders(src, m.reply);
+}
+
+void Shard::send_no_responders(Conn* c, std::string_view reply) {
+  // nats answers on one of the requester's own subscriptions matching reply.
+  for (auto it = c->subs.begin(); it != c->subs.end(); ++it) {
+    uint32_t slot = it->second;
+    Sub& s = subs_[slot];
+    if (!s.alive || !s.queue.empty() || !proto::subject_matches(s.subject, reply)) continue;
+    if (!sub_accepts(s)) continue;
+    std::string line;
+    line.reserve(reply.size() + s.sid.size() + 48);
+    line.append("HMSG ").append(reply).append(" ").append(s.sid).append(" 16 16\r\nNATS/1.0 503\r\n\r\n\r\n");
+    c->out.append(line);
+    mark_dirty(c);
+    if (s.max && s.delivered >= s.max) {
+      c->subs.erase(it);
+      remove_sub(c, slot);
+    }
+    return;
+  }
+}
+
+}  // namespace ringnats

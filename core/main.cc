@@ -1,0 +1,96 @@
+// ringnats entry point: parse nats-server-compatible flags and config, start
+// the shards, log like nats-server, and shut down cleanly on SIGINT/SIGTERM.
+#include <mimalloc-new-delete.h>  // mimalloc for every new/delete in the process
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "core/flags.h"
+#include "core/log.h"
+#include "core/options.h"
+#include "core/server.h"
+
+using namespace ringnats;
+
+namespace ringnats::cluster {
+// Starts the cluster layer when the options ask for it (cluster/).
+bool start_cluster(Server& srv, std::string& err);
+void stop_cluster(Server& srv);
+}  // namespace ringnats::cluster
+
+int main(int argc, char** argv) {
+  Options opts;
+  std::string msg;
+  CliAction act = parse_command_line(argc, argv, opts, msg);
+  switch (act) {
+    case CliAction::Help:
+    case CliAction::Version:
+    case CliAction::TestConfigOk:
+      std::fputs(msg.c_str(), stdout);
+      if (!msg.empty() && msg.back() != '\n') std::fputc('\n', stdout);
+      return 0;
+    case CliAction::Error:
+      std::fputs(msg.c_str(), stderr);
+      if (!msg.empty() && msg.back() != '\n') std::fputc('\n', stderr);
+      return 1;
+    case CliAction::Run:
+      break;
+  }
+
+  // Signals are taken synchronously by this thread; shards never see them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  log::init(opts);
+  Server srv(opts);
+  log::notice("Starting ringnats");
+  log::notice("  Version:  %s (nats-server %s compatible)", RINGNATS_VERSION, Server::kCompatVersion);
+  log::notice("  Name:     %s", srv.server_name().c_str());
+  log::notice("  ID:       %s", srv.server_id().c_str());
+  std::string err;
+  if (!srv.start(err)) {
+    log::fatal("Error listening on port: %s:%d, \"%s\"", opts.host.c_str(), opts.port, err.c_str());
+    return 1;
+  }
+  log::notice("  Shards:   %d (io_uring, one per core)", srv.nshards());
+  log::notice("Listening for client connections on %s:%d", opts.host.c_str(), srv.client_port());
+  if (opts.cluster.enabled || !opts.cluster.routes.empty()) {
+    if (!cluster::start_cluster(srv, err)) {
+      log::fatal("%s", err.c_str());
+      srv.shutdown();
+      srv.wait();
+      return 1;
+    }
+  }
+  if (!opts.pid_file.empty()) {
+    std::ofstream f(opts.pid_file);
+    f << getpid();
+  }
+  log::notice("Server is ready");
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP || sig == SIGUSR1) continue;  // reload / reopen: not yet
+    log::debug("Trapped \"%s\" signal", sig == SIGINT ? "interrupt" : "terminated");
+    break;
+  }
+  log::notice("Initiating Shutdown...");
+  cluster::stop_cluster(srv);
+  srv.shutdown();
+  srv.wait();
+  if (!opts.pid_file.empty()) unlink(opts.pid_file.c_str());
+  log::notice("Server Exiting..");
+  return 0;
+}

@@ -1,0 +1,59 @@
+// Server settings, filled from nats-server-compatible flags and config files.
+// Defaults are nats-server 2.9's (server/const.go); durations in nanoseconds
+// so that config values like "2m" or 500ms map without loss.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringnats {
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+struct ClusterOptions {
+  bool enabled = false;          // a cluster listen address was given
+  std::string name;              // cluster_name; empty = dynamic
+  std::string host = "0.0.0.0";  // cluster listen host
+  int port = 0;                  // cluster listen port (-1 = random)
+  std::vector<std::string> routes;  // nats-route://host:port or nats://...
+  std::string advertise;         // host:port advertised to peers
+  bool no_advertise = false;     // don't push client URLs to clients
+  int connect_retries = 0;
+  std::string username, password;   // cluster authorization
+  int64_t auth_timeout_ns = 2 * kSecond;
+};
+
+struct Options {
+  std::string config_file;
+  std::string host = "0.0.0.0";
+  int port = 4222;               // -1 = random
+  std::string server_name;       // empty = server id
+  std::string client_advertise;
+
+  int64_t max_payload = 1 << 20;
+  int64_t max_pending = 64 << 20;
+  int32_t max_control_line = 4096;
+  int32_t max_connections = 64 * 1024;
+  int32_t max_subs = 0;          // 0 = unlimited
+  int64_t ping_interval_ns = 120 * kSecond;
+  int32_t ping_max = 2;
+  int64_t write_deadline_ns = 10 * kSecond;
+
+  // Authorization (single user or token, as nats-server's top-level block).
+  std::string username, password, auth_token;
+  int64_t auth_timeout_ns = 2 * kSecond;
+
+  // Logging.
+  bool debug = false, trace = false, logtime = true;
+  std::string log_file;
+  std::string pid_file;
+
+  int http_port = 0;             // monitoring; 0 = off
+
+  int shards = 0;                // ringnats only: 0 = online CPUs
+
+  ClusterOptions cluster;
+};
+
+}  // namespace ringnats

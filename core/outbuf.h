@@ -1,0 +1,57 @@
+// A connection's outbound queue: a FIFO of byte ranges, each inside a Block.
+// Small writes are copied into the connection's own chunk; payloads already
+// in a shared block are referenced, not copied. Flushed as one gathered send.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/block.h"
+
+namespace ringnats {
+
+class OutBuf {
+ public:
+  OutBuf() = default;
+  ~OutBuf();
+  OutBuf(const OutBuf&) = delete;
+  OutBuf& operator=(const OutBuf&) = delete;
+
+  // Copy bytes into our own chunk.
+  void append(const char* p, size_t n);
+  void append(std::string_view s) { append(s.data(), s.size()); }
+  // Reserve `n` contiguous writable bytes in our chunk; commit() what was used.
+  char* reserve(size_t n);
+  void commit(char* start, size_t used);
+  // Reference bytes inside a block (takes a reference of its own).
+  void append_ref(Block* b, const char* p, size_t n);
+
+  size_t pending() const { return pending_; }
+  bool empty() const { return pending_ == 0; }
+
+  // Fill up to `max` iovecs from the front. Returns the count.
+  int fill_iov(iovec* iov, int max) const;
+  // `n` bytes from the front were sent.
+  void consume(size_t n);
+  void clear();
+
+ private:
+  struct Seg {
+    Block* block;
+    const char* p;
+    uint32_t len;
+  };
+  static constexpr size_t kChunk = 16 * 1024;
+  void push_seg(Block* b, const char* p, size_t n);
+
+  std::vector<Seg> segs_;  // ring-less FIFO: front index, compacted on drain
+  size_t head_ = 0;
+  size_t pending_ = 0;
+  Block* chunk_ = nullptr;  // our current write chunk (we hold one ref)
+};
+
+}  // namespace ringnats

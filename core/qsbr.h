@@ -1,0 +1,75 @@
+// Quiescent-state-based reclamation for the shared subscription index.
+// Readers (any shard) hold no pointer into the index across loop turns, so
+// memory retired by the writer is freed once every shard has passed a turn
+// boundary after the retirement. A sleeping shard is offline and never blocks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ringnats {
+
+class Qsbr {
+ public:
+  static constexpr int kMaxShards = 256;
+
+  explicit Qsbr(int shards) : shards_(shards) {
+    for (auto& s : slots_) s.epoch.store(kOffline, std::memory_order_relaxed);
+  }
+
+  // Called by shard `id` at the top of each loop turn, before any index read.
+  void online(int id) {
+    slots_[id].epoch.store(global_.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
+  }
+  // Called before the shard blocks in the kernel.
+  void offline(int id) { slots_[id].epoch.store(kOffline, std::memory_order_release); }
+
+  // Returns the epoch stamp to free an object at.
+  uint64_t retire_stamp() { return global_.fetch_add(1, std::memory_order_seq_cst); }
+
+  // The oldest epoch some online shard may still be reading under.
+  uint64_t min_active() const {
+    uint64_t m = kOffline;
+    for (int i = 0; i < shards_; ++i) {
+      uint64_t e = slots_[i].epoch.load(std::memory_order_acquire);
+      if (e < m) m = e;
+    }
+    return m;
+  }
+
+ private:
+  static constexpr uint64_t kOffline = ~uint64_t{0};
+  struct alignas(64) Slot { std::atomic<uint64_t> epoch; };
+  int shards_;
+  alignas(64) std::atomic<uint64_t> global_{1};
+  Slot slots_[kMaxShards];
+};
+
+// One shard's pending frees. Only its owner touches it.
+class RetireList {
+ public:
+  template <class T>
+  void retire(Qsbr& q, T* p) {
+    if (p) items_.push_back({q.retire_stamp(), p, [](void* x) { delete static_cast<T*>(x); }});
+  }
+  void reclaim(const Qsbr& q) {
+    if (items_.empty()) return;
+    uint64_t safe = q.min_active();
+    size_t keep = 0;
+    for (auto& it : items_) {
+      if (it.stamp < safe) it.del(it.ptr);
+      else items_[keep++] = it;
+    }
+    items_.resize(keep);
+  }
+  bool empty() const { return items_.empty(); }
+  ~RetireList() { for (auto& it : items_) it.del(it.ptr); }
+
+ private:
+  struct Item { uint64_t stamp; void* ptr; void (*del)(void*); };
+  std::vector<Item> items_;
+};
+
+}  // namespace ringnats

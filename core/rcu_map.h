@@ -1,0 +1,176 @@
+// String-keyed hash map with one writer and lock-free readers on any shard.
+// Readers see either the old or the new state of a chain; the writer never
+// mutates a node a reader may hold except its atomic value, and retires
+// replaced nodes and tables through QSBR.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/qsbr.h"
+
+namespace ringnats {
+
+inline uint64_t hash_subject(std::string_view s) {
+  // FNV-1a then a mix: cheap for short subjects and stable across shards.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) { h ^= c; h *= 1099511628211ull; }
+  h ^= h >> 33; h *= 0xff51afd7ed558ccdull; h ^= h >> 33;
+  return h;
+}
+
+template <class T>
+class RcuMap {
+ public:
+  struct Node {
+    uint64_t hash;
+    std::string key;
+    std::atomic<T*> value{nullptr};
+    Node* next = nullptr;
+  };
+
+  RcuMap() : table_(make_table(8)) {}
+  ~RcuMap() {
+    Table* t = table_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i <= t->mask; ++i) {
+      for (Node* n = t->buckets[i].load(std::memory_order_relaxed); n;) {
+        Node* nx = n->next;
+        delete n->value.load(std::memory_order_relaxed);
+        delete n;
+        n = nx;
+      }
+    }
+    free_table(t);
+  }
+  RcuMap(const RcuMap&) = delete;
+  RcuMap& operator=(const RcuMap&) = delete;
+
+  // Reader, any shard.
+  T* find(std::string_view key, uint64_t h) const {
+    const Table* t = table_.load(std::memory_order_acquire);
+    for (Node* n = t->buckets[h & t->mask].load(std::memory_order_acquire); n; n = n->next)
+      if (n->hash == h && n->key == key) return n->value.load(std::memory_order_acquire);
+    return nullptr;
+  }
+
+  // Writer only. Returns the node for `key`, creating it (value null) if needed.
+  Node* find_or_insert(std::string_view key, uint64_t h, Qsbr& q, RetireList& rl) {
+    if (Node* n = find_node(key, h)) return n;
+    if (size_ + 1 > 2 * (table_.load(std::memory_order_relaxed)->mask + 1)) grow(q, rl);
+    Table* t = table_.load(std::memory_order_relaxed);
+    Node* n = new Node;
+    n->hash = h;
+    n->key.assign(key.data(), key.size());
+    auto& head = t->buckets[h & t->mask];
+    n->next = head.load(std::memory_order_relaxed);
+    head.store(n, std::memory_order_release);
+    ++size_;
+    return n;
+  }
+
+  Node* find_node(std::string_view key, uint64_t h) const {
+    const Table* t = table_.load(std::memory_order_relaxed);
+    for (Node* n = t->buckets[h & t->mask].load(std::memory_order_relaxed); n; n = n->next)
+      if (n->hash == h && n->key == key) return n;
+    return nullptr;
+  }
+
+  // Writer only. Unlinks the node for `key`; its value must already be null
+  // (retired by the caller). Nodes before it in the chain are copied, since a
+  // reader may be walking them.
+  void erase(std::string_view key, uint64_t h, Qsbr& q, RetireList& rl) {
+    Table* t = table_.load(std::memory_order_relaxed);
+    auto& head = t->buckets[h & t->mask];
+    Node* first = head.load(std::memory_order_relaxed);
+    Node* victim = first;
+    while (victim && !(victim->hash == h && victim->key == key)) victim = victim->next;
+    if (!victim) return;
+    Node* rest = victim->next;
+    // Rebuild the prefix [first, victim) in front of `rest`, keeping order.
+    Node* new_head = rest;
+    Node** link = &new_head;
+    for (Node* n = first; n != victim; n = n->next) {
+      Node* c = new Node;
+      c->hash = n->hash;
+      c->key = n->key;
+      c->value.store(n->value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      c->next = rest;
+      *link = c;
+      link = &c->next;
+    }
+    head.store(new_head, std::memory_order_release);
+    for (Node* n = first; n != victim;) {
+      Node* nx = n->next;
+      rl.retire(q, n);  // keeps its value pointer for readers; nodes don't own values
+      n = nx;
+    }
+    rl.retire(q, victim);
+    --size_;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Writer only (or quiescent): visit every live node.
+  template <class F>
+  void for_each(F&& f) const {
+    const Table* t = table_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i <= t->mask; ++i)
+      for (Node* n = t->buckets[i].load(std::memory_order_relaxed); n; n = n->next) f(*n);
+  }
+
+ private:
+  struct Table {
+    size_t mask;
+    std::atomic<Node*>* buckets;
+  };
+  static Table* make_table(size_t n) {
+    auto* t = new Table;
+    t->mask = n - 1;
+    t->buckets = new std::atomic<Node*>[n];
+    for (size_t i = 0; i < n; ++i) t->buckets[i].store(nullptr, std::memory_order_relaxed);
+    return t;
+  }
+  static void free_table(Table* t) {
+    delete[] t->buckets;
+    delete t;
+  }
+  struct RetiredTable {
+    Table* t;
+    ~RetiredTable() { free_table(t); }
+  };
+
+  void grow(Qsbr& q, RetireList& rl) {
+    Table* old = table_.load(std::memory_order_relaxed);
+    Table* nt = make_table((old->mask + 1) * 4);
+    for (size_t i = 0; i <= old->mask; ++i) {
+      for (Node* n = old->buckets[i].load(std::memory_order_relaxed); n;) {
+        Node* nx = n->next;
+        Node* c = new Node;
+        c->hash = n->hash;
+        c->key = n->key;
+        c->value.store(n->value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        auto& head = nt->buckets[c->hash & nt->mask];
+        c->next = head.load(std::memory_order_relaxed);
+        head.store(c, std::memory_order_relaxed);
+        n = nx;
+      }
+    }
+    // Old nodes are still walked by in-flight readers: retire, don't free.
+    auto* r = new RetiredTable{old};
+    std::vector<Node*> olds;
+    for (size_t i = 0; i <= old->mask; ++i)
+      for (Node* n = old->buckets[i].load(std::memory_order_relaxed); n; n = n->next) olds.push_back(n);
+    table_.store(nt, std::memory_order_release);
+    rl.retire(q, r);
+    for (Node* n : olds) rl.retire(q, n);
+  }
+
+  std::atomic<Table*> table_;
+  size_t size_ = 0;
+};
+
+}  // namespace ringnats

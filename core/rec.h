@@ -1,0 +1,44 @@
+// Records carried between shards on the SPSC rings. Plain structs: the data
+// path (Deliver) carries only pointers into reference-counted blocks; control
+// records point to a heap object the receiver frees.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/block.h"
+#include "core/sublist.h"
+
+namespace ringnats {
+
+enum class RecKind : uint8_t {
+  Deliver,      // bytes [off,len) of `block` (+ optional payload ref) to sub (slot,gen)
+  DeliverConn,  // same, addressed to a connection (slot,gen): routes
+  BatchDone,    // the producer is finished with `block`: drop its reference
+  SubAdd,       // ctl = SubOp: insert into this shard's partition
+  SubRemove,    // ctl = SubOp: remove from this shard's partition
+  SubAck,       // SubAdd applied; conn (slot,gen) may continue
+  NewConn,      // slot = accepted fd, handed to this shard
+  Control,      // ctl = ControlOp: run a closure on this shard (control path only)
+};
+
+struct SubOp {
+  std::string subject;
+  std::string queue;
+  SubRef ref;
+  uint16_t origin = 0;       // shard to ack
+  uint32_t conn_slot = 0, conn_gen = 0;
+  bool ack = false;
+};
+
+struct Rec {
+  RecKind kind;
+  uint32_t slot = 0, gen = 0;
+  uint32_t off = 0, len = 0;
+  Block* block = nullptr;
+  Block* payload = nullptr;  // referenced for this record; receiver unrefs
+  uint32_t poff = 0, plen = 0;
+  void* ctl = nullptr;
+};
+
+}  // namespace ringnats

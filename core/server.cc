@@ -1,0 +1,134 @@
+// Server start-up and shared state: the client listener, the shards and the
+// N x N ring matrix between them, the server identity and the INFO line.
+#include "core/server.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "core/log.h"
+#include "proto/json_writer.h"
+
+namespace ringnats {
+
+size_t shard_ring_capacity();
+
+std::string Server::make_server_id() {
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::random_device rd;
+  std::mt19937_64 g((uint64_t(rd()) << 32) ^ rd());
+  std::string id = "N";
+  for (int i = 0; i < 55; ++i) id += kAlphabet[g() % 32];
+  return id;
+}
+
+Server::Server(Options opts) : opts_(std::move(opts)) {
+  server_id_ = make_server_id();
+  server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
+  unsigned hc = std::thread::hardware_concurrency();
+  nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(hc ? hc : 1);
+  if (nshards_ > Qsbr::kMaxShards) nshards_ = Qsbr::kMaxShards;
+}
+
+Server::~Server() {
+  shards_.clear();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+// Binds host:port; port 0 asks the kernel. Returns the fd or -1 with err.
+int listen_tcp(const std::string& host, int port, int* bound_port, std::string& err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string ps = std::to_string(port < 0 ? 0 : port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), ps.c_str(), &hints, &res);
+  if (rc != 0) {
+    err = std::string("can't resolve ") + host + ": " + gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 4096) == 0) break;
+    err = std::string("listen tcp ") + host + ":" + ps + ": bind: " + strerror(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) return -1;
+  sockaddr_storage ss{};
+  socklen_t sl = sizeof(ss);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl);
+  if (ss.ss_family == AF_INET) *bound_port = ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  else *bound_port = ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return fd;
+}
+
+bool Server::start(std::string& err) {
+  qsbr_ = std::make_unique<Qsbr>(nshards_);
+  for (int i = 0; i < nshards_ * nshards_; ++i)
+    rings_.push_back(std::make_unique<SpscRing<Rec>>(i % (nshards_ + 1) == 0 ? 2 : shard_ring_capacity()));
+  listen_fd_ = listen_tcp(opts_.host, opts_.port, &client_port_, err);
+  if (listen_fd_ < 0) return false;
+  for (int i = 0; i < nshards_; ++i) shards_.push_back(std::make_unique<Shard>(*this, i));
+  for (auto& s : shards_)
+    if (!s->start(err)) {
+      shutdown();
+      wait();
+      return false;
+    }
+  return true;
+}
+
+void Server::shutdown() {
+  for (auto& s : shards_) s->request_stop();
+}
+
+void Server::wait() {
+  for (auto& s : shards_) s->join();
+}
+
+void Server::set_connect_urls(std::vector<std::string> urls) {
+  std::lock_guard<std::mutex> g(urls_mu_);
+  connect_urls_ = std::move(urls);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  urls_changed_ns_.store(int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+}
+
+std::vector<std::string> Server::connect_urls() {
+  std::lock_guard<std::mutex> g(urls_mu_);
+  return connect_urls_;
+}
+
+std::string Server::client_info(const Conn& c) {
+  proto::JsonWriter w;
+  w.field("server_id", server_id_);
+  w.field("server_name", server_name_);
+  w.field("version", kCompatVersion);
+  w.field("proto", int64_t{1});
+  w.field("go", "ringnats/" RINGNATS_VERSION);
+  w.field("host", opts_.host);
+  w.field("port", int64_t{client_port_});
+  w.field("headers", true);
+  if (auth_required()) w.field("auth_required", true);
+  w.field("max_payload", int64_t{opts_.max_payload});
+  w.field("client_id", static_cast<int64_t>(c.cid));
+  if (!c.remote_ip.empty()) w.field("client_ip", c.remote_ip);
+  if (opts_.cluster.enabled && !opts_.cluster.name.empty()) w.field("cluster", opts_.cluster.name);
+  std::vector<std::string> urls = connect_urls();
+  if (!urls.empty() && !opts_.cluster.no_advertise) w.field("connect_urls", urls);
+  return "INFO " + w.finish() + " \r\n";
+}
+
+}  // namespace ringnats

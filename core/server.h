@@ -1,0 +1,76 @@
+// The server: options, identity, the shards and the rings between them, the
+// client listener, and the INFO it sends. Owns process-wide state that is
+// written once at start (or under the control path only).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/options.h"
+#include "core/qsbr.h"
+#include "core/rec.h"
+#include "core/shard.h"
+#include "core/spsc.h"
+
+namespace ringnats {
+
+class ClusterHooks;  // implemented by cluster/
+
+class Server {
+ public:
+  explicit Server(Options opts);
+  ~Server();
+
+  // Binds the listener(s) and starts the shards. False with `err` set.
+  bool start(std::string& err);
+  void shutdown();   // any thread
+  void wait();       // until every shard has stopped
+
+  const Options& opts() const { return opts_; }
+  int nshards() const { return nshards_; }
+  Shard& shard(int i) { return *shards_[i]; }
+  SpscRing<Rec>& ring(int from, int to) { return *rings_[from * nshards() + to]; }
+  Qsbr& qsbr() { return *qsbr_; }
+  const std::string& server_id() const { return server_id_; }
+  const std::string& server_name() const { return server_name_; }
+  int listen_fd() const { return listen_fd_; }
+  int client_port() const { return client_port_; }
+  uint64_t next_cid() { return cid_.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<int>& num_conns() { return num_conns_; }
+  bool auth_required() const { return !opts_.username.empty() || !opts_.auth_token.empty(); }
+
+  // The full INFO line for a client connection.
+  std::string client_info(const Conn& c);
+  // Client URLs of the whole cluster, own first (cluster layer updates it).
+  void set_connect_urls(std::vector<std::string> urls);
+  std::vector<std::string> connect_urls();
+  int64_t connect_urls_changed_ns() const { return urls_changed_ns_.load(); }
+
+  ClusterHooks* cluster() { return cluster_; }
+  void set_cluster(ClusterHooks* c) { cluster_ = c; }
+
+  static constexpr const char* kCompatVersion = "2.9.10";
+  // A fresh id shaped like nats-server's (56 chars of base32, leading 'N').
+  static std::string make_server_id();
+
+ private:
+  Options opts_;
+  int nshards_ = 1;
+  std::string server_id_, server_name_;
+  std::unique_ptr<Qsbr> qsbr_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::unique_ptr<SpscRing<Rec>>> rings_;
+  int listen_fd_ = -1;
+  int client_port_ = 0;
+  std::atomic<uint64_t> cid_{1};
+  std::atomic<int> num_conns_{0};
+  std::mutex urls_mu_;  // control path only (INFO building)
+  std::vector<std::string> connect_urls_;
+  std::atomic<int64_t> urls_changed_ns_{0};
+  ClusterHooks* cluster_ = nullptr;
+};
+
+}  // namespace ringnats

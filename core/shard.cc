@@ -1,0 +1,633 @@
+// The shard loop and its io_uring plumbing: accept hand-off, multishot
+// receive into a provided-buffer ring, one gathered send in flight per
+// connection, inbound ring draining, and the end-of-turn batch flush.
+#include "core/shard.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cstring>
+#include <future>
+
+#include "core/cluster_hooks.h"
+#include "core/log.h"
+#include "core/server.h"
+
+namespace ringnats {
+
+namespace {
+constexpr unsigned kRingEntries = 4096;
+constexpr unsigned kBufCount = 256;       // provided receive buffers per shard
+constexpr unsigned kBufSize = 64 * 1024;
+constexpr int kBufGroup = 0;
+constexpr size_t kBatchSize = 64 * 1024;
+constexpr size_t kRingCap = 8192;         // records per shard pair
+
+int64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+size_t shard_ring_capacity() { return kRingCap; }
+
+Shard::Shard(Server& srv, int id)
+    : srv_(srv), id_(id), nshards_(srv.nshards()), partition_(srv.qsbr(), retire_),
+      rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
+  spill_.resize(nshards_);
+  batch_.assign(nshards_, nullptr);
+  touched_.assign(nshards_, false);
+  conns_.reserve(1024);
+  // Created here, not on the shard thread: peers may wake us before we run.
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+Shard::~Shard() {
+  for (Block* b : batch_)
+    if (b) b->unref();
+  for (auto& c : conns_) {
+    if (c && c->fd >= 0) ::close(c->fd);
+    if (c && c->storage) c->storage->unref();
+  }
+  if (ring_ok_) io_uring_queue_exit(&ring_);
+  if (buf_base_) munmap(buf_base_, br_mem_size_);
+  if (event_fd_ >= 0) ::close(event_fd_);
+}
+
+Qsbr& Shard::qsbr() { return srv_.qsbr(); }
+
+bool Shard::init(std::string& err) {
+  io_uring_params p{};
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  int rc = io_uring_queue_init_params(kRingEntries, &ring_, &p);
+  if (rc < 0) {
+    log::debug("io_uring: SINGLE_ISSUER|COOP_TASKRUN unavailable (%s), using defaults", strerror(-rc));
+    p = io_uring_params{};
+    rc = io_uring_queue_init_params(kRingEntries, &ring_, &p);
+  }
+  if (rc < 0) {
+    err = std::string("io_uring_queue_init: ") + strerror(-rc);
+    return false;
+  }
+  ring_ok_ = true;
+
+  // Provided buffer ring: ring entries followed by the buffers themselves.
+  size_t ring_bytes = kBufCount * sizeof(io_uring_buf);
+  br_mem_size_ = ring_bytes + size_t(kBufCount) * kBufSize;
+  void* mem = mmap(nullptr, br_mem_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) {
+    err = "mmap for receive buffers failed";
+    return false;
+  }
+  br_ = static_cast<io_uring_buf_ring*>(mem);
+  buf_base_ = static_cast<char*>(mem);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(br_);
+  reg.ring_entries = kBufCount;
+  reg.bgid = kBufGroup;
+  rc = io_uring_register_buf_ring(&ring_, &reg, 0);
+  if (rc < 0) {
+    err = std::string("io_uring provided buffer rings unsupported: ") + strerror(-rc);
+    return false;
+  }
+  io_uring_buf_ring_init(br_);
+  char* bufs = buf_base_ + ring_bytes;
+  for (unsigned i = 0; i < kBufCount; ++i)
+    io_uring_buf_ring_add(br_, bufs + size_t(i) * kBufSize, kBufSize, i, io_uring_buf_ring_mask(kBufCount), i);
+  io_uring_buf_ring_advance(br_, kBufCount);
+
+  if (event_fd_ < 0) {
+    err = "eventfd failed";
+    return false;
+  }
+  return true;
+}
+
+bool Shard::start(std::string& err) {
+  // The ring is created on the shard's own thread: with SINGLE_ISSUER only
+  // the creating thread may submit.
+  std::promise<std::string> ready;
+  auto fut = ready.get_future();
+  thread_ = std::thread([this, &ready] {
+    std::string e;
+    bool ok = init(e);
+    ready.set_value(ok ? std::string() : e);
+    if (ok) run();
+  });
+  err = fut.get();
+  if (!err.empty()) {
+    thread_.join();
+    return false;
+  }
+  return true;
+}
+
+void Shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::request_stop() {
+  stop_.store(true, std::memory_order_seq_cst);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t w = ::write(event_fd_, &one, sizeof(one));
+}
+
+void Shard::wake() {
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t w = ::write(event_fd_, &one, sizeof(one));
+  }
+}
+
+io_uring_sqe* Shard::sqe() {
+  io_uring_sqe* s = io_uring_get_sqe(&ring_);
+  if (!s) {
+    io_uring_submit(&ring_);
+    s = io_uring_get_sqe(&ring_);
+  }
+  return s;
+}
+
+void Shard::arm_accept() {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_multishot_accept(s, srv_.listen_fd(), nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(s, ud(Ud::Accept, 0, 0));
+  accept_armed_ = true;
+}
+
+void Shard::arm_event() {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_read(s, event_fd_, &event_val_, sizeof(event_val_), 0);
+  io_uring_sqe_set_data64(s, ud(Ud::Event, 0, 0));
+}
+
+void Shard::arm_recv(Conn* c) {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_recv_multishot(s, c->fd, nullptr, 0, 0);
+  s->flags |= IOSQE_BUFFER_SELECT;
+  s->buf_group = kBufGroup;
+  io_uring_sqe_set_data64(s, ud(Ud::Recv, c->slot, c->gen));
+  c->recv_armed = true;
+}
+
+void Shard::give_back_buffer(uint16_t bid) {
+  char* bufs = buf_base_ + kBufCount * sizeof(io_uring_buf);
+  io_uring_buf_ring_add(br_, bufs + size_t(bid) * kBufSize, kBufSize, bid,
+                        io_uring_buf_ring_mask(kBufCount), pending_buf_returns_);
+  ++pending_buf_returns_;
+}
+
+// --------------------------------------------------------------------------
+// Loop
+
+void Shard::run() {
+  unsigned ncpu = std::thread::hardware_concurrency();
+  if (ncpu > 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<unsigned>(id_) % ncpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+  }
+  char name[16];
+  snprintf(name, sizeof(name), "shard-%d", id_);
+  pthread_setname_np(pthread_self(), name);
+
+  Qsbr& q = srv_.qsbr();
+  now_ns_ = mono_ns();
+  next_timer_ns_ = now_ns_ + 100'000'000;
+  arm_event();
+  if (id_ == 0 && srv_.listen_fd() >= 0) arm_accept();
+  if (auto* cl = srv_.cluster()) cl->shard_started(*this);
+
+  while (!stop_.load(std::memory_order_relaxed)) {
+    q.online(id_);
+    now_ns_ = mono_ns();
+
+    io_uring_cqe* cqes[256];
+    unsigned n;
+    while ((n = io_uring_peek_batch_cqe(&ring_, cqes, 256)) > 0) {
+      for (unsigned i = 0; i < n; ++i) handle_cqe(cqes[i]);
+      io_uring_cq_advance(&ring_, n);
+      if (n < 256) break;
+    }
+    drain_rings();
+    if (now_ns_ >= next_timer_ns_) run_timers();
+    end_turn();
+
+    bool busy = io_uring_cq_ready(&ring_) > 0;
+    for (int p = 0; p < nshards_ && !busy; ++p)
+      if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) busy = true;
+    for (int p = 0; p < nshards_ && !busy; ++p)
+      if (!spill_[p].empty()) busy = true;
+    if (busy) {
+      io_uring_submit(&ring_);
+      continue;
+    }
+    sleeping_.store(true, std::memory_order_seq_cst);
+    bool late = false;
+    for (int p = 0; p < nshards_ && !late; ++p)
+      if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) late = true;
+    if (late || stop_.load(std::memory_order_relaxed)) {
+      sleeping_.store(false, std::memory_order_relaxed);
+      io_uring_submit(&ring_);
+      continue;
+    }
+    q.offline(id_);
+    retire_.reclaim(q);
+    int64_t wait_ns = next_timer_ns_ - mono_ns();
+    if (wait_ns < 1'000'000) wait_ns = 1'000'000;
+    __kernel_timespec ts{wait_ns / 1'000'000'000, wait_ns % 1'000'000'000};
+    io_uring_cqe* cqe = nullptr;
+    io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    sleeping_.store(false, std::memory_order_seq_cst);
+  }
+  q.offline(id_);
+  if (auto* cl = srv_.cluster()) cl->shard_stopping(*this);
+}
+
+void Shard::handle_cqe(io_uring_cqe* cqe) {
+  uint64_t d = io_uring_cqe_get_data64(cqe);
+  Ud kind = static_cast<Ud>(d >> 56);
+  uint32_t slot = static_cast<uint32_t>((d >> 32) & 0xffffff);
+  uint32_t gen = static_cast<uint32_t>(d);
+  switch (kind) {
+    case Ud::Accept:
+      on_accept(cqe->res, cqe->flags & IORING_CQE_F_MORE);
+      return;
+    case Ud::Event:
+      if (!stop_.load(std::memory_order_relaxed)) arm_event();
+      return;
+    case Ud::Recv: {
+      Conn* c = conn_at(slot, gen);
+      if (!c) {
+        if ((cqe->flags & IORING_CQE_F_BUFFER)) give_back_buffer(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        return;
+      }
+      on_recv(c, cqe->res, cqe->flags);
+      return;
+    }
+    case Ud::Send: {
+      Conn* c = conn_at(slot, gen);
+      if (c) on_send(c, cqe->res);
+      return;
+    }
+    case Ud::Connect:
+      if (auto* cl = srv_.cluster()) cl->on_connect_done(*this, slot, gen, cqe->res);
+      return;
+  }
+}
+
+void Shard::on_accept(int res, bool more) {
+  if (!more) accept_armed_ = false;
+  if (res < 0) {
+    if (res != -EAGAIN && res != -EINTR && res != -ECANCELED)
+      log::error("Error accepting client connection: %s", strerror(-res));
+    if (!more && !stop_.load()) arm_accept();
+    return;
+  }
+  int target = static_cast<int>(next_rr_++ % static_cast<uint64_t>(nshards_));
+  if (target == id_) {
+    new_conn(res, ConnType::Client);
+  } else {
+    Rec r{RecKind::NewConn};
+    r.slot = static_cast<uint32_t>(res);
+    push(target, r);
+  }
+  if (!more && !stop_.load()) arm_accept();
+}
+
+Conn* Shard::conn_at(uint32_t slot, uint32_t gen) {
+  if (slot >= conns_.size()) return nullptr;
+  Conn* c = conns_[slot].get();
+  if (!c || c->gen != gen || c->fd < 0) return nullptr;
+  return c;
+}
+
+Conn* Shard::new_conn(int fd, ConnType type) {
+  uint32_t slot;
+  if (!free_conns_.empty()) {
+    slot = free_conns_.back();
+    free_conns_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(conns_.size());
+    conns_.emplace_back();
+  }
+  uint32_t gen = conns_[slot] ? conns_[slot]->gen + 1 : 1;
+  conns_[slot] = std::make_unique<Conn>(type, static_cast<size_t>(srv_.opts().max_control_line));
+  Conn* c = conns_[slot].get();
+  c->slot = slot;
+  c->gen = gen;
+  c->fd = fd;
+  c->cid = srv_.next_cid();
+  c->created_ns = c->last_in_ns = now_ns_ = mono_ns();
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_storage ss{};
+  socklen_t sl = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0) {
+    char ip[INET6_ADDRSTRLEN] = {0};
+    if (ss.ss_family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+      c->remote_port = ntohs(a->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+      c->remote_port = ntohs(a->sin6_port);
+    }
+    c->remote_ip = ip;
+  }
+  if (type == ConnType::Client) {
+    int n = srv_.num_conns().fetch_add(1) + 1;
+    log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port,
+               static_cast<unsigned long long>(c->cid));
+    send_info(c);
+    if (n > srv_.opts().max_connections) {
+      log::error("%s:%d - cid:%llu - maximum connections exceeded", c->remote_ip.c_str(),
+                 c->remote_port, static_cast<unsigned long long>(c->cid));
+      send_err(c, proto::ErrCode::MaxConnections);
+      return c;
+    }
+    if (srv_.auth_required()) {
+      c->parser.set_require_connect(true);
+      c->auth_deadline_ns = c->created_ns + srv_.opts().auth_timeout_ns;
+    }
+    c->next_ping_ns = c->created_ns + srv_.opts().ping_interval_ns;
+  }
+  arm_recv(c);
+  return c;
+}
+
+void Shard::mark_dirty(Conn* c) {
+  if (!c->dirty) {
+    c->dirty = true;
+    dirty_.push_back(c);
+  }
+}
+
+void Shard::close_conn(Conn* c, proto::ErrCode why) {
+  if (c->closing) return;
+  c->closing = true;
+  c->parser.set_hold(true);
+  if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) cl->route_closed(*this, c);
+  if (c->type == ConnType::Client) {
+    srv_.num_conns().fetch_sub(1);
+    log::debug("%s:%d - cid:%llu - Client connection closed: %s", c->remote_ip.c_str(),
+               c->remote_port, static_cast<unsigned long long>(c->cid),
+               why == proto::ErrCode::SlowConsumer ? "Slow Consumer (Pending Bytes)" : "Client Closed");
+  }
+  // Drop every subscription: later deliveries find the slot gone.
+  for (auto& [sid, slot] : c->subs) remove_sub(c, slot);
+  c->subs.clear();
+  if (why == proto::ErrCode::SlowConsumer) c->out.clear();
+  if (!c->out.empty()) {
+    // Like nats-server, let what is queued (an -ERR above all) go out first.
+    c->close_after_flush = true;
+    ::shutdown(c->fd, SHUT_RD);
+    mark_dirty(c);
+    return;
+  }
+  ::shutdown(c->fd, SHUT_RDWR);
+  maybe_free(c);
+}
+
+void Shard::maybe_free(Conn* c) {
+  if (!c->closing || c->recv_armed || c->send_inflight) return;
+  ::close(c->fd);
+  c->fd = -1;
+  c->out.clear();
+  if (c->storage) {
+    c->storage->unref();
+    c->storage = nullptr;
+  }
+  free_conns_.push_back(c->slot);
+  // The Conn object stays until the slot is reused so stale completions and
+  // the dirty list can still look at it safely.
+}
+
+// --------------------------------------------------------------------------
+// Receive and send
+
+void Shard::on_recv(Conn* c, int res, uint32_t flags) {
+  bool more = flags & IORING_CQE_F_MORE;
+  if (!more) c->recv_armed = false;
+  if (res <= 0) {
+    if (res == -ENOBUFS && !c->closing) {
+      waiting_bufs_.push_back(c);  // re-armed once buffers come back
+      return;
+    }
+    if (!c->closing) close_conn(c, proto::ErrCode::None);
+    else maybe_free(c);
+    return;
+  }
+  uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+  const char* data = buf_base_ + kBufCount * sizeof(io_uring_buf) + size_t(bid) * kBufSize;
+  if (!c->closing) {
+    c->last_in_ns = now_ns_;
+    if (c->parked || !c->pending_in.empty()) {
+      c->pending_in.append(data, static_cast<size_t>(res));
+    } else {
+      feed(c, data, static_cast<size_t>(res));
+    }
+  }
+  give_back_buffer(bid);
+  if (!c->recv_armed) {
+    if (c->closing) maybe_free(c);
+    else arm_recv(c);
+  }
+}
+
+struct ConnHandler {
+  Shard* s;
+  Conn* c;
+  proto::Flow on_op(proto::Op op, std::string_view args) { return s->on_op(c, op, args); }
+  proto::Flow on_msg_args(const proto::MsgArgs& m) { return s->on_msg_args(c, m); }
+  char* payload_storage(const proto::MsgArgs& m) { return s->payload_storage(c, m); }
+  proto::Flow on_msg(const proto::MsgArgs& m, std::string_view p, bool stored) {
+    return s->on_msg(c, m, p, stored);
+  }
+};
+
+void Shard::feed(Conn* c, const char* data, size_t len) {
+  ConnHandler h{this, c};
+  proto::FeedResult r = c->parser.feed(data, len, h);
+  switch (r.status) {
+    case proto::FeedResult::Done:
+      return;
+    case proto::FeedResult::Paused:
+      // Keep the rest; it is fed again once the connection may continue.
+      c->parked = true;
+      c->pending_in.insert(0, data + r.consumed, len - r.consumed);
+      return;
+    case proto::FeedResult::Stopped:
+      return;
+    case proto::FeedResult::Error:
+      if (r.err == proto::ErrCode::UnknownOp || r.err == proto::ErrCode::ProtocolViolation)
+        log::error("%s:%d - cid:%llu - Client parser ERROR", c->remote_ip.c_str(), c->remote_port,
+                   static_cast<unsigned long long>(c->cid));
+      if (r.err == proto::ErrCode::AuthViolation) log::error("%s:%d - cid:%llu - Authorization Error",
+          c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
+      send_err(c, r.err);
+      return;
+  }
+}
+
+void Shard::on_send(Conn* c, int res) {
+  c->send_inflight = false;
+  if (res < 0) {
+    c->out.clear();
+    if (!c->closing) close_conn(c, proto::ErrCode::None);
+    else maybe_free(c);
+    return;
+  }
+  c->out.consume(static_cast<size_t>(res));
+  if (c->closing) {
+    if (!c->out.empty() && c->close_after_flush) {
+      flush(c);
+      return;
+    }
+    ::shutdown(c->fd, SHUT_RDWR);
+    maybe_free(c);
+    return;
+  }
+  if (!c->out.empty()) mark_dirty(c);
+}
+
+void Shard::flush(Conn* c) {
+  if (c->send_inflight || c->out.empty() || c->fd < 0) return;
+  int n = c->out.fill_iov(c->iov, Conn::kMaxIov);
+  c->mh = msghdr{};
+  c->mh.msg_iov = c->iov;
+  c->mh.msg_iovlen = static_cast<size_t>(n);
+  io_uring_sqe* s = sqe();
+  io_uring_prep_sendmsg(s, c->fd, &c->mh, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(s, ud(Ud::Send, c->slot, c->gen));
+  c->send_inflight = true;
+}
+
+void Shard::send_err(Conn* c, proto::ErrCode e) {
+  proto::ErrInfo info = proto::err_info(e);
+  if (!info.wire.empty() && e != proto::ErrCode::SlowConsumer) {
+    c->out.append(info.wire);
+    mark_dirty(c);
+  }
+  if (info.closes) close_conn(c, e);
+}
+
+// --------------------------------------------------------------------------
+// Rings between shards
+
+void Shard::push(int dst, const Rec& r) {
+  touched_[dst] = true;
+  auto& sp = spill_[dst];
+  if (sp.empty() && srv_.ring(id_, dst).push(r)) return;
+  sp.push_back(r);
+}
+
+Block* Shard::batch_for(int dst, size_t need) {
+  Block*& b = batch_[dst];
+  if (b && b->room() >= need) return b;
+  if (b) {
+    Rec done{RecKind::BatchDone};
+    done.block = b;
+    push(dst, done);
+  }
+  b = Block::make(std::max(kBatchSize, need));
+  return b;
+}
+
+void Shard::drain_rings() {
+  for (int p = 0; p < nshards_; ++p) {
+    if (p == id_) continue;
+    srv_.ring(p, id_).drain([this](Rec& r) { handle_rec(r); });
+  }
+}
+
+void Shard::end_turn() {
+  for (int d = 0; d < nshards_; ++d) {
+    if (batch_[d]) {
+      Rec done{RecKind::BatchDone};
+      done.block = batch_[d];
+      batch_[d] = nullptr;
+      push(d, done);
+    }
+    auto& sp = spill_[d];
+    auto& ring = srv_.ring(id_, d);
+    while (!sp.empty() && ring.push(sp.front())) sp.pop_front();
+    if (touched_[d] || ring.has_staged()) {
+      touched_[d] = false;
+      if (ring.publish()) {
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        srv_.shard(d).wake();
+      }
+    }
+  }
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Conn* c = dirty_[i];
+    c->dirty = false;
+    if (c->fd < 0) continue;
+    if (c->type == ConnType::Client && !c->closing &&
+        c->out.pending() > static_cast<size_t>(srv_.opts().max_pending)) {
+      log::notice("%s:%d - cid:%llu - Slow Consumer Detected: MaxPending of %lld Exceeded",
+                c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
+                static_cast<long long>(srv_.opts().max_pending));
+      send_err(c, proto::ErrCode::SlowConsumer);
+      continue;
+    }
+    flush(c);
+  }
+  dirty_.clear();
+  if (pending_buf_returns_) {
+    io_uring_buf_ring_advance(br_, pending_buf_returns_);
+    pending_buf_returns_ = 0;
+    for (Conn* c : waiting_bufs_)
+      if (c->fd >= 0 && !c->closing && !c->recv_armed) arm_recv(c);
+    waiting_bufs_.clear();
+  }
+  io_uring_submit(&ring_);
+  retire_.reclaim(srv_.qsbr());
+}
+
+void Shard::run_timers() {
+  const Options& o = srv_.opts();
+  next_timer_ns_ = now_ns_ + 100'000'000;
+  for (auto& up : conns_) {
+    Conn* c = up.get();
+    if (!c || c->fd < 0 || c->closing) continue;
+    if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) {
+      cl->route_timer(*this, c);
+      continue;
+    }
+    if (c->auth_deadline_ns && now_ns_ >= c->auth_deadline_ns) {
+      log::debug("%s:%d - cid:%llu - Authentication Timeout", c->remote_ip.c_str(), c->remote_port,
+                 static_cast<unsigned long long>(c->cid));
+      send_err(c, proto::ErrCode::AuthTimeout);
+      continue;
+    }
+    if (now_ns_ >= c->next_ping_ns) {
+      c->next_ping_ns = now_ns_ + o.ping_interval_ns;
+      if (now_ns_ - c->last_in_ns < o.ping_interval_ns && c->ping_out == 0) continue;
+      if (c->ping_out + 1 > o.ping_max) {
+        log::debug("%s:%d - cid:%llu - Stale Client Connection - Closing", c->remote_ip.c_str(),
+                   c->remote_port, static_cast<unsigned long long>(c->cid));
+        c->out.append("PING\r\n");
+        send_err(c, proto::ErrCode::StaleConnection);
+        continue;
+      }
+      ++c->ping_out;
+      c->out.append("PING\r\n");
+      mark_dirty(c);
+    }
+  }
+  if (auto* cl = srv_.cluster()) cl->shard_timer(*this);
+}
+
+}  // namespace ringnats

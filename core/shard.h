@@ -1,0 +1,167 @@
+// A shard: one thread pinned to one core, owning an io_uring ring, its
+// connections, its subscription slots and one partition of the index.
+// Shards talk only through SPSC rings (see rec.h) and eventfd wake-ups.
+//
+// Loop rules, in order, every turn:
+//  1. Announce the turn to QSBR (index reads are safe until the turn ends).
+//  2. Reap completions: accept, receive (parse + publish), send done.
+//  3. Drain inbound rings from every peer shard, in FIFO order.
+//  4. Run timers that are due (pings, auth and stale checks).
+//  5. End the turn: close open batches, publish rings, wake sleeping peers,
+//     start one send per dirty connection, reclaim retired memory.
+//  6. Sleep only after announcing it and seeing every inbound ring empty.
+#pragma once
+
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/conn.h"
+#include "core/qsbr.h"
+#include "core/rec.h"
+#include "core/spsc.h"
+#include "core/sublist.h"
+
+namespace ringnats {
+
+class Server;
+class RouteManager;
+
+class Shard {
+ public:
+  Shard(Server& srv, int id);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  bool start(std::string& err);  // spawns the thread; it sets up ring and buffers
+  void join();
+  void request_stop();          // any thread
+
+  int id() const { return id_; }
+  const SubPartition& partition() const { return partition_; }
+  void wake();                  // any thread: wake if sleeping
+
+  // --- used by the cluster layer, on this shard's thread only ---
+  Conn* new_conn(int fd, ConnType type);
+  void close_conn(Conn* c, proto::ErrCode why);
+  void mark_dirty(Conn* c);
+  Conn* conn_at(uint32_t slot, uint32_t gen);
+  void push(int dst, const Rec& r);
+  SubPartition& partition_mut() { return partition_; }
+  Qsbr& qsbr();
+  RetireList& retire_list() { return retire_; }
+  Server& server() { return srv_; }
+  int64_t now_ns() const { return now_ns_; }
+
+  // Publish a message from `src` (client or route). `storage` is the block a
+  // split payload was assembled in (payload points into it), else null.
+  void publish(Conn* src, const proto::MsgArgs& m, std::string_view payload, Block* storage,
+               std::string_view queues_from_route = {});
+
+  // Parser callbacks (client and route), called through ConnHandler.
+  proto::Flow on_op(Conn* c, proto::Op op, std::string_view args);
+  proto::Flow on_msg_args(Conn* c, const proto::MsgArgs& m);
+  char* payload_storage(Conn* c, const proto::MsgArgs& m);
+  proto::Flow on_msg(Conn* c, const proto::MsgArgs& m, std::string_view payload, bool stored);
+
+ private:
+  friend class RouteManager;
+  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect };
+  static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
+    return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
+  }
+
+  bool init(std::string& err);
+  void run();
+  void handle_cqe(io_uring_cqe* cqe);
+  void on_accept(int res, bool more);
+  void on_recv(Conn* c, int res, uint32_t flags);
+  void on_send(Conn* c, int res);
+  void feed(Conn* c, const char* data, size_t len);
+  void arm_recv(Conn* c);
+  void arm_accept();
+  void arm_event();
+  void drain_rings();
+  void handle_rec(Rec& r);
+  void end_turn();
+  void flush(Conn* c);
+  void run_timers();
+  void maybe_free(Conn* c);
+  void give_back_buffer(uint16_t bid);
+  io_uring_sqe* sqe();
+
+  // Client protocol.
+  proto::Flow client_connect(Conn* c, std::string_view args);
+  proto::Flow client_sub(Conn* c, std::string_view args);
+  proto::Flow client_unsub(Conn* c, std::string_view args);
+  void send_err(Conn* c, proto::ErrCode e);
+  void send_info(Conn* c);
+  void remove_sub(Conn* c, uint32_t sub_slot);
+
+  // Delivery.
+  void deliver_local(uint32_t sub_slot, const SubRef& ref, const proto::MsgArgs& m,
+                     std::string_view payload, Block* storage);
+  void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
+                      Block* storage);
+  bool sub_accepts(Sub& s);
+  Block* batch_for(int dst, size_t need);
+  void send_no_responders(Conn* c, std::string_view reply);
+  uint32_t alloc_sub();
+
+  Server& srv_;
+  int id_;
+  int nshards_;
+  io_uring ring_{};
+  bool ring_ok_ = false;
+  io_uring_buf_ring* br_ = nullptr;
+  char* buf_base_ = nullptr;
+  size_t br_mem_size_ = 0;
+  int event_fd_ = -1;
+  uint64_t event_val_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  alignas(64) std::atomic<bool> sleeping_{false};
+  bool accept_armed_ = false;
+  uint64_t next_rr_ = 0;
+  int64_t now_ns_ = 0;
+  int64_t next_timer_ns_ = 0;
+  int pending_buf_returns_ = 0;
+
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<uint32_t> free_conns_;
+  std::vector<Conn*> dirty_;
+  std::vector<Conn*> waiting_bufs_;  // receives stopped for lack of buffers
+
+  std::vector<Sub> subs_;
+  std::vector<uint32_t> free_subs_;
+
+  RetireList retire_;
+  SubPartition partition_;
+
+  // Per destination shard: records that did not fit the ring (in order),
+  // and the open batch block messages are formatted into.
+  std::vector<std::deque<Rec>> spill_;
+  std::vector<Block*> batch_;
+  std::vector<bool> touched_;
+
+  // Scratch reused per message (no allocation on the hot path).
+  std::vector<const SubSet*> match_;
+  std::vector<std::string_view> tokens_;
+  struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint32_t total; };
+  std::vector<GroupPick> groups_;
+  size_t ngroups_ = 0;
+  struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
+  std::vector<RouteTarget> route_targets_;
+  std::minstd_rand rng_;
+};
+
+}  // namespace ringnats

@@ -1,0 +1,67 @@
+// Bounded single-producer/single-consumer ring, one per ordered pair of
+// shards. The producer batches pushes and publishes once per loop turn; the
+// consumer drains in batches. Cursors live on separate cache lines.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace ringnats {
+
+template <class T>
+class SpscRing {
+ public:
+  explicit SpscRing(size_t capacity_pow2)
+      : mask_(capacity_pow2 - 1), slots_(new T[capacity_pow2]) {}
+
+  // Producer: stage an item; invisible until publish(). False when full.
+  bool push(const T& v) {
+    if (staged_tail_ - cached_head_ > mask_) {
+      cached_head_ = head_.load(std::memory_order_acquire);
+      if (staged_tail_ - cached_head_ > mask_) return false;
+    }
+    slots_[staged_tail_ & mask_] = v;
+    ++staged_tail_;
+    return true;
+  }
+  // Producer: make staged items visible. Returns true if anything was new.
+  bool publish() {
+    if (staged_tail_ == published_) return false;
+    published_ = staged_tail_;
+    tail_.store(staged_tail_, std::memory_order_release);
+    return true;
+  }
+  bool has_staged() const { return staged_tail_ != published_; }
+
+  // Consumer: call f(item) for every visible item; returns how many.
+  template <class F>
+  size_t drain(F&& f, size_t max = ~size_t{0}) {
+    uint64_t tail = tail_.load(std::memory_order_acquire);
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    size_t n = 0;
+    while (head != tail && n < max) {
+      f(slots_[head & mask_]);
+      ++head;
+      ++n;
+      if ((n & 63) == 0) head_.store(head, std::memory_order_release);
+    }
+    head_.store(head, std::memory_order_release);
+    return n;
+  }
+  bool empty_for_consumer() const {
+    return tail_.load(std::memory_order_acquire) == head_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  const uint64_t mask_;
+  std::unique_ptr<T[]> slots_;
+  alignas(64) std::atomic<uint64_t> head_{0};  // consumer
+  alignas(64) std::atomic<uint64_t> tail_{0};  // producer, published
+  alignas(64) uint64_t staged_tail_ = 0;       // producer-private
+  uint64_t published_ = 0;
+  uint64_t cached_head_ = 0;
+};
+
+}  // namespace ringnats

@@ -1,0 +1,146 @@
+// Operation-word matching and message-argument decoding for the parser; the
+// byte loop itself is a template in parser.h so handlers inline.
+#include "proto/parser.h"
+
+#include <array>
+
+namespace ringnats::proto {
+
+namespace {
+struct Word { const char* text; Op op; bool route_only; };
+// Grouped by first character; no word is a prefix of another.
+constexpr Word kWords[] = {
+    {"PUB", Op::Pub, false},     {"PING", Op::Ping, false},   {"PONG", Op::Pong, false},
+    {"HPUB", Op::Hpub, false},   {"HMSG", Op::Hmsg, true},    {"SUB", Op::Sub, false},
+    {"UNSUB", Op::Unsub, false}, {"CONNECT", Op::Connect, false}, {"INFO", Op::Info, false},
+    {"+OK", Op::Ok, false},      {"-ERR", Op::Err, false},    {"RS+", Op::RsPlus, true},
+    {"RS-", Op::RsMinus, true},  {"RMSG", Op::Rmsg, true},    {"LS+", Op::LsPlus, true},
+    {"LS-", Op::LsMinus, true},  {"LMSG", Op::Lmsg, true},
+};
+
+char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+
+// Back-scan for the last `k` whitespace-separated tokens.
+template <size_t K>
+bool last_tokens(std::string_view s, std::array<std::string_view, K>& out) {
+  size_t end = s.size();
+  for (size_t k = 0; k < K; ++k) {
+    while (end > 0 && is_arg_space(s[end - 1])) --end;
+    if (end == 0) return false;
+    size_t start = end;
+    while (start > 0 && !is_arg_space(s[start - 1])) --start;
+    out[K - 1 - k] = s.substr(start, end - start);
+    end = start;
+  }
+  return true;
+}
+}  // namespace
+
+bool Parser::start_word(char b) {
+  char u = upper(b);
+  ncand_ = 0;
+  for (const Word& w : kWords) {
+    if (w.text[0] != u) continue;
+    if (w.route_only && kind_ != ConnKind::Route) continue;
+    cand_[ncand_] = w.text;
+    cand_op_[ncand_] = w.op;
+    ++ncand_;
+  }
+  pos_ = 1;
+  return ncand_ > 0;
+}
+
+bool Parser::step_word(char b) {
+  char u = upper(b);
+  int kept = 0;
+  for (int c = 0; c < ncand_; ++c) {
+    if (cand_[c][pos_] == u) {
+      cand_[kept] = cand_[c];
+      cand_op_[kept] = cand_op_[c];
+      ++kept;
+    }
+  }
+  ncand_ = kept;
+  if (kept == 0) return false;
+  ++pos_;
+  if (cand_[0][pos_] != '\0') return true;
+  op_ = cand_op_[0];
+  switch (op_) {
+    case Op::Connect:
+    case Op::Info:
+      state_ = State::ArgSpace;  // nats needs no separator after these
+      break;
+    case Op::Ping:
+    case Op::Pong:
+    case Op::Ok:
+      state_ = State::ToEol;
+      break;
+    default:
+      state_ = State::NeedSpace;
+      break;
+  }
+  return true;
+}
+
+ErrCode Parser::build_msg_args(std::string_view arg) {
+  msg_ = MsgArgs{};
+  msg_.op = op_;
+  msg_.args = arg;
+  if (op_ == Op::Pub || op_ == Op::Hpub) {
+    std::array<std::string_view, 4> t;
+    size_t n = split_args(arg, t);
+    bool hp = op_ == Op::Hpub;
+    size_t base = hp ? 3 : 2;
+    if (n != base && n != base + 1) return ErrCode::ProtocolViolation;
+    msg_.subject = t[0];
+    if (n == base + 1) msg_.reply = t[1];
+    msg_.size = parse_size(t[n - 1]);
+    if (hp) {
+      msg_.hdr = parse_size(t[n - 2]);
+      if (msg_.hdr < 0) return ErrCode::ProtocolViolation;
+    }
+    if (msg_.size < 0) return ErrCode::ProtocolViolation;
+    if (hp && msg_.hdr > msg_.size) return ErrCode::ProtocolViolation;
+    return ErrCode::None;
+  }
+  // Route RMSG/HMSG: account, subject, [reply or queue list], sizes last.
+  std::array<std::string_view, 2> first;
+  if (split_args(arg, first) < (op_ == Op::Hmsg ? 2u : 2u)) return ErrCode::ProtocolViolation;
+  std::array<std::string_view, 16> all;
+  size_t n = split_args(arg, all);
+  if (n < (op_ == Op::Hmsg ? 4u : 3u)) return ErrCode::ProtocolViolation;
+  msg_.account = first[0];
+  msg_.subject = first[1];
+  if (op_ == Op::Hmsg) {
+    std::array<std::string_view, 2> sz;
+    last_tokens(arg, sz);
+    msg_.hdr = parse_size(sz[0]);
+    msg_.size = parse_size(sz[1]);
+    if (msg_.hdr < 0 || msg_.size < 0 || msg_.hdr > msg_.size) return ErrCode::ProtocolViolation;
+  } else {
+    std::array<std::string_view, 1> sz;
+    last_tokens(arg, sz);
+    msg_.size = parse_size(sz[0]);
+    if (msg_.size < 0) return ErrCode::ProtocolViolation;
+  }
+  return ErrCode::None;
+}
+
+void Parser::rebase_msg_args() {
+  if (!arg_split_) {
+    arg_buf_.assign(msg_.args.data(), msg_.args.size());
+    arg_split_ = true;
+  }
+  const char* old = msg_.args.data();
+  const char* base = arg_buf_.data();
+  auto move = [&](std::string_view& v) {
+    if (v.empty()) return;
+    v = std::string_view(base + (v.data() - old), v.size());
+  };
+  move(msg_.account);
+  move(msg_.subject);
+  move(msg_.reply);
+  msg_.args = std::string_view(base, msg_.args.size());
+}
+
+}  // namespace ringnats::proto
