@@ -317,9 +317,12 @@ void Shard::handle_rec(Rec& r) {
     case RecKind::NewConn:
       new_conn(static_cast<int>(r.slot), ConnType::Client);
       return;
-    case RecKind::Control:
-      if (auto* cl = srv_.cluster()) cl->control(*this, r.ctl);
+    case RecKind::Control: {
+      auto* fn = static_cast<std::function<void(Shard&)>*>(r.ctl);
+      (*fn)(*this);
+      delete fn;
       return;
+    }
   }
 }
 

@@ -38,8 +38,6 @@ class ClusterHooks {
   virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                                 std::string_view payload, Block* storage, bool plain,
                                 const std::vector<std::string_view>& queues) = 0;
-  // A control record addressed to the cluster layer.
-  virtual void control(Shard& s, void* op) = 0;
 };
 
 }  // namespace ringnats

@@ -1,6 +1,8 @@
 // ringnats entry point: parse nats-server-compatible flags and config, start
 // the shards, log like nats-server, and shut down cleanly on SIGINT/SIGTERM.
-#include <mimalloc-new-delete.h>  // mimalloc for every new/delete in the process
+#if !defined(__SANITIZE_ADDRESS__)
+#include <mimalloc-new-delete.h>  // mimalloc for every new/delete (not under ASan)
+#endif
 
 #include <signal.h>
 #include <unistd.h>

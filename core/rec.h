@@ -19,7 +19,7 @@ enum class RecKind : uint8_t {
   SubRemove,    // ctl = SubOp: remove from this shard's partition
   SubAck,       // SubAdd applied; conn (slot,gen) may continue
   NewConn,      // slot = accepted fd, handed to this shard
-  Control,      // ctl = ControlOp: run a closure on this shard (control path only)
+  Control,      // ctl = std::function<void(Shard&)>*: run on this shard (control path)
 };
 
 struct SubOp {

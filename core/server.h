@@ -19,6 +19,10 @@ namespace ringnats {
 
 class ClusterHooks;  // implemented by cluster/
 
+// Binds and listens on host:port (port 0 or -1: any). Returns the fd, or -1
+// with `err` set; the bound port goes to *bound_port.
+int listen_tcp(const std::string& host, int port, int* bound_port, std::string& err);
+
 class Server {
  public:
   explicit Server(Options opts);
@@ -49,8 +53,8 @@ class Server {
   std::vector<std::string> connect_urls();
   int64_t connect_urls_changed_ns() const { return urls_changed_ns_.load(); }
 
-  ClusterHooks* cluster() { return cluster_; }
-  void set_cluster(ClusterHooks* c) { cluster_ = c; }
+  ClusterHooks* cluster() { return cluster_.load(std::memory_order_acquire); }
+  void set_cluster(ClusterHooks* c) { cluster_.store(c, std::memory_order_release); }
 
   static constexpr const char* kCompatVersion = "2.9.10";
   // A fresh id shaped like nats-server's (56 chars of base32, leading 'N').
@@ -70,7 +74,7 @@ class Server {
   std::mutex urls_mu_;  // control path only (INFO building)
   std::vector<std::string> connect_urls_;
   std::atomic<int64_t> urls_changed_ns_{0};
-  ClusterHooks* cluster_ = nullptr;
+  std::atomic<ClusterHooks*> cluster_{nullptr};
 };
 
 }  // namespace ringnats

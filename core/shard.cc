@@ -147,6 +147,56 @@ void Shard::wake() {
   }
 }
 
+void Shard::post(std::function<void(Shard&)> fn) {
+  {
+    std::lock_guard<std::mutex> g(posted_mu_);
+    posted_.push_back(std::move(fn));
+  }
+  has_posted_.store(true, std::memory_order_seq_cst);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t w = ::write(event_fd_, &one, sizeof(one));
+}
+
+void Shard::push_fn(int dst, std::function<void(Shard&)> fn) {
+  if (dst == id_) {
+    fn(*this);
+    return;
+  }
+  Rec r{RecKind::Control};
+  r.ctl = new std::function<void(Shard&)>(std::move(fn));
+  push(dst, r);
+}
+
+void Shard::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
+                         std::string_view payload, Block* storage) {
+  if (dst == id_) {
+    Conn* c = conn_at(slot, gen);
+    if (!c || c->closing) return;
+    c->out.append(head);
+    if (storage) c->out.append_ref(storage, payload.data(), payload.size());
+    else if (!payload.empty()) c->out.append(payload);
+    mark_dirty(c);
+    return;
+  }
+  Rec r{RecKind::DeliverConn};
+  r.slot = slot;
+  r.gen = gen;
+  size_t need = head.size() + (storage ? 0 : payload.size());
+  Block* b = batch_for(dst, need);
+  r.block = b;
+  r.off = b->len;
+  b->put(head.data(), head.size());
+  if (!storage) b->put(payload.data(), payload.size());
+  r.len = b->len - r.off;
+  if (storage) {
+    storage->ref();
+    r.payload = storage;
+    r.poff = static_cast<uint32_t>(payload.data() - storage->data);
+    r.plen = static_cast<uint32_t>(payload.size());
+  }
+  push(dst, r);
+}
+
 io_uring_sqe* Shard::sqe() {
   io_uring_sqe* s = io_uring_get_sqe(&ring_);
   if (!s) {
@@ -219,10 +269,19 @@ void Shard::run() {
       if (n < 256) break;
     }
     drain_rings();
+    if (has_posted_.load(std::memory_order_acquire)) {
+      std::vector<std::function<void(Shard&)>> work;
+      {
+        std::lock_guard<std::mutex> g(posted_mu_);
+        work.swap(posted_);
+        has_posted_.store(false, std::memory_order_relaxed);
+      }
+      for (auto& fn : work) fn(*this);
+    }
     if (now_ns_ >= next_timer_ns_) run_timers();
     end_turn();
 
-    bool busy = io_uring_cq_ready(&ring_) > 0;
+    bool busy = io_uring_cq_ready(&ring_) > 0 || has_posted_.load(std::memory_order_acquire);
     for (int p = 0; p < nshards_ && !busy; ++p)
       if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) busy = true;
     for (int p = 0; p < nshards_ && !busy; ++p)
@@ -235,7 +294,7 @@ void Shard::run() {
     bool late = false;
     for (int p = 0; p < nshards_ && !late; ++p)
       if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) late = true;
-    if (late || stop_.load(std::memory_order_relaxed)) {
+    if (late || stop_.load(std::memory_order_relaxed) || has_posted_.load(std::memory_order_seq_cst)) {
       sleeping_.store(false, std::memory_order_relaxed);
       io_uring_submit(&ring_);
       continue;
@@ -408,9 +467,8 @@ void Shard::maybe_free(Conn* c) {
     c->storage->unref();
     c->storage = nullptr;
   }
-  free_conns_.push_back(c->slot);
-  // The Conn object stays until the slot is reused so stale completions and
-  // the dirty list can still look at it safely.
+  // The slot is reusable only after this turn's dirty list is done with it.
+  released_conns_.push_back(c->slot);
 }
 
 // --------------------------------------------------------------------------
@@ -588,10 +646,12 @@ void Shard::end_turn() {
   if (pending_buf_returns_) {
     io_uring_buf_ring_advance(br_, pending_buf_returns_);
     pending_buf_returns_ = 0;
-    for (Conn* c : waiting_bufs_)
-      if (c->fd >= 0 && !c->closing && !c->recv_armed) arm_recv(c);
-    waiting_bufs_.clear();
   }
+  for (Conn* c : waiting_bufs_)
+    if (c->fd >= 0 && !c->closing && !c->recv_armed) arm_recv(c);
+  waiting_bufs_.clear();
+  free_conns_.insert(free_conns_.end(), released_conns_.begin(), released_conns_.end());
+  released_conns_.clear();
   io_uring_submit(&ring_);
   retire_.reclaim(srv_.qsbr());
 }

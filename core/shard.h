@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <random>
 #include <string>
@@ -49,6 +51,21 @@ class Shard {
   int id() const { return id_; }
   const SubPartition& partition() const { return partition_; }
   void wake();                  // any thread: wake if sleeping
+  // Control path from any thread (route dialer, signal handling): run `fn`
+  // on this shard's thread at its next turn. Takes a lock; never per message.
+  void post(std::function<void(Shard&)> fn);
+  // Shard-to-shard control work that must stay ordered with data records.
+  void push_fn(int dst, std::function<void(Shard&)> fn);
+  // Queue `head` (+ payload bytes, referenced from `storage` when given) on
+  // connection (slot, gen) of shard `dst`, through the batch to that shard.
+  void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
+                    std::string_view payload, Block* storage);
+  template <class F>
+  void for_each_conn(F&& f) {
+    for (auto& c : conns_)
+      if (c && c->fd >= 0 && !c->closing) f(c.get());
+  }
+  void send_info_to(Conn* c) { send_info(c); }
 
   // --- used by the cluster layer, on this shard's thread only ---
   Conn* new_conn(int fd, ConnType type);
@@ -129,6 +146,9 @@ class Shard {
   uint64_t event_val_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::mutex posted_mu_;
+  std::vector<std::function<void(Shard&)>> posted_;
+  std::atomic<bool> has_posted_{false};
   alignas(64) std::atomic<bool> sleeping_{false};
   bool accept_armed_ = false;
   uint64_t next_rr_ = 0;
@@ -138,6 +158,7 @@ class Shard {
 
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<uint32_t> free_conns_;
+  std::vector<uint32_t> released_conns_;
   std::vector<Conn*> dirty_;
   std::vector<Conn*> waiting_bufs_;  // receives stopped for lack of buffers
 

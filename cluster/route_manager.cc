@@ -1,0 +1,752 @@
+// Route manager: dial and accept on a control thread, then hand each route
+// socket to a shard; everything a route says is handled on that shard.
+// Registry, interest counts and the dial queue sit behind one mutex that only
+// control-path events (route up/down, SUB/UNSUB interest changes) take.
+#include "cluster/route_manager.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <random>
+
+#include "core/log.h"
+#include "core/server.h"
+#include "core/shard.h"
+#include "proto/json_writer.h"
+#include "proto/subject.h"
+
+namespace ringnats {
+
+namespace {
+
+int64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t jitter_ns(int64_t max) {
+  static thread_local std::minstd_rand rng(static_cast<unsigned>(mono_ns()));
+  return max > 0 ? static_cast<int64_t>(rng() % static_cast<uint64_t>(max)) : 0;
+}
+
+// "nats-route://u:p@host:port/", "nats://host:port", "host:port" -> host, port.
+bool parse_url(const std::string& url, std::string& host, int& port) {
+  std::string s = url;
+  size_t scheme = s.find("://");
+  if (scheme != std::string::npos) s = s.substr(scheme + 3);
+  size_t at = s.rfind('@');
+  if (at != std::string::npos) s = s.substr(at + 1);
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = atoi(s.c_str() + colon + 1);
+  return port > 0 && !host.empty();
+}
+
+int dial(const std::string& host, int port, int timeout_ms, std::string& err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string ps = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), ps.c_str(), &hints, &res);
+  if (rc != 0) {
+    err = gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
+    fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) continue;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+      err = strerror(errno);
+      ::close(fd);
+      fd = -1;
+      continue;
+    }
+    pollfd p{fd, POLLOUT, 0};
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    if (poll(&p, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+      err = soerr ? strerror(soerr) : "i/o timeout";
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(res);
+  if (fd >= 0) {
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  return fd;
+}
+
+std::vector<std::string> interface_ips() {
+  std::vector<std::string> out;
+  ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) != 0) return out;
+  for (ifaddrs* i = ifs; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, ip, sizeof(ip));
+    if (std::string(ip).rfind("127.", 0) == 0) continue;
+    out.push_back(ip);
+  }
+  freeifaddrs(ifs);
+  return out;
+}
+
+std::string random_name() {
+  static const char kAlpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 22; ++i) s += kAlpha[rd() % 62];
+  return s;
+}
+
+}  // namespace
+
+RouteManager::RouteManager(Server& srv) : srv_(srv), co_(srv.opts().cluster) {}
+
+RouteManager::~RouteManager() { stop(); }
+
+bool RouteManager::start(std::string& err) {
+  cluster_name_ = co_.name;
+  if (cluster_name_.empty()) {
+    cluster_name_ = random_name();
+    dynamic_name_ = true;
+  }
+  const Options& o = srv_.opts();
+  if (!o.client_advertise.empty()) {
+    own_client_urls_.push_back(o.client_advertise);
+  } else if (o.host.empty() || o.host == "0.0.0.0" || o.host == "::") {
+    for (auto& ip : interface_ips()) own_client_urls_.push_back(ip + ":" + std::to_string(srv_.client_port()));
+    if (own_client_urls_.empty()) own_client_urls_.push_back("127.0.0.1:" + std::to_string(srv_.client_port()));
+  } else {
+    own_client_urls_.push_back(o.host + ":" + std::to_string(srv_.client_port()));
+  }
+  log::notice("Cluster name is %s", cluster_name_.c_str());
+  if (dynamic_name_)
+    log::warn("Cluster name was dynamically generated, consider setting one");
+  if (co_.enabled) {
+    listen_fd_ = listen_tcp(co_.host, co_.port, &port_, err);
+    if (listen_fd_ < 0) {
+      err = "Error listening on router port: " + co_.host + ":" + std::to_string(co_.port) + ", \"" + err + "\"";
+      return false;
+    }
+    log::notice("Listening for route connections on %s:%d", co_.host.c_str(), port_);
+  }
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  for (const auto& url : co_.routes) {
+    std::string h;
+    int p;
+    if (!parse_url(url, h, p)) {
+      err = "Error parsing route URL: " + url;
+      return false;
+    }
+    configured_.insert(h + ":" + std::to_string(p));
+    schedule_dial(url, true, 0, -1);
+  }
+  srv_.set_cluster(this);
+  ctl_ = std::thread([this] { control_loop(); });
+  return true;
+}
+
+void RouteManager::stop() {
+  if (stop_.exchange(true)) return;
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t w = ::write(wake_fd_, &one, sizeof(one));
+  }
+  if (ctl_.joinable()) ctl_.join();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+}
+
+void RouteManager::shard_stopping(Shard& s) {
+  // Close routes cleanly so peers see a FIN, as on nats-server shutdown.
+  s.for_each_conn([&](Conn* c) {
+    if (c->type == ConnType::Route && c->route) {
+      auto* rs = static_cast<RouteState*>(c->route);
+      rs->explicit_route = false;
+      ::shutdown(c->fd, SHUT_RDWR);
+    }
+  });
+}
+
+void RouteManager::schedule_dial(const std::string& url, bool explicit_route, int64_t delay_ns,
+                                 int retries) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (dialing_.count(url)) return;
+    dialing_.insert(url);
+    dials_.push_back(Dial{url, explicit_route, retries, mono_ns() + delay_ns});
+  }
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t w = ::write(wake_fd_, &one, sizeof(one));
+  }
+}
+
+void RouteManager::control_loop() {
+  while (!stop_.load()) {
+    int64_t now = mono_ns();
+    int64_t next = now + 1'000'000'000;
+    std::vector<Dial> due;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (size_t i = 0; i < dials_.size();) {
+        if (dials_[i].due_ns <= now) {
+          due.push_back(dials_[i]);
+          dials_.erase(dials_.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          next = std::min(next, dials_[i].due_ns);
+          ++i;
+        }
+      }
+    }
+    for (auto& d : due) {
+      std::string host, err;
+      int port = 0;
+      parse_url(d.url, host, port);
+      log::debug("Trying to connect to route on %s:%d (%s:%d)", host.c_str(), port, host.c_str(), port);
+      int fd = dial(host, port, 1000, err);
+      if (fd >= 0) {
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          dialing_.erase(d.url);
+        }
+        adopt(fd, true, &d);
+        continue;
+      }
+      bool again = d.explicit_route || d.attempts_left > 0;
+      log::debug("Error trying to connect to route (attempt %d): dial tcp %s:%d: connect: %s",
+                 1, host.c_str(), port, err.c_str());
+      std::lock_guard<std::mutex> g(mu_);
+      if (again && !stop_.load()) {
+        Dial r = d;
+        if (!r.explicit_route) --r.attempts_left;
+        r.due_ns = mono_ns() + 1'000'000'000 + jitter_ns(100'000'000);
+        next = std::min(next, r.due_ns);
+        dials_.push_back(r);
+      } else {
+        dialing_.erase(d.url);
+      }
+    }
+    pollfd pf[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    int wait_ms = static_cast<int>(std::max<int64_t>(0, (next - mono_ns()) / 1'000'000));
+    int n = poll(pf, 2, due.empty() ? std::max(wait_ms, 1) : 0);
+    if (n <= 0) continue;
+    if (pf[1].revents) {
+      uint64_t v;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd_, &v, sizeof(v));
+    }
+    if (listen_fd_ >= 0 && (pf[0].revents & POLLIN)) {
+      int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) adopt(fd, false, nullptr);
+    }
+  }
+}
+
+std::string RouteManager::connect_line() {
+  proto::JsonWriter w;
+  w.field("echo", true);
+  w.field("verbose", false);
+  w.field("pedantic", false);
+  w.field("tls_required", false);
+  w.field("headers", true);
+  w.field("name", srv_.server_id());
+  w.field("cluster", cluster_name_);
+  if (dynamic_name_) w.field("cluster_dynamic", true);
+  return "CONNECT " + w.finish() + "\r\n";
+}
+
+std::string RouteManager::our_info_line(bool with_nonce) {
+  RouteInfo ri;
+  ri.server_id = srv_.server_id();
+  ri.server_name = srv_.server_name();
+  ri.version = Server::kCompatVersion;
+  ri.go = "ringnats/" RINGNATS_VERSION;
+  std::string adv_host = co_.host;
+  int adv_port = port_;
+  if (!co_.advertise.empty()) {
+    std::string h;
+    int p;
+    std::string a = co_.advertise;
+    if (a.find(':') == std::string::npos) a += ":" + std::to_string(port_);
+    if (parse_url(a, h, p)) {
+      adv_host = h;
+      adv_port = p;
+      ri.ip = "nats-route://" + h + ":" + std::to_string(p) + "/";
+    }
+  }
+  ri.host = adv_host;
+  ri.port = adv_port;
+  ri.headers = true;
+  ri.max_payload = srv_.opts().max_payload;
+  if (with_nonce) ri.nonce = random_name().substr(0, 15);
+  ri.cluster = cluster_name_;
+  ri.cluster_dynamic = dynamic_name_;
+  if (!co_.no_advertise) ri.connect_urls = own_client_urls_;
+  return route_info_line(ri, /*gossip=*/false);
+}
+
+void RouteManager::adopt(int fd, bool solicited, const Dial* d) {
+  int target;
+  uint64_t rid;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    target = next_shard_++ % srv_.nshards();
+    rid = next_rid_++;
+  }
+  std::string hello = solicited ? connect_line() + our_info_line(true) : our_info_line(true);
+  RouteState* rs = new RouteState;
+  rs->solicited = solicited;
+  rs->rid = rid;
+  if (d) {
+    rs->explicit_route = d->explicit_route;
+    rs->dial_url = d->url;
+  }
+  srv_.shard(target).post([this, fd, rs, hello](Shard& s) {
+    Conn* c = s.new_conn(fd, ConnType::Route);
+    c->route = rs;
+    rs->next_ping_ns = s.now_ns() + 1'000'000'000 + jitter_ns(200'000'000);
+    c->out.append(hello);
+    s.mark_dirty(c);
+    if (rs->solicited) log::debug("%s - Route connect msg sent", route_prefix(c, *rs).c_str());
+    log::notice("%s - Route connection created", route_prefix(c, *rs).c_str());
+  });
+}
+
+std::string RouteManager::route_prefix(const Conn* c, const RouteState& rs) const {
+  return c->remote_ip + ":" + std::to_string(c->remote_port) + " - rid:" + std::to_string(rs.rid);
+}
+
+void RouteManager::reject(Shard& s, Conn* c, const std::string& err_line) {
+  c->out.append(err_line);
+  s.mark_dirty(c);
+  s.close_conn(c, proto::ErrCode::ProtocolViolation);
+}
+
+proto::Flow RouteManager::route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) {
+  auto* rs = static_cast<RouteState*>(c->route);
+  if (!rs) return proto::Flow::Stop;
+  switch (op) {
+    case proto::Op::Connect:
+      process_connect(s, c, *rs, args);
+      break;
+    case proto::Op::Info:
+      process_info(s, c, *rs, args);
+      break;
+    case proto::Op::RsPlus:
+      remote_sub(s, c, *rs, args, true);
+      break;
+    case proto::Op::RsMinus:
+      remote_sub(s, c, *rs, args, false);
+      break;
+    case proto::Op::LsPlus:
+    case proto::Op::LsMinus:
+      break;  // we never announce lnoc, so peers send none
+    case proto::Op::Ping:
+      c->out.append("PONG\r\n");
+      s.mark_dirty(c);
+      break;
+    case proto::Op::Pong:
+      rs->ping_out = 0;
+      break;
+    case proto::Op::Ok:
+      break;
+    case proto::Op::Err:
+      log::error("%s - Route Error %.*s", route_prefix(c, *rs).c_str(), static_cast<int>(args.size()),
+                 args.data());
+      s.close_conn(c, proto::ErrCode::ProtocolViolation);
+      return proto::Flow::Stop;
+    default:
+      s.close_conn(c, proto::ErrCode::ProtocolViolation);
+      return proto::Flow::Stop;
+  }
+  return c->closing ? proto::Flow::Stop : proto::Flow::Continue;
+}
+
+void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args) {
+  RouteConnect rc;
+  if (!parse_route_connect(args, rc)) {
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return;
+  }
+  if (!rc.lang.empty()) {
+    log::error("%s - Client connected to route port", route_prefix(c, rs).c_str());
+    reject(s, c, "-ERR 'attempted to connect to route port'\r\n");
+    return;
+  }
+  if (!rc.gateway.empty()) {
+    reject(s, c, "-ERR 'Rejecting connection from gateway \"" + rc.gateway + "\" on the Route port'\r\n");
+    return;
+  }
+  if (rc.cluster != cluster_name_) {
+    bool adopt_theirs = false;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (dynamic_name_ && (!rc.cluster_dynamic || rc.cluster > cluster_name_)) {
+        cluster_name_ = rc.cluster;
+        dynamic_name_ = rc.cluster_dynamic;
+        adopt_theirs = true;
+      }
+    }
+    if (adopt_theirs) {
+      log::notice("Cluster name updated to %s", rc.cluster.c_str());
+    } else {
+      log::error("%s - Rejecting connection, cluster name \"%s\" does not match \"%s\"",
+                 route_prefix(c, rs).c_str(), rc.cluster.c_str(), cluster_name_.c_str());
+      reject(s, c, "-ERR 'Rejecting connection, cluster name \"" + rc.cluster + "\" does not match \"" +
+                       cluster_name_ + "\"'\r\n");
+      return;
+    }
+  }
+  rs.connect_seen = true;
+  rs.remote_id = rc.name;
+  rs.headers = rc.headers;
+}
+
+void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_view args) {
+  RouteInfo info;
+  if (!parse_route_info(args, info)) {
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return;
+  }
+  if (rs.registered) {
+    if (info.server_id == rs.remote_id) {
+      // An update from the peer itself (lame duck, new client URLs).
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = routes_.find(info.server_id);
+      if (it != routes_.end()) it->second.connect_urls = info.ldm ? std::vector<std::string>{} : info.connect_urls;
+    } else {
+      // Gossip about another member: connect to it unless we know it.
+      std::string url = !info.ip.empty() ? info.ip
+                                         : "nats-route://" + info.host + ":" + std::to_string(info.port) + "/";
+      bool dial_it = false;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        std::string hp = info.host + ":" + std::to_string(info.port);
+        dial_it = info.server_id != srv_.server_id() && !routes_.count(info.server_id) &&
+                  !configured_.count(hp);
+      }
+      if (dial_it) schedule_dial(url, false, jitter_ns(100'000'000), co_.connect_retries);
+      return;
+    }
+    refresh_client_urls();
+    return;
+  }
+  if (info.server_id == srv_.server_id()) {
+    log::debug("%s - Detected route to self, ignoring \"%s\"", route_prefix(c, rs).c_str(),
+               rs.dial_url.c_str());
+    rs.explicit_route = false;
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return;
+  }
+  if (info.cluster != cluster_name_) {
+    std::lock_guard<std::mutex> g(mu_);
+    if (dynamic_name_ && (!info.cluster_dynamic || info.cluster > cluster_name_)) {
+      cluster_name_ = info.cluster;
+      dynamic_name_ = info.cluster_dynamic;
+    } else if (!rs.solicited) {
+      // The accepted side already checked CONNECT; a solicited route whose
+      // peer disagrees is closed by the peer's -ERR.
+    }
+  }
+  if (rs.remote_id.empty()) rs.remote_id = info.server_id;
+  if (rs.solicited) rs.headers = info.headers;
+  rs.remote_name = info.server_name;
+  register_route(s, c, rs, info);
+}
+
+void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info) {
+  std::string ip = info.ip;
+  if (ip.empty()) ip = "nats-route://" + c->remote_ip + ":" + std::to_string(info.port) + "/";
+  RouteInfo g = info;
+  g.ip = ip;
+  g.nonce.clear();
+  std::string gossip = route_info_line(g, /*gossip=*/true);
+  std::vector<std::pair<int, std::pair<uint32_t, uint32_t>>> others;
+  std::string dump;
+  bool duplicate = false;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = routes_.find(info.server_id);
+    if (it != routes_.end()) {
+      // First registered wins. If we dialed this one from the config, the
+      // survivor inherits the duty to redial.
+      duplicate = true;
+      if (rs.solicited && rs.explicit_route) it->second.redial_url = rs.dial_url;
+    } else {
+      for (auto& [id, r] : routes_) others.push_back({r.shard, {r.slot, r.gen}});
+      routes_[info.server_id] = Registered{s.id(), c->slot, c->gen, info.server_name,
+                                           info.connect_urls, gossip, {}};
+      route_order_.push_back(info.server_id);
+      for (auto& [key, count] : local_) {
+        if (count <= 0) continue;
+        dump += "RS+ $G " + key.first;
+        if (!key.second.empty()) dump += " " + key.second + " " + std::to_string(count);
+        dump += "\r\n";
+      }
+    }
+  }
+  if (duplicate) {
+    log::debug("%s - Detected duplicate remote route \"%s\"", route_prefix(c, rs).c_str(),
+               info.server_id.c_str());
+    rs.explicit_route = false;
+    s.close_conn(c, proto::ErrCode::None);
+    return;
+  }
+  rs.registered = true;
+  log::debug("%s - Registering remote route \"%s\"", route_prefix(c, rs).c_str(), info.server_id.c_str());
+  if (!dump.empty()) c->out.append(dump);
+  s.mark_dirty(c);
+  log::debug("%s - Sent local subscriptions to route", route_prefix(c, rs).c_str());
+  for (auto& [shard, sg] : others) s.send_to_conn(shard, sg.first, sg.second, gossip, {}, nullptr);
+  refresh_client_urls();
+}
+
+void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add) {
+  std::array<std::string_view, 5> t;
+  size_t n = proto::split_args(args, t);
+  bool ok = add ? (n == 2 || n == 4) : (n == 2 || n == 3);
+  int64_t weight = 1;
+  if (ok && add && n == 4) {
+    weight = proto::parse_size(t[3]);
+    ok = weight >= 0;
+  }
+  if (!ok) {
+    log::error("%s - Route parser ERROR, wrong number of arguments", route_prefix(c, rs).c_str());
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return;
+  }
+  if (t[0] != "$G") {
+    log::debug("%s - Unknown account \"%.*s\"", route_prefix(c, rs).c_str(), static_cast<int>(t[0].size()),
+               t[0].data());
+    return;
+  }
+  std::string subject(t[1]);
+  std::string queue = n >= 3 ? std::string(t[2]) : std::string();
+  auto key = std::make_pair(subject, queue);
+  if (!add) {
+    if (!rs.remote_keys.erase(key)) return;
+  } else {
+    rs.remote_keys.insert(key);
+  }
+  SubRef ref;
+  ref.cid = c->cid;
+  ref.slot = c->slot;
+  ref.gen = c->gen;
+  ref.shard = static_cast<uint16_t>(s.id());
+  ref.flags = static_cast<uint8_t>(kSubRoute | (rs.headers ? kSubHeaders : 0));
+  ref.weight = static_cast<uint32_t>(weight);
+  int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
+  if (p == s.id()) {
+    if (add) s.partition_mut().insert(subject, queue, ref);
+    else s.partition_mut().remove(subject, queue, ref);
+    return;
+  }
+  Rec r{add ? RecKind::SubAdd : RecKind::SubRemove};
+  r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false};
+  s.push(p, r);
+}
+
+void RouteManager::route_closed(Shard& s, Conn* c) {
+  auto* rs = static_cast<RouteState*>(c->route);
+  if (!rs) return;
+  c->route = nullptr;
+  // Forget everything this peer was interested in.
+  for (auto& [subject, queue] : rs->remote_keys) {
+    SubRef ref;
+    ref.slot = c->slot;
+    ref.gen = c->gen;
+    ref.shard = static_cast<uint16_t>(s.id());
+    int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
+    if (p == s.id()) {
+      s.partition_mut().remove(subject, queue, ref);
+    } else {
+      Rec r{RecKind::SubRemove};
+      r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false};
+      s.push(p, r);
+    }
+  }
+  bool was_registered = false;
+  std::string redial;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = routes_.find(rs->remote_id);
+    if (rs->registered && it != routes_.end() && it->second.shard == s.id() &&
+        it->second.slot == c->slot && it->second.gen == c->gen) {
+      redial = it->second.redial_url;
+      routes_.erase(it);
+      route_order_.erase(std::remove(route_order_.begin(), route_order_.end(), rs->remote_id),
+                         route_order_.end());
+      was_registered = true;
+    }
+  }
+  log::notice("%s - Router connection closed: %s", route_prefix(c, *rs).c_str(),
+              stop_.load() ? "Server Shutdown" : "Client Closed");
+  if (was_registered) refresh_client_urls();
+  if (!stop_.load() && !redial.empty() && !rs->explicit_route)
+    schedule_dial(redial, true, 1'000'000'000 + jitter_ns(100'000'000), -1);
+  if (!stop_.load() && rs->solicited) {
+    if (rs->explicit_route)
+      schedule_dial(rs->dial_url, true, 1'000'000'000 + jitter_ns(100'000'000), -1);
+    else if (was_registered)
+      schedule_dial(rs->dial_url, false, jitter_ns(100'000'000), co_.connect_retries);
+  }
+  delete rs;
+}
+
+void RouteManager::route_timer(Shard& s, Conn* c) {
+  auto* rs = static_cast<RouteState*>(c->route);
+  if (!rs || s.now_ns() < rs->next_ping_ns) return;
+  const Options& o = srv_.opts();
+  rs->next_ping_ns = s.now_ns() + o.ping_interval_ns;
+  if (rs->ping_out + 1 > o.ping_max) {
+    log::error("%s - Stale Route Connection - Closing", route_prefix(c, *rs).c_str());
+    reject(s, c, "-ERR 'Stale Connection'\r\n");
+    return;
+  }
+  ++rs->ping_out;
+  c->out.append("PING\r\n");
+  s.mark_dirty(c);
+}
+
+void RouteManager::local_interest(Shard& s, std::string_view subject, std::string_view queue,
+                                  int before, int after) {
+  if (before == after) return;
+  std::string line;
+  if (queue.empty()) {
+    if (before == 0 && after > 0) line = "RS+ $G " + std::string(subject) + "\r\n";
+    else if (before > 0 && after == 0) line = "RS- $G " + std::string(subject) + "\r\n";
+  } else if (after > 0) {
+    line = "RS+ $G " + std::string(subject) + " " + std::string(queue) + " " + std::to_string(after) + "\r\n";
+  } else {
+    line = "RS- $G " + std::string(subject) + " " + std::string(queue) + "\r\n";
+  }
+  std::vector<std::tuple<int, uint32_t, uint32_t>> targets;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto key = std::make_pair(std::string(subject), std::string(queue));
+    if (after > 0) local_[key] = after;
+    else local_.erase(key);
+    if (line.empty()) return;
+    for (auto& [id, r] : routes_) targets.emplace_back(r.shard, r.slot, r.gen);
+  }
+  for (auto& [shard, slot, gen] : targets) s.send_to_conn(shard, slot, gen, line, {}, nullptr);
+}
+
+void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+                                    std::string_view payload, Block* storage, bool plain,
+                                    const std::vector<std::string_view>& queues) {
+  (void)plain;
+  bool hdrs = (route.flags & kSubHeaders) && m.hdr > 0;
+  int64_t skip = (m.hdr > 0 && !hdrs) ? m.hdr : 0;
+  char buf[1024];
+  std::string big;
+  size_t need = m.subject.size() + m.reply.size() + 64;
+  for (auto q : queues) need += q.size() + 1;
+  char* p = buf;
+  if (need > sizeof(buf)) {
+    big.resize(need);
+    p = big.data();
+  }
+  char* start = p;
+  auto put = [&](std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
+  put(hdrs ? "HMSG $G " : "RMSG $G ");
+  put(m.subject);
+  if (!queues.empty()) {
+    if (!m.reply.empty()) {
+      put(" + ");
+      put(m.reply);
+    } else {
+      put(" |");
+    }
+    for (auto q : queues) {
+      *p++ = ' ';
+      put(q);
+    }
+  } else if (!m.reply.empty()) {
+    *p++ = ' ';
+    put(m.reply);
+  }
+  *p++ = ' ';
+  if (hdrs) {
+    put(std::to_string(m.hdr));
+    *p++ = ' ';
+  }
+  put(std::to_string(m.size - skip));
+  put("\r\n");
+  // The payload is followed by its CRLF both in receive buffers and blocks.
+  std::string_view body(payload.data() + skip, static_cast<size_t>(m.size - skip) + 2);
+  s.send_to_conn(route.shard, route.slot, route.gen, std::string_view(start, static_cast<size_t>(p - start)),
+                 body, storage);
+}
+
+void RouteManager::refresh_client_urls() {
+  std::vector<std::string> urls;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (routes_.empty()) {
+      urls.clear();
+    } else {
+      urls = own_client_urls_;
+      for (auto& id : route_order_) {
+        auto it = routes_.find(id);
+        if (it == routes_.end()) continue;
+        for (auto& u : it->second.connect_urls)
+          if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
+      }
+    }
+  }
+  if (urls == srv_.connect_urls()) return;
+  srv_.set_connect_urls(urls);
+  if (co_.no_advertise) return;
+  for (int i = 0; i < srv_.nshards(); ++i) {
+    srv_.shard(i).post([](Shard& s) {
+      s.for_each_conn([&](Conn* c) {
+        if (c->type == ConnType::Client && c->protocol >= 1 && c->first_pong_sent) s.send_info_to(c);
+      });
+    });
+  }
+}
+
+namespace cluster {
+
+static RouteManager* g_manager = nullptr;
+
+bool start_cluster(Server& srv, std::string& err) {
+  const ClusterOptions& co = srv.opts().cluster;
+  if (!co.enabled && co.routes.empty()) return true;
+  g_manager = new RouteManager(srv);
+  if (!g_manager->start(err)) return false;
+  return true;
+}
+
+void stop_cluster(Server& srv) {
+  (void)srv;
+  if (g_manager) g_manager->stop();
+}
+
+}  // namespace cluster
+}  // namespace ringnats

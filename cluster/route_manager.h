@@ -1,0 +1,116 @@
+// The cluster layer: the route listener and dialer (a control thread), the
+// registry of peer servers, gossip to a full mesh, and the interest exchange
+// (RS+/RS-) and one-hop forwarding (RMSG/HMSG) on route connections. Each
+// route connection lives on one shard; all per-route work runs there.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/route_info.h"
+#include "core/cluster_hooks.h"
+#include "core/options.h"
+
+namespace ringnats {
+
+class Server;
+
+// Per route connection, hung on Conn::route. Touched only on its shard.
+struct RouteState {
+  bool solicited = false;       // we dialed it
+  bool explicit_route = false;  // from --routes / config: redial forever
+  std::string dial_url;         // what we dialed (for redials)
+  bool connect_seen = false;    // peer's CONNECT (accepted side)
+  bool registered = false;
+  std::string remote_id, remote_name;
+  bool headers = false;
+  uint64_t rid = 0;
+  int64_t next_ping_ns = 0;
+  int ping_out = 0;
+  // Remote interest we put in the index for this route: (subject, queue).
+  std::set<std::pair<std::string, std::string>> remote_keys;
+};
+
+class RouteManager : public ClusterHooks {
+ public:
+  explicit RouteManager(Server& srv);
+  ~RouteManager() override;
+
+  bool start(std::string& err);
+  void stop();
+
+  // ClusterHooks
+  void shard_started(Shard&) override {}
+  void shard_stopping(Shard& s) override;
+  void shard_timer(Shard&) override {}
+  proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) override;
+  void route_closed(Shard& s, Conn* c) override;
+  void route_timer(Shard& s, Conn* c) override;
+  void on_connect_done(Shard&, uint32_t, uint32_t, int) override {}
+  void local_interest(Shard& s, std::string_view subject, std::string_view queue, int before,
+                      int after) override;
+  void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+                        std::string_view payload, Block* storage, bool plain,
+                        const std::vector<std::string_view>& queues) override;
+
+ private:
+  struct Registered {
+    int shard;
+    uint32_t slot, gen;
+    std::string name;
+    std::vector<std::string> connect_urls;
+    std::string gossip_info;  // the INFO line we forward to others
+    std::string redial_url;   // an explicit route that lost the duplicate race
+  };
+  struct Dial {
+    std::string url;
+    bool explicit_route;
+    int attempts_left;  // implicit routes: connect_retries
+    int64_t due_ns;
+  };
+
+  void control_loop();
+  void schedule_dial(const std::string& url, bool explicit_route, int64_t delay_ns, int retries);
+  void dialed(int fd, const Dial& d);
+  void adopt(int fd, bool solicited, const Dial* d);
+  std::string our_info_line(bool with_nonce);
+  std::string connect_line();
+  void process_info(Shard& s, Conn* c, RouteState& rs, std::string_view args);
+  void process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args);
+  void register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info);
+  void remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add);
+  void refresh_client_urls();
+  void reject(Shard& s, Conn* c, const std::string& err_line);
+  std::string route_prefix(const Conn* c, const RouteState& rs) const;
+
+  Server& srv_;
+  const ClusterOptions& co_;
+  std::string cluster_name_;
+  bool dynamic_name_ = false;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::vector<std::string> own_client_urls_;
+
+  std::thread ctl_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+
+  std::mutex mu_;  // control path only: registry, interest counts, dial queue
+  std::map<std::string, Registered> routes_;            // by remote server id
+  std::vector<std::string> route_order_;                // registration order
+  std::map<std::pair<std::string, std::string>, int> local_;  // local interest counts
+  std::vector<Dial> dials_;
+  std::set<std::string> dialing_;                       // urls with a dial queued
+  std::set<std::string> configured_;                    // host:port of explicit routes
+  uint64_t next_rid_ = 1;
+  int next_shard_ = 0;
+};
+
+}  // namespace ringnats
