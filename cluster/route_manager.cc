@@ -24,7 +24,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "core/shard.h"
-#include "proto/json_writer.h"
+#include "proto/json.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -140,6 +140,7 @@ bool RouteManager::start(std::string& err) {
   } else {
     own_client_urls_.push_back(o.host + ":" + std::to_string(srv_.client_port()));
   }
+  srv_.set_cluster_name(cluster_name_);
   log::notice("Cluster name is %s", cluster_name_.c_str());
   if (dynamic_name_)
     log::warn("Cluster name was dynamically generated, consider setting one");
@@ -264,16 +265,8 @@ void RouteManager::control_loop() {
 }
 
 std::string RouteManager::connect_line() {
-  proto::JsonWriter w;
-  w.field("echo", true);
-  w.field("verbose", false);
-  w.field("pedantic", false);
-  w.field("tls_required", false);
-  w.field("headers", true);
-  w.field("name", srv_.server_id());
-  w.field("cluster", cluster_name_);
-  if (dynamic_name_) w.field("cluster_dynamic", true);
-  return "CONNECT " + w.finish() + "\r\n";
+  std::lock_guard<std::mutex> g(mu_);
+  return cluster::route_connect_line(RouteConnect::ours(srv_.server_id(), cluster_name_, dynamic_name_));
 }
 
 std::string RouteManager::our_info_line(bool with_nonce) {
@@ -300,8 +293,11 @@ std::string RouteManager::our_info_line(bool with_nonce) {
   ri.headers = true;
   ri.max_payload = srv_.opts().max_payload;
   if (with_nonce) ri.nonce = random_name().substr(0, 15);
-  ri.cluster = cluster_name_;
-  ri.cluster_dynamic = dynamic_name_;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    ri.cluster = cluster_name_;
+    ri.cluster_dynamic = dynamic_name_;
+  }
   if (!co_.no_advertise) ri.connect_urls = own_client_urls_;
   return route_info_line(ri, /*gossip=*/false);
 }
@@ -398,10 +394,17 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
     reject(s, c, "-ERR 'Rejecting connection from gateway \"" + rc.gateway + "\" on the Route port'\r\n");
     return;
   }
-  if (rc.cluster != cluster_name_) {
+  bool mismatch;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    mismatch = rc.cluster != cluster_name_;
+  }
+  if (mismatch) {
     bool adopt_theirs = false;
+    std::string ours;
     {
       std::lock_guard<std::mutex> g(mu_);
+      ours = cluster_name_;
       if (dynamic_name_ && (!rc.cluster_dynamic || rc.cluster > cluster_name_)) {
         cluster_name_ = rc.cluster;
         dynamic_name_ = rc.cluster_dynamic;
@@ -409,12 +412,13 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
       }
     }
     if (adopt_theirs) {
+      srv_.set_cluster_name(rc.cluster);
       log::notice("Cluster name updated to %s", rc.cluster.c_str());
     } else {
       log::error("%s - Rejecting connection, cluster name \"%s\" does not match \"%s\"",
-                 route_prefix(c, rs).c_str(), rc.cluster.c_str(), cluster_name_.c_str());
+                 route_prefix(c, rs).c_str(), rc.cluster.c_str(), ours.c_str());
       reject(s, c, "-ERR 'Rejecting connection, cluster name \"" + rc.cluster + "\" does not match \"" +
-                       cluster_name_ + "\"'\r\n");
+                       ours + "\"'\r\n");
       return;
     }
   }
@@ -437,8 +441,7 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
       if (it != routes_.end()) it->second.connect_urls = info.ldm ? std::vector<std::string>{} : info.connect_urls;
     } else {
       // Gossip about another member: connect to it unless we know it.
-      std::string url = !info.ip.empty() ? info.ip
-                                         : "nats-route://" + info.host + ":" + std::to_string(info.port) + "/";
+      std::string url = !info.ip.empty() ? info.ip : cluster::route_url(info.host, info.port);
       bool dial_it = false;
       {
         std::lock_guard<std::mutex> g(mu_);
@@ -459,14 +462,15 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
     s.close_conn(c, proto::ErrCode::ProtocolViolation);
     return;
   }
-  if (info.cluster != cluster_name_) {
+  {
+    // A mismatch we cannot adopt is refused by the peer's -ERR on our CONNECT
+    // (solicited) or was already refused on its CONNECT (accepted).
     std::lock_guard<std::mutex> g(mu_);
-    if (dynamic_name_ && (!info.cluster_dynamic || info.cluster > cluster_name_)) {
+    if (info.cluster != cluster_name_ && dynamic_name_ &&
+        (!info.cluster_dynamic || info.cluster > cluster_name_)) {
       cluster_name_ = info.cluster;
       dynamic_name_ = info.cluster_dynamic;
-    } else if (!rs.solicited) {
-      // The accepted side already checked CONNECT; a solicited route whose
-      // peer disagrees is closed by the peer's -ERR.
+      srv_.set_cluster_name(cluster_name_);
     }
   }
   if (rs.remote_id.empty()) rs.remote_id = info.server_id;
@@ -476,12 +480,7 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
 }
 
 void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info) {
-  std::string ip = info.ip;
-  if (ip.empty()) ip = "nats-route://" + c->remote_ip + ":" + std::to_string(info.port) + "/";
-  RouteInfo g = info;
-  g.ip = ip;
-  g.nonce.clear();
-  std::string gossip = route_info_line(g, /*gossip=*/true);
+  std::string gossip = route_info_line(cluster::gossip_info(info, c->remote_ip), /*gossip=*/true);
   std::vector<std::pair<int, std::pair<uint32_t, uint32_t>>> others;
   std::string dump;
   bool duplicate = false;

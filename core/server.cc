@@ -12,23 +12,14 @@
 #include <thread>
 
 #include "core/log.h"
-#include "proto/json_writer.h"
+#include "proto/connect.h"
 
 namespace ringnats {
 
 size_t shard_ring_capacity();
 
-std::string Server::make_server_id() {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::random_device rd;
-  std::mt19937_64 g((uint64_t(rd()) << 32) ^ rd());
-  std::string id = "N";
-  for (int i = 0; i < 55; ++i) id += kAlphabet[g() % 32];
-  return id;
-}
-
 Server::Server(Options opts) : opts_(std::move(opts)) {
-  server_id_ = make_server_id();
+  server_id_ = proto::make_server_id();
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   unsigned hc = std::thread::hardware_concurrency();
   nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(hc ? hc : 1);
@@ -112,23 +103,22 @@ std::vector<std::string> Server::connect_urls() {
 }
 
 std::string Server::client_info(const Conn& c) {
-  proto::JsonWriter w;
-  w.field("server_id", server_id_);
-  w.field("server_name", server_name_);
-  w.field("version", kCompatVersion);
-  w.field("proto", int64_t{1});
-  w.field("go", "ringnats/" RINGNATS_VERSION);
-  w.field("host", opts_.host);
-  w.field("port", int64_t{client_port_});
-  w.field("headers", true);
-  if (auth_required()) w.field("auth_required", true);
-  w.field("max_payload", int64_t{opts_.max_payload});
-  w.field("client_id", static_cast<int64_t>(c.cid));
-  if (!c.remote_ip.empty()) w.field("client_ip", c.remote_ip);
-  if (opts_.cluster.enabled && !opts_.cluster.name.empty()) w.field("cluster", opts_.cluster.name);
-  std::vector<std::string> urls = connect_urls();
-  if (!urls.empty() && !opts_.cluster.no_advertise) w.field("connect_urls", urls);
-  return "INFO " + w.finish() + " \r\n";
+  proto::ServerInfo info;
+  info.server_id = server_id_;
+  info.server_name = server_name_;
+  info.version = kCompatVersion;
+  info.proto = 1;
+  info.go = "ringnats/" RINGNATS_VERSION;
+  info.host = opts_.host;
+  info.port = client_port_;
+  info.headers = true;
+  info.auth_required = auth_required();
+  info.max_payload = static_cast<int32_t>(opts_.max_payload);
+  info.client_id = c.cid;
+  info.client_ip = c.remote_ip;
+  if (opts_.cluster.enabled) info.cluster = cluster_name_.empty() ? opts_.cluster.name : cluster_name();
+  if (!opts_.cluster.no_advertise) info.connect_urls = connect_urls();
+  return proto::info_line(info);
 }
 
 }  // namespace ringnats

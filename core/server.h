@@ -57,8 +57,15 @@ class Server {
   void set_cluster(ClusterHooks* c) { cluster_.store(c, std::memory_order_release); }
 
   static constexpr const char* kCompatVersion = "2.9.10";
-  // A fresh id shaped like nats-server's (56 chars of base32, leading 'N').
-  static std::string make_server_id();
+  // The cluster name clients see in INFO (the cluster layer may adopt one).
+  void set_cluster_name(std::string n) {
+    std::lock_guard<std::mutex> g(urls_mu_);
+    cluster_name_ = std::move(n);
+  }
+  std::string cluster_name() {
+    std::lock_guard<std::mutex> g(urls_mu_);
+    return cluster_name_;
+  }
 
  private:
   Options opts_;
@@ -73,6 +80,7 @@ class Server {
   std::atomic<int> num_conns_{0};
   std::mutex urls_mu_;  // control path only (INFO building)
   std::vector<std::string> connect_urls_;
+  std::string cluster_name_;
   std::atomic<int64_t> urls_changed_ns_{0};
   std::atomic<ClusterHooks*> cluster_{nullptr};
 };
