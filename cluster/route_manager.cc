@@ -25,6 +25,7 @@
 #include "core/server.h"
 #include "core/shard.h"
 #include "proto/json.h"
+#include "proto/route_args.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -466,7 +467,7 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
     // A mismatch we cannot adopt is refused by the peer's -ERR on our CONNECT
     // (solicited) or was already refused on its CONNECT (accepted).
     std::lock_guard<std::mutex> g(mu_);
-    if (info.cluster != cluster_name_ && dynamic_name_ &&
+    if (!info.cluster.empty() && info.cluster != cluster_name_ && dynamic_name_ &&
         (!info.cluster_dynamic || info.cluster > cluster_name_)) {
       cluster_name_ = info.cluster;
       dynamic_name_ = info.cluster_dynamic;
@@ -522,26 +523,22 @@ void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const Route
 }
 
 void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add) {
-  std::array<std::string_view, 5> t;
-  size_t n = proto::split_args(args, t);
-  bool ok = add ? (n == 2 || n == 4) : (n == 2 || n == 3);
-  int64_t weight = 1;
-  if (ok && add && n == 4) {
-    weight = proto::parse_size(t[3]);
-    ok = weight >= 0;
-  }
-  if (!ok) {
-    log::error("%s - Route parser ERROR, wrong number of arguments", route_prefix(c, rs).c_str());
+  proto::RemoteSubArgs a;
+  proto::RouteArgStatus st = add ? proto::parse_remote_sub(args, a) : proto::parse_remote_unsub(args, a);
+  if (st != proto::RouteArgStatus::Ok) {
+    log::error("%s - Route parser ERROR, %.*s", route_prefix(c, rs).c_str(),
+               static_cast<int>(proto::route_arg_error_text(st).size()), proto::route_arg_error_text(st).data());
     s.close_conn(c, proto::ErrCode::ProtocolViolation);
     return;
   }
-  if (t[0] != "$G") {
-    log::debug("%s - Unknown account \"%.*s\"", route_prefix(c, rs).c_str(), static_cast<int>(t[0].size()),
-               t[0].data());
+  if (a.account != "$G") {
+    log::debug("%s - Unknown account \"%.*s\"", route_prefix(c, rs).c_str(),
+               static_cast<int>(a.account.size()), a.account.data());
     return;
   }
-  std::string subject(t[1]);
-  std::string queue = n >= 3 ? std::string(t[2]) : std::string();
+  int64_t weight = a.queue.empty() ? 1 : std::max<int32_t>(a.weight, 0);
+  std::string subject(a.subject);
+  std::string queue(a.queue);
   auto key = std::make_pair(subject, queue);
   if (!add) {
     if (!rs.remote_keys.erase(key)) return;
