@@ -687,11 +687,15 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
     put(m.reply);
   }
   *p++ = ' ';
+  // Sizes we do not rewrite go out with the publisher's digits, as nats does.
+  std::string hdr_digits = m.hdr_text.empty() ? std::to_string(m.hdr) : std::string(m.hdr_text);
+  std::string size_digits = (skip || m.size_text.empty()) ? std::to_string(m.size - skip)
+                                                          : std::string(m.size_text);
   if (hdrs) {
-    put(std::to_string(m.hdr));
+    put(hdr_digits);
     *p++ = ' ';
   }
-  put(std::to_string(m.size - skip));
+  put(size_digits);
   put("\r\n");
   // The payload is followed by its CRLF both in receive buffers and blocks.
   std::string_view body(payload.data() + skip, static_cast<size_t>(m.size - skip) + 2);

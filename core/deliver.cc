@@ -50,7 +50,26 @@ Shape shape_for(const MsgArgs& m, bool sub_headers) {
 }
 
 size_t msg_line_max(const MsgArgs& m, size_t sid_len) {
-  return m.subject.size() + m.reply.size() + sid_len + 64;
+  return m.subject.size() + m.reply.size() + sid_len + m.hdr_text.size() + m.size_text.size() + 64;
+}
+
+// nats-server walks its trie level by level: a level's '>' first, then its
+// '*' subtree, then the literal path; at the last level the literal leaf
+// comes before the '*' leaf. Ranking each matched pattern that way gives the
+// same delivery order when one message matches several of a client's subs.
+int level_rank(char kind, bool last) {
+  if (kind == 'F') return 0;
+  if (kind == 'P') return last ? 2 : 1;
+  return last ? 1 : 2;
+}
+
+bool walk_before(const ringnats::SubSet* a, const ringnats::SubSet* b, size_t ntok) {
+  size_t n = std::min(a->kinds.size(), b->kinds.size());
+  for (size_t i = 0; i < n; ++i) {
+    int ra = level_rank(a->kinds[i], i + 1 == ntok), rb = level_rank(b->kinds[i], i + 1 == ntok);
+    if (ra != rb) return ra < rb;
+  }
+  return a->kinds.size() < b->kinds.size();
 }
 
 char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shape& sh) {
@@ -64,10 +83,12 @@ char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shap
     *p++ = ' ';
   }
   if (sh.hmsg) {
-    p = put_uint(p, static_cast<uint64_t>(sh.hdr));
+    p = put(p, m.hdr_text);
     *p++ = ' ';
   }
-  p = put_uint(p, static_cast<uint64_t>(sh.size));
+  // Unchanged sizes go out as the publisher wrote them, like nats-server.
+  if (sh.skip == 0 && !m.size_text.empty()) p = put(p, m.size_text);
+  else p = put_uint(p, static_cast<uint64_t>(sh.size));
   *p++ = '\r';
   *p++ = '\n';
   return p;
@@ -231,6 +252,12 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   }
   for (int p = 0; p < nshards_; ++p)
     srv_.shard(p).partition().match_wildcards(tokens_.data(), tokens_.size(), match_);
+  if (match_.size() > 1) {
+    // Insertion sort: a handful of sets at most.
+    for (size_t i = 1; i < match_.size(); ++i)
+      for (size_t j = i; j > 0 && walk_before(match_[j], match_[j - 1], tokens_.size()); --j)
+        std::swap(match_[j], match_[j - 1]);
+  }
 
   bool delivered = false;
   const bool self_skip = !src->echo;

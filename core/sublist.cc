@@ -32,10 +32,15 @@ size_t tokenize(std::string_view s, std::vector<std::string_view>& out) {
 
 SubPartition::~SubPartition() = default;
 
-InterestChange SubPartition::update_set(std::atomic<SubSet*>& slot, std::string_view queue,
-                                        const SubRef& ref, bool add) {
+InterestChange SubPartition::update_set(std::atomic<SubSet*>& slot, std::string_view subject,
+                                        std::string_view queue, const SubRef& ref, bool add) {
   SubSet* old = slot.load(std::memory_order_relaxed);
   auto* next = old ? new SubSet(*old) : new SubSet;
+  if (!old) {
+    std::vector<std::string_view> tok;
+    tokenize(subject, tok);
+    for (auto t : tok) next->kinds += t == "*" ? 'P' : t == ">" ? 'F' : 'L';
+  }
   InterestChange ch;
   if (queue.empty()) {
     auto& v = next->plain;
@@ -82,7 +87,7 @@ InterestChange SubPartition::insert(std::string_view subject, std::string_view q
                                     const SubRef& ref) {
   if (!proto::has_wildcard(subject)) {
     auto* node = literal_.find_or_insert(subject, hash_subject(subject), q_, rl_);
-    return update_set(node->value, queue, ref, true);
+    return update_set(node->value, subject, queue, ref, true);
   }
   std::vector<std::string_view> tok;
   size_t n = tokenize(subject, tok);
@@ -109,7 +114,7 @@ InterestChange SubPartition::insert(std::string_view subject, std::string_view q
   }
   auto& slot = fwc ? node->fwc : node->here;
   bool was_empty = slot.load(std::memory_order_relaxed) == nullptr;
-  InterestChange ch = update_set(slot, queue, ref, true);
+  InterestChange ch = update_set(slot, subject, queue, ref, true);
   if (was_empty && slot.load(std::memory_order_relaxed)) wild_count_.fetch_add(1, std::memory_order_release);
   return ch;
 }
@@ -120,7 +125,7 @@ InterestChange SubPartition::remove(std::string_view subject, std::string_view q
     uint64_t h = hash_subject(subject);
     auto* node = literal_.find_node(subject, h);
     if (!node) return {};
-    InterestChange ch = update_set(node->value, queue, ref, false);
+    InterestChange ch = update_set(node->value, subject, queue, ref, false);
     if (!node->value.load(std::memory_order_relaxed)) literal_.erase(subject, h, q_, rl_);
     return ch;
   }
@@ -146,7 +151,7 @@ InterestChange SubPartition::remove(std::string_view subject, std::string_view q
   }
   auto& slot = fwc ? node->fwc : node->here;
   if (!slot.load(std::memory_order_relaxed)) return {};
-  InterestChange ch = update_set(slot, queue, ref, false);
+  InterestChange ch = update_set(slot, subject, queue, ref, false);
   if (!slot.load(std::memory_order_relaxed)) {
     wild_count_.fetch_sub(1, std::memory_order_release);
     prune(path, via_pwc);

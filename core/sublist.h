@@ -43,6 +43,7 @@ struct QueueGroup {
 struct SubSet {
   std::vector<SubRef> plain;
   std::vector<QueueGroup> groups;
+  std::string kinds;  // per token of the pattern: 'L'iteral, 'P' (*), 'F' (>)
   bool empty() const { return plain.empty() && groups.empty(); }
 };
 
@@ -94,8 +95,8 @@ class SubPartition {
   static void match_node(const TrieNode* node, const std::string_view* tok, size_t lvl, size_t n,
                          std::vector<const SubSet*>& out);
   // Replace *slot with a modified copy; returns the interest change.
-  InterestChange update_set(std::atomic<SubSet*>& slot, std::string_view queue, const SubRef& ref,
-                            bool add);
+  InterestChange update_set(std::atomic<SubSet*>& slot, std::string_view subject,
+                            std::string_view queue, const SubRef& ref, bool add);
   void prune(std::vector<std::pair<TrieNode*, std::string_view>>& path,
              std::vector<bool>& via_pwc);
 

@@ -95,7 +95,9 @@ ErrCode Parser::build_msg_args(std::string_view arg) {
     msg_.subject = t[0];
     if (n == base + 1) msg_.reply = t[1];
     msg_.size = parse_size(t[n - 1]);
+    msg_.size_text = t[n - 1];
     if (hp) {
+      msg_.hdr_text = t[n - 2];
       msg_.hdr = parse_size(t[n - 2]);
       if (msg_.hdr < 0) return ErrCode::ProtocolViolation;
     }
@@ -114,12 +116,15 @@ ErrCode Parser::build_msg_args(std::string_view arg) {
   if (op_ == Op::Hmsg) {
     std::array<std::string_view, 2> sz;
     last_tokens(arg, sz);
+    msg_.hdr_text = sz[0];
+    msg_.size_text = sz[1];
     msg_.hdr = parse_size(sz[0]);
     msg_.size = parse_size(sz[1]);
     if (msg_.hdr < 0 || msg_.size < 0 || msg_.hdr > msg_.size) return ErrCode::ProtocolViolation;
   } else {
     std::array<std::string_view, 1> sz;
     last_tokens(arg, sz);
+    msg_.size_text = sz[0];
     msg_.size = parse_size(sz[0]);
     if (msg_.size < 0) return ErrCode::ProtocolViolation;
   }
@@ -140,6 +145,8 @@ void Parser::rebase_msg_args() {
   move(msg_.account);
   move(msg_.subject);
   move(msg_.reply);
+  move(msg_.hdr_text);
+  move(msg_.size_text);
   msg_.args = std::string_view(base, msg_.args.size());
 }
 

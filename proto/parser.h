@@ -30,6 +30,9 @@ struct MsgArgs {
   std::string_view reply;    // client ops only; routes decode it from args
   int64_t hdr = -1;          // header bytes; -1 when the op has no headers
   int64_t size = 0;          // total payload bytes, headers included
+  // The digits as the sender wrote them: nats-server forwards them verbatim
+  // (leading zeros included) when it does not rewrite the size.
+  std::string_view hdr_text, size_text;
 };
 
 // What a handler tells the parser after each operation.
