@@ -1,6 +1,7 @@
 // Reference-counted byte blocks: the one place a payload is copied to when it
 // must outlive the receive buffer or leave the shard. Outbound queues point
-// into blocks with iovecs instead of copying again.
+// into blocks with iovecs instead of copying again. Blocks of the two common
+// sizes are recycled through small per-thread pools so their pages stay hot.
 #pragma once
 
 #include <atomic>
@@ -8,33 +9,68 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 namespace ringnats {
 
 struct Block {
+  static constexpr size_t kChunk = 16 * 1024;  // a connection's outbound chunk
+  static constexpr size_t kBatch = 64 * 1024;  // a shard-to-shard batch
+
   std::atomic<int32_t> refs;
   uint32_t cap;
   uint32_t len;
   char data[];
 
   static Block* make(size_t cap) {
-    void* mem = std::malloc(sizeof(Block) + cap);
-    if (!mem) throw std::bad_alloc();
-    auto* b = static_cast<Block*>(mem);
-    new (&b->refs) std::atomic<int32_t>(1);
-    b->cap = static_cast<uint32_t>(cap);
+    if (cap <= kChunk) cap = kChunk;
+    else if (cap <= kBatch) cap = kBatch;
+    Block* b = nullptr;
+    if (auto* pool = pool_for(cap); pool && !pool->empty()) {
+      b = pool->back();
+      pool->pop_back();
+    } else {
+      void* mem = std::malloc(sizeof(Block) + cap);
+      if (!mem) throw std::bad_alloc();
+      b = static_cast<Block*>(mem);
+      new (&b->refs) std::atomic<int32_t>(0);
+      b->cap = static_cast<uint32_t>(cap);
+    }
+    b->refs.store(1, std::memory_order_relaxed);
     b->len = 0;
     return b;
   }
   void ref(int32_t n = 1) { refs.fetch_add(n, std::memory_order_relaxed); }
   void unref() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) std::free(this);
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) recycle(this);
   }
   size_t room() const { return cap - len; }
   char* tail() { return data + len; }
   void put(const void* p, size_t n) {
     std::memcpy(data + len, p, n);
     len += static_cast<uint32_t>(n);
+  }
+
+ private:
+  static constexpr size_t kPoolMax = 256;
+  struct Pools {
+    std::vector<Block*> chunk, batch;
+    ~Pools() {
+      for (Block* b : chunk) std::free(b);
+      for (Block* b : batch) std::free(b);
+    }
+  };
+  static std::vector<Block*>* pool_for(size_t cap) {
+    static thread_local Pools pools;
+    if (cap == kChunk) return &pools.chunk;
+    if (cap == kBatch) return &pools.batch;
+    return nullptr;
+  }
+  // Freed on whichever thread drops the last reference; pooled there.
+  static void recycle(Block* b) {
+    auto* pool = pool_for(b->cap);
+    if (pool && pool->size() < kPoolMax) pool->push_back(b);
+    else std::free(b);
   }
 };
 
