@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -26,7 +27,9 @@ struct Block {
     if (cap <= kChunk) cap = kChunk;
     else if (cap <= kBatch) cap = kBatch;
     Block* b = nullptr;
-    if (auto* pool = pool_for(cap); pool && !pool->empty()) {
+    auto* pool = pool_for(cap);
+    if (pool && pool->empty()) refill(*pool, cap);
+    if (pool && !pool->empty()) {
       b = pool->back();
       pool->pop_back();
     } else {
@@ -53,6 +56,7 @@ struct Block {
 
  private:
   static constexpr size_t kPoolMax = 256;
+  static constexpr size_t kMove = 32;  // blocks moved per trip to the shared pool
   struct Pools {
     std::vector<Block*> chunk, batch;
     ~Pools() {
@@ -66,11 +70,45 @@ struct Block {
     if (cap == kBatch) return &pools.batch;
     return nullptr;
   }
+  // A batch is filled on the publisher's shard and freed on the
+  // subscriber's, so thread pools alone would drain on one side and overflow
+  // on the other. Overflow goes to a shared pool in groups of kMove: one lock
+  // per 32 blocks of 16-64 KB, never per message.
+  struct Shared {
+    std::mutex mu;
+    std::vector<Block*> chunk, batch;
+  };
+  static Shared& shared() {
+    static Shared s;
+    return s;
+  }
+  static void refill(std::vector<Block*>& pool, size_t cap) {
+    Shared& sh = shared();
+    std::lock_guard<std::mutex> g(sh.mu);
+    auto& src = cap == kChunk ? sh.chunk : sh.batch;
+    for (size_t i = 0; i < kMove && !src.empty(); ++i) {
+      pool.push_back(src.back());
+      src.pop_back();
+    }
+  }
   // Freed on whichever thread drops the last reference; pooled there.
   static void recycle(Block* b) {
     auto* pool = pool_for(b->cap);
-    if (pool && pool->size() < kPoolMax) pool->push_back(b);
-    else std::free(b);
+    if (!pool) {
+      std::free(b);
+      return;
+    }
+    pool->push_back(b);
+    if (pool->size() < kPoolMax) return;
+    Shared& sh = shared();
+    std::lock_guard<std::mutex> g(sh.mu);
+    auto& dst = b->cap == kChunk ? sh.chunk : sh.batch;
+    for (size_t i = 0; i < kMove; ++i) {
+      Block* x = pool->back();
+      pool->pop_back();
+      if (dst.size() < 4 * kPoolMax) dst.push_back(x);
+      else std::free(x);
+    }
   }
 };
 

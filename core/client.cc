@@ -306,12 +306,7 @@ void Shard::handle_rec(Rec& r) {
       if (!c || c->closing) return;
       if (--c->pending_acks > 0) return;
       c->parser.set_hold(false);
-      if (c->parked) {
-        c->parked = false;
-        std::string data = std::move(c->pending_in);
-        c->pending_in.clear();
-        feed(c, data.data(), data.size());
-      }
+      if (c->parked && !c->throttled) resume_parked(c);
       return;
     }
     case RecKind::NewConn:

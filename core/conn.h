@@ -64,7 +64,9 @@ struct Conn {
   bool close_after_flush = false;
   bool dirty = false;        // in the shard's flush list
   bool parked = false;       // parser held until pending SUB acks arrive
+  bool throttled = false;    // reading stopped: our rings to a peer shard are backed up
   std::string pending_in;    // bytes received while parked
+  std::string resume_buf;    // pending_in is swapped in here to be fed (keeps capacity)
   int pending_acks = 0;
   msghdr mh{};
   iovec iov[kMaxIov];

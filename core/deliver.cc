@@ -167,6 +167,10 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
     c->storage->unref();
     c->storage = nullptr;
   }
+  if (spill_bytes_ > kSpillCap) {
+    throttle(c);
+    return Flow::Pause;
+  }
   return Flow::Continue;
 }
 

@@ -21,8 +21,9 @@ size_t shard_ring_capacity();
 Server::Server(Options opts) : opts_(std::move(opts)) {
   server_id_ = proto::make_server_id();
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
-  unsigned hc = std::thread::hardware_concurrency();
-  nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(hc ? hc : 1);
+  // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
+  size_t ncpu = allowed_cpus().size();
+  nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(ncpu ? ncpu : 1);
   if (nshards_ > Qsbr::kMaxShards) nshards_ = Qsbr::kMaxShards;
 }
 

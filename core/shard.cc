@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cstring>
 #include <future>
 
@@ -28,7 +29,7 @@ constexpr unsigned kBufCount = 256;       // provided receive buffers per shard
 constexpr unsigned kBufSize = 64 * 1024;
 constexpr int kBufGroup = 0;
 constexpr size_t kBatchSize = 64 * 1024;
-constexpr size_t kRingCap = 8192;         // records per shard pair
+constexpr size_t kRingCap = 16384;        // records per shard pair
 
 int64_t mono_ns() {
   timespec ts;
@@ -38,6 +39,16 @@ int64_t mono_ns() {
 }  // namespace
 
 size_t shard_ring_capacity() { return kRingCap; }
+
+std::vector<int> allowed_cpus() {
+  std::vector<int> out;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+      if (CPU_ISSET(i, &set)) out.push_back(i);
+  return out;
+}
 
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), partition_(srv.qsbr(), retire_),
@@ -239,11 +250,12 @@ void Shard::give_back_buffer(uint16_t bid) {
 // Loop
 
 void Shard::run() {
-  unsigned ncpu = std::thread::hardware_concurrency();
-  if (ncpu > 0) {
+  // Pin to the id-th CPU the process may run on (taskset and cgroups apply).
+  std::vector<int> cpus = allowed_cpus();
+  if (!cpus.empty()) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(static_cast<unsigned>(id_) % ncpu, &set);
+    CPU_SET(cpus[static_cast<size_t>(id_) % cpus.size()], &set);
     pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   }
   char name[16];
@@ -341,6 +353,8 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
     case Ud::Connect:
       if (auto* cl = srv_.cluster()) cl->on_connect_done(*this, slot, gen, cqe->res);
       return;
+    case Ud::Cancel:
+      return;
   }
 }
 
@@ -436,6 +450,10 @@ void Shard::close_conn(Conn* c, proto::ErrCode why) {
   if (c->closing) return;
   c->closing = true;
   c->parser.set_hold(true);
+  if (c->throttled) {
+    throttled_.erase(std::remove(throttled_.begin(), throttled_.end(), c), throttled_.end());
+    c->throttled = false;
+  }
   if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) cl->route_closed(*this, c);
   if (c->type == ConnType::Client) {
     srv_.num_conns().fetch_sub(1);
@@ -478,6 +496,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   bool more = flags & IORING_CQE_F_MORE;
   if (!more) c->recv_armed = false;
   if (res <= 0) {
+    if (res == -ECANCELED && c->throttled && !c->closing) return;  // resume() re-arms
     if (res == -ENOBUFS && !c->closing) {
       waiting_bufs_.push_back(c);  // re-armed once buffers come back
       return;
@@ -490,7 +509,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   const char* data = buf_base_ + kBufCount * sizeof(io_uring_buf) + size_t(bid) * kBufSize;
   if (!c->closing) {
     c->last_in_ns = now_ns_;
-    if (c->parked || !c->pending_in.empty()) {
+    if (c->parked || c->throttled || !c->pending_in.empty()) {
       c->pending_in.append(data, static_cast<size_t>(res));
     } else {
       feed(c, data, static_cast<size_t>(res));
@@ -499,7 +518,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   give_back_buffer(bid);
   if (!c->recv_armed) {
     if (c->closing) maybe_free(c);
-    else arm_recv(c);
+    else if (!c->throttled) arm_recv(c);
   }
 }
 
@@ -522,8 +541,9 @@ void Shard::feed(Conn* c, const char* data, size_t len) {
       return;
     case proto::FeedResult::Paused:
       // Keep the rest; it is fed again once the connection may continue.
+      // pending_in is empty while we feed (see resume_parked), so append.
       c->parked = true;
-      c->pending_in.insert(0, data + r.consumed, len - r.consumed);
+      c->pending_in.append(data + r.consumed, len - r.consumed);
       return;
     case proto::FeedResult::Stopped:
       return;
@@ -587,7 +607,36 @@ void Shard::push(int dst, const Rec& r) {
   touched_[dst] = true;
   auto& sp = spill_[dst];
   if (sp.empty() && srv_.ring(id_, dst).push(r)) return;
+  // Full ring: keep order by queueing behind it; charged to the publisher,
+  // which on_msg stops reading once the spill passes kSpillCap.
+  spill_bytes_ += r.len + r.plen + sizeof(Rec);
   sp.push_back(r);
+}
+
+void Shard::throttle(Conn* c) {
+  if (c->throttled) return;
+  c->throttled = true;
+  throttled_.push_back(c);
+  if (c->recv_armed) {
+    io_uring_sqe* s = sqe();
+    io_uring_prep_cancel64(s, ud(Ud::Recv, c->slot, c->gen), 0);
+    io_uring_sqe_set_data64(s, ud(Ud::Cancel, 0, 0));
+  }
+}
+
+void Shard::resume(Conn* c) {
+  c->throttled = false;
+  if (c->closing || c->fd < 0) return;
+  if (!c->recv_armed) arm_recv(c);
+  if (c->parked && c->pending_acks == 0) resume_parked(c);
+}
+
+void Shard::resume_parked(Conn* c) {
+  c->parked = false;
+  c->resume_buf.swap(c->pending_in);
+  c->pending_in.clear();
+  feed(c, c->resume_buf.data(), c->resume_buf.size());
+  c->resume_buf.clear();
 }
 
 Block* Shard::batch_for(int dst, size_t need) {
@@ -619,7 +668,10 @@ void Shard::end_turn() {
     }
     auto& sp = spill_[d];
     auto& ring = srv_.ring(id_, d);
-    while (!sp.empty() && ring.push(sp.front())) sp.pop_front();
+    while (!sp.empty() && ring.push(sp.front())) {
+      spill_bytes_ -= sp.front().len + sp.front().plen + sizeof(Rec);
+      sp.pop_front();
+    }
     if (touched_[d] || ring.has_staged()) {
       touched_[d] = false;
       if (ring.publish()) {
@@ -627,6 +679,11 @@ void Shard::end_turn() {
         srv_.shard(d).wake();
       }
     }
+  }
+  if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2) {
+    std::vector<Conn*> again;
+    again.swap(throttled_);
+    for (Conn* c : again) resume(c);
   }
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Conn* c = dirty_[i];

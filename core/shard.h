@@ -37,6 +37,9 @@ namespace ringnats {
 class Server;
 class RouteManager;
 
+// CPUs this process may run on, in order (sched_getaffinity).
+std::vector<int> allowed_cpus();
+
 class Shard {
  public:
   Shard(Server& srv, int id);
@@ -92,7 +95,9 @@ class Shard {
 
  private:
   friend class RouteManager;
-  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect };
+  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect, Cancel };
+  // Spilled bytes past which the publishing connection stops being read.
+  static constexpr size_t kSpillCap = 32u << 20;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
     return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
   }
@@ -113,6 +118,9 @@ class Shard {
   void flush(Conn* c);
   void run_timers();
   void maybe_free(Conn* c);
+  void throttle(Conn* c);
+  void resume(Conn* c);
+  void resume_parked(Conn* c);
   void give_back_buffer(uint16_t bid);
   io_uring_sqe* sqe();
 
@@ -170,7 +178,9 @@ class Shard {
 
   // Per destination shard: records that did not fit the ring (in order),
   // and the open batch block messages are formatted into.
-  std::vector<std::deque<Rec>> spill_;
+  std::vector<Fifo<Rec>> spill_;
+  size_t spill_bytes_ = 0;            // bytes referenced by spilled records
+  std::vector<Conn*> throttled_;      // publishers whose reading is paused
   std::vector<Block*> batch_;
   std::vector<bool> touched_;
 

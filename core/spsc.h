@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace ringnats {
 
@@ -62,6 +63,30 @@ class SpscRing {
   alignas(64) uint64_t staged_tail_ = 0;       // producer-private
   uint64_t published_ = 0;
   uint64_t cached_head_ = 0;
+};
+
+// An unbounded FIFO that reuses its storage: the spill behind a full ring.
+// Only its owner touches it.
+template <class T>
+class Fifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  void push_back(const T& v) { items_.push_back(v); }
+  void pop_front() {
+    if (++head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= 4096 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+
+ private:
+  std::vector<T> items_;
+  size_t head_ = 0;
 };
 
 }  // namespace ringnats

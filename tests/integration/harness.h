@@ -1,0 +1,144 @@
+// Integration-test harness: starts ringnats or stock nats-server on a free
+// loopback port and talks to it over raw sockets, synchronising only on
+// PING/PONG round trips, expected bytes arriving, or the server closing.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace itest {
+
+// Default bound for every wait in these tests.
+inline constexpr int kTimeoutMs = 5000;
+
+// Binary under test: env RINGNATS_BIN, else the RINGNATS_BIN compile-time define.
+std::string ringnats_bin();
+// Reference binary: env NATS_SERVER_BIN, else /usr/sbin/nats-server.
+std::string stock_bin();
+// True when the binary's basename is "ringnats" (it then understands --shards).
+bool is_ringnats(const std::string& bin);
+// A port that was free a moment ago (bind 127.0.0.1:0, read it back, close).
+int free_port();
+
+// One server child process on 127.0.0.1. Killed in stop() and the destructor;
+// the child also gets SIGKILL if the test process dies (PR_SET_PDEATHSIG).
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts `bin -a 127.0.0.1 -p <free port> [--shards N] extra...` and waits
+  // until the port accepts. shards <= 0 or a non-ringnats binary: no --shards.
+  // Returns false (with err) if the process exits or never accepts.
+  bool start(const std::string& bin, int shards = 0,
+             const std::vector<std::string>& extra = {}, std::string* err = nullptr);
+  // SIGTERM, bounded wait, then SIGKILL. Idempotent.
+  void stop();
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A blocking client socket with bounded receive/send timeouts.
+class RawConn {
+ public:
+  RawConn() = default;
+  ~RawConn();
+  RawConn(RawConn&& o) noexcept;
+  RawConn& operator=(RawConn&& o) noexcept;
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+
+  bool connect(int port, int timeout_ms = kTimeoutMs);
+  void close();
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  // Sends all bytes. False if the peer is gone (EPIPE/ECONNRESET) or on timeout.
+  bool send(std::string_view bytes);
+  // Reads whatever arrives within timeout_ms into the buffer; returns bytes
+  // read, 0 on orderly close or reset (closed() becomes true), -1 on timeout.
+  long read_some(int timeout_ms = kTimeoutMs);
+
+  // Reads one line (without the CRLF) from the buffer/socket.
+  bool read_line(std::string& line, int timeout_ms = kTimeoutMs);
+  // Reads until the buffered bytes contain `marker`; returns everything up to
+  // and including it (removed from the buffer). False on close or timeout.
+  bool read_until(std::string_view marker, std::string& out, int timeout_ms = kTimeoutMs);
+  // Sends PING and reads until the PONG line that answers it; out gets
+  // everything before and including it. Assumes no other PING is outstanding.
+  bool ping_pong(std::string& out, int timeout_ms = kTimeoutMs);
+  // Waits until the server closes the connection, discarding input.
+  bool expect_closed(int timeout_ms = kTimeoutMs);
+
+  // Bytes received but not consumed yet, and whether the peer has closed.
+  std::string& buffer() { return buf_; }
+  bool closed() const { return peer_closed_; }
+
+ private:
+  int fd_ = -1;
+  bool peer_closed_ = false;
+  std::string buf_;
+};
+
+// ---- Server-to-client stream splitting and normalisation ----
+
+// Splits a server->client byte stream into whole protocol frames (a control
+// line, plus its payload for MSG/HMSG). Returns the number of bytes used; an
+// incomplete trailing frame is left. Unparsable bytes become one frame.
+size_t split_frames(std::string_view bytes, std::vector<std::string>& frames);
+
+// INFO frame with volatile values masked and keys sorted, so two servers can
+// be compared: "INFO {"client_id":*,...,"proto":1} \r\n".
+std::string normalize_info(std::string_view frame);
+
+// Renders frames as one string: INFO frames normalised, server PINGs dropped
+// (their timing is not part of a conversation).
+std::string render_frames(const std::vector<std::string>& frames);
+
+// Makes bytes readable in failure messages (\r \n and non-printables escaped).
+std::string escape(std::string_view bytes);
+
+// ---- Multi-step conversations ----
+
+// One step: send chunks (one send() each) on connection `conn`. If sync, the
+// harness then sends PING on that connection and waits for its PONG (or a
+// close). gap_us > 0 pauses between chunks to make the server see split reads
+// (pacing only, never used to wait for an answer).
+struct Step {
+  int conn = 0;
+  std::vector<std::string> chunks;
+  bool sync = true;
+  int gap_us = 0;
+};
+
+// What one connection saw: the first INFO (normalised), then everything else.
+struct ConnResult {
+  std::string info;
+  std::string transcript;  // rendered frames after the first INFO
+  bool closed = false;
+  bool timed_out = false;
+};
+
+// Runs steps against a server on `port` with `nconns` connections opened in
+// order before the first step. For each connection, `target` (if given) holds
+// the transcript to wait for at the end: reading continues until the
+// transcript has at least that many bytes, diverges, closes, or times out.
+std::vector<ConnResult> run_conversation(int port, int nconns, const std::vector<Step>& steps,
+                                         const std::vector<std::string>* target = nullptr);
+
+// Splits bytes into one chunk per byte.
+std::vector<std::string> bytewise(std::string_view bytes);
+
+}  // namespace itest
