@@ -464,15 +464,17 @@ void Shard::close_conn(Conn* c, proto::ErrCode why) {
   // Drop every subscription: later deliveries find the slot gone.
   for (auto& [sid, slot] : c->subs) remove_sub(c, slot);
   c->subs.clear();
-  if (why == proto::ErrCode::SlowConsumer) c->out.clear();
-  if (!c->out.empty()) {
+  if (why != proto::ErrCode::SlowConsumer && !c->out.empty()) {
     // Like nats-server, let what is queued (an -ERR above all) go out first.
     c->close_after_flush = true;
     ::shutdown(c->fd, SHUT_RD);
     mark_dirty(c);
     return;
   }
+  // A send still in flight reads from `out`: it is dropped when that send
+  // completes (with an error, after this shutdown), or in maybe_free.
   ::shutdown(c->fd, SHUT_RDWR);
+  if (!c->send_inflight) c->out.clear();
   maybe_free(c);
 }
 
@@ -589,6 +591,7 @@ void Shard::flush(Conn* c) {
   io_uring_prep_sendmsg(s, c->fd, &c->mh, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, ud(Ud::Send, c->slot, c->gen));
   c->send_inflight = true;
+  c->send_started_ns = now_ns_;
 }
 
 void Shard::send_err(Conn* c, proto::ErrCode e) {
@@ -721,6 +724,13 @@ void Shard::run_timers() {
     if (!c || c->fd < 0 || c->closing) continue;
     if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) {
       cl->route_timer(*this, c);
+      continue;
+    }
+    if (c->send_inflight && now_ns_ - c->send_started_ns > o.write_deadline_ns) {
+      log::notice("%s:%d - cid:%llu - Slow Consumer Detected: WriteDeadline of %.3fs exceeded",
+                  c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
+                  static_cast<double>(o.write_deadline_ns) / 1e9);
+      send_err(c, proto::ErrCode::SlowConsumer);
       continue;
     }
     if (c->auth_deadline_ns && now_ns_ >= c->auth_deadline_ns) {

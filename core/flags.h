@@ -1,0 +1,62 @@
+// Command line and config file handling compatible with nats-server 2.9:
+// Go-flag syntax, the same flag names, config keys, precedence (flags win)
+// and the same messages, streams and exit codes on errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/options.h"
+#include "proto/conf.h"
+
+#ifndef RINGNATS_VERSION
+#define RINGNATS_VERSION "0.0.0"
+#endif
+
+namespace ringnats {
+
+inline constexpr const char* kProgramName = "ringnats";
+
+enum class CliAction {
+  Run,           // start the server with the filled Options
+  Help,          // usage requested (or a bad flag: then err holds the reason)
+  Version,       // "ringnats: v<version>"
+  TestConfigOk,  // -t and the config file is valid
+  Error,         // exit 1 after printing err
+};
+
+// Everything main needs to behave like nats-server. Print err to stderr
+// first, then out to stdout (finish_cli does exactly that).
+struct CliResult {
+  CliAction action = CliAction::Run;
+  int exit_code = 0;       // 0, or 1 for Error
+  std::string out;         // stdout: usage text, version line
+  std::string err;         // stderr: error line(s); for Run, config warnings
+  // nats options that were accepted but that ringnats does not implement
+  // (e.g. "jetstream", "--tls"); worth a warning in the log.
+  std::vector<std::string> ignored;
+};
+
+// Parses flags, then the config file (-c), then applies the flags again so
+// they override it, then fills defaults and validates (validation only when
+// the server would run, as nats does). `out` is replaced entirely.
+CliResult parse_cli(int argc, char** argv, Options& out);
+
+// Writes r.err to stderr and r.out to stdout. Returns -1 when the server
+// should start, else the process exit code.
+int finish_cli(const CliResult& r);
+
+// Short form used by main: `message` is the text to print (stdout for Help
+// and Version, stderr for TestConfigOk, Error and Run warnings). The caller
+// exits 0 for Help/Version/TestConfigOk and 1 for Error.
+CliAction parse_command_line(int argc, char** argv, Options& out, std::string& message);
+
+// The usage text, as printed by -h (starts and ends with a blank line).
+const std::string& usage_text();
+
+// Applies a parsed config tree to opts, as nats' ProcessConfigFile does.
+// Errors and warnings are complete "file:line:col: ..." lines. Exposed for tests.
+void apply_config(const conf::ConfValue& root, Options& opts, std::vector<std::string>& errors,
+                  std::vector<std::string>& warnings, std::vector<std::string>& ignored);
+
+}  // namespace ringnats

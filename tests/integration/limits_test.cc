@@ -1,0 +1,73 @@
+// Limits against the real binary: a subscriber that stops reading is closed
+// as a slow consumer once max_pending is passed, while a subscriber that
+// keeps up loses nothing and the publisher is never stalled by it.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+using namespace itest;
+
+namespace {
+
+bool connect_quiet(RawConn& c, int port, const std::string& extra = "") {
+  if (!c.connect(port)) return false;
+  std::string line;
+  if (!c.read_line(line)) return false;  // INFO
+  std::string out;
+  return c.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n" + extra) && c.ping_pong(out);
+}
+
+}  // namespace
+
+TEST(Limits, SlowConsumerIsCutOffOthersKeepEverything) {
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {}, &err)) << err;
+
+  RawConn pub, slow, fast;
+  ASSERT_TRUE(connect_quiet(pub, srv.port()));
+  ASSERT_TRUE(connect_quiet(slow, srv.port(), "SUB flood 1\r\n"));
+  ASSERT_TRUE(connect_quiet(fast, srv.port(), "SUB flood 1\r\n"));
+
+  // 96 MiB to each subscriber: more than max_pending (64 MiB) plus what the
+  // kernel's socket buffers can hold for the one that never reads.
+  const size_t kMsg = 64 * 1024, kCount = 1536;
+  std::string payload(kMsg, 'z');
+  std::string one = "PUB flood " + std::to_string(kMsg) + "\r\n" + payload + "\r\n";
+
+  size_t fast_bytes = 0;
+  const size_t want = kCount * (std::string("MSG flood 1 65536\r\n").size() + kMsg + 2);
+  std::thread reader([&] {
+    while (fast_bytes < want) {
+      long n = fast.read_some(10000);
+      if (n <= 0) break;
+      fast_bytes += static_cast<size_t>(n);
+      fast.buffer().clear();
+    }
+  });
+  for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(pub.send(one)) << "publisher stalled at " << i;
+  std::string out;
+  EXPECT_TRUE(pub.ping_pong(out, 20000)) << "publisher not answered";
+  reader.join();
+  EXPECT_EQ(fast_bytes, want) << "the subscriber that keeps up lost data";
+  // The one that never read is closed without an -ERR (nats has none for it).
+  EXPECT_TRUE(slow.expect_closed(20000));
+}
+
+TEST(Limits, OversizeControlLineAndPayloadDoNotStallOthers) {
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {}, &err)) << err;
+  RawConn good, bad;
+  ASSERT_TRUE(connect_quiet(good, srv.port(), "SUB ok 1\r\n"));
+  ASSERT_TRUE(bad.connect(srv.port()));
+  ASSERT_TRUE(bad.send("PUB " + std::string(8192, 'x')));  // no newline yet
+  EXPECT_TRUE(bad.expect_closed());
+  std::string out;
+  ASSERT_TRUE(good.send("PUB ok 2\r\nhi\r\n"));
+  ASSERT_TRUE(good.ping_pong(out));
+  EXPECT_NE(out.find("MSG ok 1 2\r\nhi\r\n"), std::string::npos) << escape(out);
+}
