@@ -27,22 +27,8 @@ void stop_cluster(Server& srv);
 
 int main(int argc, char** argv) {
   Options opts;
-  std::string msg;
-  CliAction act = parse_command_line(argc, argv, opts, msg);
-  switch (act) {
-    case CliAction::Help:
-    case CliAction::Version:
-    case CliAction::TestConfigOk:
-      std::fputs(msg.c_str(), stdout);
-      if (!msg.empty() && msg.back() != '\n') std::fputc('\n', stdout);
-      return 0;
-    case CliAction::Error:
-      std::fputs(msg.c_str(), stderr);
-      if (!msg.empty() && msg.back() != '\n') std::fputc('\n', stderr);
-      return 1;
-    case CliAction::Run:
-      break;
-  }
+  CliResult cli = parse_cli(argc, argv, opts);
+  if (int code = finish_cli(cli); code >= 0) return code;
 
   // Signals are taken synchronously by this thread; shards never see them.
   sigset_t set;
@@ -54,7 +40,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  log::init(opts);
+  std::string log_err;
+  if (!log::init(opts, &log_err)) {
+    std::fprintf(stderr, "%s\n", log_err.c_str());
+    return 1;
+  }
+  for (const auto& what : cli.ignored) log::warn("Option %s is not supported by ringnats, ignored", what.c_str());
   Server srv(opts);
   log::notice("Starting ringnats");
   log::notice("  Version:  %s (nats-server %s compatible)", RINGNATS_VERSION, Server::kCompatVersion);

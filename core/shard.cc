@@ -114,6 +114,7 @@ bool Shard::init(std::string& err) {
   for (unsigned i = 0; i < kBufCount; ++i)
     io_uring_buf_ring_add(br_, bufs + size_t(i) * kBufSize, kBufSize, i, io_uring_buf_ring_mask(kBufCount), i);
   io_uring_buf_ring_advance(br_, kBufCount);
+  ring_fd_.store(ring_.ring_fd, std::memory_order_release);
 
   if (event_fd_ < 0) {
     err = "eventfd failed";
@@ -156,6 +157,23 @@ void Shard::wake() {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t w = ::write(event_fd_, &one, sizeof(one));
   }
+}
+
+// From this shard's thread: wake shard `d` if it announced it sleeps. The
+// message goes through our own ring, so it rides on this turn's submit
+// instead of costing a write() system call.
+void Shard::wake_peer(int d) {
+  Shard& peer = srv_.shard(d);
+  if (!peer.sleeping_.load(std::memory_order_seq_cst)) return;
+  int fd = peer.ring_fd_.load(std::memory_order_acquire);
+  if (fd < 0 || !msg_ring_ok_) {
+    peer.wake();
+    return;
+  }
+  io_uring_sqe* s = sqe();
+  io_uring_prep_msg_ring(s, fd, 0, ud(Ud::Wake, 0, 0), 0);
+  s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(s, ud(Ud::MsgRingResult, 0, 0));
 }
 
 void Shard::post(std::function<void(Shard&)> fn) {
@@ -354,6 +372,16 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       if (auto* cl = srv_.cluster()) cl->on_connect_done(*this, slot, gen, cqe->res);
       return;
     case Ud::Cancel:
+    case Ud::Wake:
+      return;
+    case Ud::MsgRingResult:
+      // Only failures post a completion: fall back to eventfd wake-ups.
+      if (cqe->res < 0 && msg_ring_ok_) {
+        msg_ring_ok_ = false;
+        log::debug("io_uring: MSG_RING wake-ups unavailable (%s), using eventfd", strerror(-cqe->res));
+        for (int p = 0; p < nshards_; ++p)
+          if (p != id_) srv_.shard(p).wake();
+      }
       return;
   }
 }
@@ -679,7 +707,7 @@ void Shard::end_turn() {
       touched_[d] = false;
       if (ring.publish()) {
         std::atomic_thread_fence(std::memory_order_seq_cst);
-        srv_.shard(d).wake();
+        wake_peer(d);
       }
     }
   }

@@ -95,9 +95,9 @@ class Shard {
 
  private:
   friend class RouteManager;
-  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect, Cancel };
+  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect, Cancel, Wake, MsgRingResult };
   // Spilled bytes past which the publishing connection stops being read.
-  static constexpr size_t kSpillCap = 32u << 20;
+  static constexpr size_t kSpillCap = 8u << 20;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
     return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
   }
@@ -121,6 +121,7 @@ class Shard {
   void throttle(Conn* c);
   void resume(Conn* c);
   void resume_parked(Conn* c);
+  void wake_peer(int d);
   void give_back_buffer(uint16_t bid);
   io_uring_sqe* sqe();
 
@@ -151,6 +152,8 @@ class Shard {
   char* buf_base_ = nullptr;
   size_t br_mem_size_ = 0;
   int event_fd_ = -1;
+  std::atomic<int> ring_fd_{-1};  // for peers' MSG_RING wake-ups, once our ring exists
+  bool msg_ring_ok_ = true;
   uint64_t event_val_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -66,27 +66,30 @@ class SpscRing {
 };
 
 // An unbounded FIFO that reuses its storage: the spill behind a full ring.
+// A circular buffer that doubles when full, so steady use never copies.
 // Only its owner touches it.
 template <class T>
 class Fifo {
  public:
-  bool empty() const { return head_ == items_.size(); }
-  size_t size() const { return items_.size() - head_; }
-  T& front() { return items_[head_]; }
-  void push_back(const T& v) { items_.push_back(v); }
-  void pop_front() {
-    if (++head_ == items_.size()) {
-      items_.clear();
-      head_ = 0;
-    } else if (head_ >= 4096 && head_ * 2 >= items_.size()) {
-      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
+  bool empty() const { return head_ == tail_; }
+  size_t size() const { return tail_ - head_; }
+  T& front() { return items_[head_ & (items_.size() - 1)]; }
+  void push_back(const T& v) {
+    if (size() == items_.size()) grow();
+    items_[tail_++ & (items_.size() - 1)] = v;
   }
+  void pop_front() { ++head_; }
 
  private:
+  void grow() {
+    std::vector<T> bigger(items_.empty() ? 1024 : items_.size() * 2);
+    for (size_t i = 0; i < size(); ++i) bigger[i] = items_[(head_ + i) & (items_.size() - 1)];
+    tail_ = size();
+    head_ = 0;
+    items_.swap(bigger);
+  }
   std::vector<T> items_;
-  size_t head_ = 0;
+  size_t head_ = 0, tail_ = 0;
 };
 
 }  // namespace ringnats
