@@ -53,7 +53,6 @@ class RouteManager : public ClusterHooks {
   proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) override;
   void route_closed(Shard& s, Conn* c) override;
   void route_timer(Shard& s, Conn* c) override;
-  void on_connect_done(Shard&, uint32_t, uint32_t, int) override {}
   void local_interest(Shard& s, std::string_view subject, std::string_view queue, int before,
                       int after) override;
   void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,

@@ -27,7 +27,6 @@ class ClusterHooks {
   virtual proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) = 0;
   virtual void route_closed(Shard& s, Conn* c) = 0;
   virtual void route_timer(Shard& s, Conn* c) = 0;
-  virtual void on_connect_done(Shard& s, uint32_t slot, uint32_t gen, int res) = 0;
   // On the partition's shard: the local subscriber count for (subject, queue)
   // changed; turn 0<->1 (and queue weights) into RS+/RS- for every route.
   virtual void local_interest(Shard& s, std::string_view subject, std::string_view queue,

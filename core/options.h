@@ -54,6 +54,8 @@ struct Options {
   int shards = 0;                // ringnats only: 0 = online CPUs
 
   ClusterOptions cluster;
+
+  std::string http_host;         // monitoring bind host; filled with host if unset
 };
 
 }  // namespace ringnats

@@ -368,9 +368,6 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       if (c) on_send(c, cqe->res);
       return;
     }
-    case Ud::Connect:
-      if (auto* cl = srv_.cluster()) cl->on_connect_done(*this, slot, gen, cqe->res);
-      return;
     case Ud::Cancel:
     case Ud::Wake:
       return;

@@ -95,7 +95,7 @@ class Shard {
 
  private:
   friend class RouteManager;
-  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Connect, Cancel, Wake, MsgRingResult };
+  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Cancel, Wake, MsgRingResult };
   // Spilled bytes past which the publishing connection stops being read.
   static constexpr size_t kSpillCap = 8u << 20;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
