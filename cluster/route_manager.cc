@@ -704,12 +704,12 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
 }
 
 void RouteManager::refresh_client_urls() {
-  std::vector<std::string> urls;
+  // Built and stored under one lock, so racing route changes cannot leave a
+  // stale list behind.
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (routes_.empty()) {
-      urls.clear();
-    } else {
+    std::vector<std::string> urls;
+    if (!routes_.empty()) {
       urls = own_client_urls_;
       for (auto& id : route_order_) {
         auto it = routes_.find(id);
@@ -718,9 +718,9 @@ void RouteManager::refresh_client_urls() {
           if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
       }
     }
+    if (urls == srv_.connect_urls()) return;
+    srv_.set_connect_urls(urls);
   }
-  if (urls == srv_.connect_urls()) return;
-  srv_.set_connect_urls(urls);
   if (co_.no_advertise) return;
   for (int i = 0; i < srv_.nshards(); ++i) {
     srv_.shard(i).post([](Shard& s) {

@@ -140,6 +140,11 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
       mark_dirty(c);
     }
     publish(c, m, payload, storage);
+  } else if (m.account != "$G") {
+    // We host only the global account; nats drops and logs the rest.
+    log::debug("%s:%d - rid - Unknown account \"%.*s\" for routed message on subject \"%.*s\"",
+               c->remote_ip.c_str(), c->remote_port, static_cast<int>(m.account.size()),
+               m.account.data(), static_cast<int>(m.subject.size()), m.subject.data());
   } else {
     // Route: the queue groups this server must serve follow the marker.
     std::array<std::string_view, 64> t;

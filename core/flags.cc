@@ -235,10 +235,19 @@ struct Sink {
   std::vector<std::string>& errors;
   std::vector<std::string>& warnings;
   std::vector<std::string>& ignored;
+  // A wrong value type aborts the enclosing block in nats (a recovered Go
+  // panic); the block parsers check this to stop where nats stops.
+  bool aborted = false;
 };
 
 void type_error(const ConfValue& v, const char* want, Sink& s) {
   s.errors.push_back(v.where() + ": interface conversion: interface {} is " + v.go_type() + ", not " + want);
+  s.aborted = true;
+}
+
+// What nats adds when a failed authorization block is then dereferenced.
+void nil_auth_error(const ConfValue& v, Sink& s) {
+  s.errors.push_back(v.where() + ": runtime error: invalid memory address or nil pointer dereference");
 }
 
 bool get_int(const ConfValue& v, int64_t& out, Sink& s) {
@@ -354,6 +363,7 @@ bool parse_auth(const ConfValue& v, Auth& a, Sink& s) {
     } else {
       unknown_field(v.keys[n], mv, s);
     }
+    if (s.aborted) return false;
   }
   return true;
 }
@@ -366,7 +376,10 @@ void parse_routes(const ConfValue& v, std::vector<std::string>& routes, Sink& s)
   std::vector<std::string> out;
   for (const ConfValue& e : v.items) {
     std::string raw;
-    if (!get_str(e, raw, s)) return;
+    if (!get_str(e, raw, s)) {
+      s.aborted = false;  // nats recovers inside the route list and goes on
+      return;
+    }
     bool dup = false;
     for (const auto& seen : out) dup = dup || seen == raw;
     if (dup) {
@@ -404,7 +417,10 @@ void parse_cluster(const ConfValue& v, Options& o, Sink& s) {
       get_str(mv, c.host, s);
     } else if (k == "authorization") {
       Auth a;
-      if (!parse_auth(mv, a, s)) continue;
+      if (!parse_auth(mv, a, s)) {
+        nil_auth_error(mv, s);
+        return;
+      }
       if (a.has_users) {
         s.errors.push_back(mv.where() + ": Cluster authorization does not allow multiple users");
         continue;
@@ -431,6 +447,7 @@ void parse_cluster(const ConfValue& v, Options& o, Sink& s) {
     } else {
       unknown_field(v.keys[n], mv, s);
     }
+    if (s.aborted) return;
   }
 }
 
@@ -473,7 +490,10 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     get_bool(v, o.logtime, s);
   } else if (k == "authorization") {
     Auth a;
-    if (!parse_auth(v, a, s)) return;
+    if (!parse_auth(v, a, s)) {
+      nil_auth_error(v, s);
+      return;
+    }
     o.username = a.user;
     o.password = a.pass;
     o.auth_token = a.token;
@@ -869,7 +889,10 @@ const std::string& usage_text() {
 void apply_config(const conf::ConfValue& root, Options& opts, std::vector<std::string>& errors,
                   std::vector<std::string>& warnings, std::vector<std::string>& ignored) {
   Sink s{errors, warnings, ignored};
-  for (size_t n = 0; n < root.keys.size(); ++n) apply_top_key(root.keys[n], root.items[n], opts, s);
+  for (size_t n = 0; n < root.keys.size(); ++n) {
+    s.aborted = false;
+    apply_top_key(root.keys[n], root.items[n], opts, s);
+  }
 }
 
 CliResult parse_cli(int argc, char** argv, Options& out) {
@@ -971,6 +994,7 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
                 std::to_string(o.max_pending) + ")");
   if (o.shards < 0) return fail("shards must be 0 (one per CPU) or more, got " + std::to_string(o.shards));
 
+  o.config_file = st.config_file;
   out = std::move(o);
   r.action = CliAction::Run;
   r.err = warning_text;

@@ -92,7 +92,7 @@ void emit(Level lv, const char* fmt, va_list ap) {
   if (s.logtime) {
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
-    char stamp[40];
+    char stamp[96];
     std::snprintf(stamp, sizeof stamp, "%04d/%02d/%02d %02d:%02d:%02d.%06ld ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
     line += stamp;
@@ -113,7 +113,9 @@ bool init(const Options& opts, std::string* error) {
   s.owns_fd = false;
   s.path = opts.log_file;
   s.logtime = opts.logtime;
-  s.pid_prefix = "[" + std::to_string(::getpid()) + "] ";
+  char pid[32];
+  std::snprintf(pid, sizeof pid, "[%d] ", static_cast<int>(::getpid()));
+  s.pid_prefix = pid;
   bool ok = true;
   if (!opts.log_file.empty()) {
     int fd = ::open(opts.log_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0660);

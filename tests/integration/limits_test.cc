@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/integration/harness.h"
+#include "harness.h"
 
 using namespace itest;
 
