@@ -245,13 +245,16 @@ void Shard::send_info(Conn* c) {
 // --------------------------------------------------------------------------
 // Records from other shards
 
-void Shard::handle_rec(Rec& r) {
+// Returns false (without consuming the record) when `may_stall` and the
+// record is for a subscriber past half its max_pending.
+bool Shard::handle_rec(Rec& r, bool may_stall) {
   switch (r.kind) {
     case RecKind::Deliver: {
       if (r.slot < subs_.size()) {
         Sub& s = subs_[r.slot];
         if (s.alive && s.gen == r.gen) {
           Conn* c = conns_[s.conn_slot].get();
+          if (may_stall && c && c->over_half && !c->closing) return false;
           if (c && !c->closing && sub_accepts(s)) {
             c->out.append_ref(r.block, r.block->data + r.off, r.len);
             if (r.payload) c->out.append_ref(r.payload, r.payload->data + r.poff, r.plen);
@@ -264,7 +267,7 @@ void Shard::handle_rec(Rec& r) {
         }
       }
       if (r.payload) r.payload->unref();
-      return;
+      return true;
     }
     case RecKind::DeliverConn: {
       Conn* c = conn_at(r.slot, r.gen);
@@ -274,11 +277,11 @@ void Shard::handle_rec(Rec& r) {
         mark_dirty(c);
       }
       if (r.payload) r.payload->unref();
-      return;
+      return true;
     }
     case RecKind::BatchDone:
       r.block->unref();
-      return;
+      return true;
     case RecKind::SubAdd: {
       auto* op = static_cast<SubOp*>(r.ctl);
       InterestChange ch = partition_.insert(op->subject, op->queue, op->ref);
@@ -291,7 +294,7 @@ void Shard::handle_rec(Rec& r) {
         push(op->origin, a);
       }
       delete op;
-      return;
+      return true;
     }
     case RecKind::SubRemove: {
       auto* op = static_cast<SubOp*>(r.ctl);
@@ -299,26 +302,27 @@ void Shard::handle_rec(Rec& r) {
       if (auto* cl = srv_.cluster(); cl && !(op->ref.flags & kSubRoute))
         cl->local_interest(*this, op->subject, op->queue, ch.before, ch.after);
       delete op;
-      return;
+      return true;
     }
     case RecKind::SubAck: {
       Conn* c = conn_at(r.slot, r.gen);
-      if (!c || c->closing) return;
-      if (--c->pending_acks > 0) return;
+      if (!c || c->closing) return true;
+      if (--c->pending_acks > 0) return true;
       c->parser.set_hold(false);
       if (c->parked && !c->throttled) resume_parked(c);
-      return;
+      return true;
     }
     case RecKind::NewConn:
       new_conn(static_cast<int>(r.slot), ConnType::Client);
-      return;
+      return true;
     case RecKind::Control: {
       auto* fn = static_cast<std::function<void(Shard&)>*>(r.ctl);
       (*fn)(*this);
       delete fn;
-      return;
+      return true;
     }
   }
+  return true;
 }
 
 }  // namespace ringnats

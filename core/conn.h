@@ -58,15 +58,18 @@ struct Conn {
   int remote_port = 0;
 
   // I/O state.
-  bool recv_armed = false;   // a multishot receive is outstanding
+  bool recv_armed = false;   // a receive is outstanding
   bool send_inflight = false;
   bool closing = false;      // shutting down; freed when no op is in flight
   bool close_after_flush = false;
   bool dirty = false;        // in the shard's flush list
   bool parked = false;       // parser held until pending SUB acks arrive
-  bool throttled = false;    // reading stopped: our rings to a peer shard are backed up
-  std::string pending_in;    // bytes received while parked
-  std::string resume_buf;    // pending_in is swapped in here to be fed (keeps capacity)
+  bool throttled = false;    // reading stopped: rings backed up, or a subscriber stalls us
+  bool over_half = false;    // outbound pending above max_pending/2: producers stall
+  int64_t stall_deadline_ns = 0;  // a stalled publisher resumes by then regardless
+  // A paused connection keeps the rest of its receive buffer (by reference).
+  int held_bid = -1;
+  uint32_t held_off = 0, held_len = 0;
   int pending_acks = 0;
   msghdr mh{};
   iovec iov[kMaxIov];

@@ -134,6 +134,7 @@ char* Shard::payload_storage(Conn* c, const MsgArgs& m) {
 
 proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool stored) {
   Block* storage = stored ? c->storage : nullptr;
+  stall_src_ = false;
   if (c->type == ConnType::Client) {
     if (c->verbose) {
       c->out.append("+OK\r\n");
@@ -172,7 +173,9 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
     c->storage->unref();
     c->storage = nullptr;
   }
-  if (spill_bytes_ > kSpillCap) {
+  // Fast producer: stop reading it while our rings back up or a subscriber
+  // here is past half its max_pending (nats-server stalls it the same way).
+  if (spill_bytes_ > kSpillCap || (stall_src_ && c->type == ConnType::Client)) {
     throttle(c);
     return Flow::Pause;
   }
@@ -201,6 +204,7 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
     c->out.commit(p, static_cast<size_t>(e - p));
   }
   mark_dirty(c);
+  if (c->over_half && c != cur_src_) stall_src_ = true;
   if (s.max && s.delivered >= s.max) {
     c->subs.erase(s.sid);
     remove_sub(c, slot);
@@ -245,6 +249,7 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
 void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
                     std::string_view route_queues) {
   const bool from_route = src->type == ConnType::Route;
+  cur_src_ = src;
   match_.clear();
   uint64_t h = hash_subject(m.subject);
   srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(m.subject, h, match_);

@@ -54,6 +54,9 @@ Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), partition_(srv.qsbr(), retire_),
       rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
   spill_.resize(nshards_);
+  src_blocked_since_.assign(nshards_, 0);
+  src_free_until_.assign(nshards_, 0);
+  stall_at_ = std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap);
   batch_.assign(nshards_, nullptr);
   touched_.assign(nshards_, false);
   conns_.reserve(1024);
@@ -250,7 +253,9 @@ void Shard::arm_event() {
 
 void Shard::arm_recv(Conn* c) {
   io_uring_sqe* s = sqe();
-  io_uring_prep_recv_multishot(s, c->fd, nullptr, 0, 0);
+  // Single-shot with a provided buffer: a paused connection is simply not
+  // re-armed, so the kernel holds its bytes and TCP pushes back.
+  io_uring_prep_recv(s, c->fd, nullptr, 0, 0);
   s->flags |= IOSQE_BUFFER_SELECT;
   s->buf_group = kBufGroup;
   io_uring_sqe_set_data64(s, ud(Ud::Recv, c->slot, c->gen));
@@ -313,7 +318,7 @@ void Shard::run() {
 
     bool busy = io_uring_cq_ready(&ring_) > 0 || has_posted_.load(std::memory_order_acquire);
     for (int p = 0; p < nshards_ && !busy; ++p)
-      if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) busy = true;
+      if (p != id_ && src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) busy = true;
     for (int p = 0; p < nshards_ && !busy; ++p)
       if (!spill_[p].empty()) busy = true;
     if (busy) {
@@ -323,7 +328,7 @@ void Shard::run() {
     sleeping_.store(true, std::memory_order_seq_cst);
     bool late = false;
     for (int p = 0; p < nshards_ && !late; ++p)
-      if (p != id_ && !srv_.ring(p, id_).empty_for_consumer()) late = true;
+      if (p != id_ && src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) late = true;
     if (late || stop_.load(std::memory_order_relaxed) || has_posted_.load(std::memory_order_seq_cst)) {
       sleeping_.store(false, std::memory_order_relaxed);
       io_uring_submit(&ring_);
@@ -368,7 +373,6 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       if (c) on_send(c, cqe->res);
       return;
     }
-    case Ud::Cancel:
     case Ud::Wake:
       return;
     case Ud::MsgRingResult:
@@ -469,6 +473,18 @@ void Shard::mark_dirty(Conn* c) {
     c->dirty = true;
     dirty_.push_back(c);
   }
+  if (!c->over_half && c->type == ConnType::Client && c->out.pending() > stall_at_) {
+    c->over_half = true;
+    ++over_half_;
+  }
+}
+
+// Pending went down (a send completed) or the connection is going away.
+void Shard::note_pending(Conn* c) {
+  if (c->over_half && (c->closing || c->out.pending() <= stall_at_)) {
+    c->over_half = false;
+    --over_half_;
+  }
 }
 
 void Shard::close_conn(Conn* c, proto::ErrCode why) {
@@ -486,6 +502,7 @@ void Shard::close_conn(Conn* c, proto::ErrCode why) {
                c->remote_port, static_cast<unsigned long long>(c->cid),
                why == proto::ErrCode::SlowConsumer ? "Slow Consumer (Pending Bytes)" : "Client Closed");
   }
+  note_pending(c);
   // Drop every subscription: later deliveries find the slot gone.
   for (auto& [sid, slot] : c->subs) remove_sub(c, slot);
   c->subs.clear();
@@ -505,6 +522,11 @@ void Shard::close_conn(Conn* c, proto::ErrCode why) {
 
 void Shard::maybe_free(Conn* c) {
   if (!c->closing || c->recv_armed || c->send_inflight) return;
+  if (c->close_after_flush && !c->out.empty()) return;  // the last words go out first
+  if (c->held_bid >= 0) {
+    give_back_buffer(static_cast<uint16_t>(c->held_bid));
+    c->held_bid = -1;
+  }
   ::close(c->fd);
   c->fd = -1;
   c->out.clear();
@@ -520,10 +542,8 @@ void Shard::maybe_free(Conn* c) {
 // Receive and send
 
 void Shard::on_recv(Conn* c, int res, uint32_t flags) {
-  bool more = flags & IORING_CQE_F_MORE;
-  if (!more) c->recv_armed = false;
+  c->recv_armed = false;
   if (res <= 0) {
-    if (res == -ECANCELED && c->throttled && !c->closing) return;  // resume() re-arms
     if (res == -ENOBUFS && !c->closing) {
       waiting_bufs_.push_back(c);  // re-armed once buffers come back
       return;
@@ -533,20 +553,29 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
     return;
   }
   uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+  if (c->closing) {
+    give_back_buffer(bid);
+    maybe_free(c);
+    return;
+  }
+  c->last_in_ns = now_ns_;
+  feed_buffer(c, bid, 0, static_cast<uint32_t>(res));
+}
+
+// Parse buffer `bid` from `off`. If the connection pauses, the buffer is kept
+// (by reference, no copy) and the receive is not re-armed until it resumes.
+void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
   const char* data = buf_base_ + kBufCount * sizeof(io_uring_buf) + size_t(bid) * kBufSize;
-  if (!c->closing) {
-    c->last_in_ns = now_ns_;
-    if (c->parked || c->throttled || !c->pending_in.empty()) {
-      c->pending_in.append(data, static_cast<size_t>(res));
-    } else {
-      feed(c, data, static_cast<size_t>(res));
-    }
+  size_t used = feed(c, data + off, len - off);
+  if (used < len - off && !c->closing) {
+    c->held_bid = bid;
+    c->held_off = off + static_cast<uint32_t>(used);
+    c->held_len = len;
+    return;
   }
   give_back_buffer(bid);
-  if (!c->recv_armed) {
-    if (c->closing) maybe_free(c);
-    else if (!c->throttled) arm_recv(c);
-  }
+  if (c->closing) maybe_free(c);
+  else if (!c->parked && !c->throttled) arm_recv(c);
 }
 
 struct ConnHandler {
@@ -560,20 +589,18 @@ struct ConnHandler {
   }
 };
 
-void Shard::feed(Conn* c, const char* data, size_t len) {
+// Returns how many bytes were consumed; fewer than `len` means paused.
+size_t Shard::feed(Conn* c, const char* data, size_t len) {
   ConnHandler h{this, c};
   proto::FeedResult r = c->parser.feed(data, len, h);
   switch (r.status) {
     case proto::FeedResult::Done:
-      return;
+      return len;
     case proto::FeedResult::Paused:
-      // Keep the rest; it is fed again once the connection may continue.
-      // pending_in is empty while we feed (see resume_parked), so append.
       c->parked = true;
-      c->pending_in.append(data + r.consumed, len - r.consumed);
-      return;
+      return r.consumed;
     case proto::FeedResult::Stopped:
-      return;
+      return len;
     case proto::FeedResult::Error:
       if (r.err == proto::ErrCode::UnknownOp || r.err == proto::ErrCode::ProtocolViolation)
         log::error("%s:%d - cid:%llu - Client parser ERROR", c->remote_ip.c_str(), c->remote_port,
@@ -581,8 +608,9 @@ void Shard::feed(Conn* c, const char* data, size_t len) {
       if (r.err == proto::ErrCode::AuthViolation) log::error("%s:%d - cid:%llu - Authorization Error",
           c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
       send_err(c, r.err);
-      return;
+      return len;
   }
+  return len;
 }
 
 void Shard::on_send(Conn* c, int res) {
@@ -594,6 +622,7 @@ void Shard::on_send(Conn* c, int res) {
     return;
   }
   c->out.consume(static_cast<size_t>(res));
+  note_pending(c);
   if (c->closing) {
     if (!c->out.empty() && c->close_after_flush) {
       flush(c);
@@ -644,27 +673,26 @@ void Shard::push(int dst, const Rec& r) {
 void Shard::throttle(Conn* c) {
   if (c->throttled) return;
   c->throttled = true;
+  c->stall_deadline_ns = now_ns_ + kMaxStallNs;
   throttled_.push_back(c);
-  if (c->recv_armed) {
-    io_uring_sqe* s = sqe();
-    io_uring_prep_cancel64(s, ud(Ud::Recv, c->slot, c->gen), 0);
-    io_uring_sqe_set_data64(s, ud(Ud::Cancel, 0, 0));
-  }
 }
 
 void Shard::resume(Conn* c) {
   c->throttled = false;
   if (c->closing || c->fd < 0) return;
-  if (!c->recv_armed) arm_recv(c);
-  if (c->parked && c->pending_acks == 0) resume_parked(c);
+  if (c->pending_acks == 0) resume_parked(c);
 }
 
+// Continue a paused connection: the rest of its held buffer, then reading.
 void Shard::resume_parked(Conn* c) {
   c->parked = false;
-  c->resume_buf.swap(c->pending_in);
-  c->pending_in.clear();
-  feed(c, c->resume_buf.data(), c->resume_buf.size());
-  c->resume_buf.clear();
+  if (c->held_bid >= 0) {
+    uint16_t bid = static_cast<uint16_t>(c->held_bid);
+    c->held_bid = -1;
+    feed_buffer(c, bid, c->held_off, c->held_len);
+  } else if (!c->recv_armed && !c->closing && !c->throttled) {
+    arm_recv(c);
+  }
 }
 
 Block* Shard::batch_for(int dst, size_t need) {
@@ -682,7 +710,26 @@ Block* Shard::batch_for(int dst, size_t need) {
 void Shard::drain_rings() {
   for (int p = 0; p < nshards_; ++p) {
     if (p == id_) continue;
-    srv_.ring(p, id_).drain([this](Rec& r) { handle_rec(r); });
+    // A subscriber here that is too far behind stalls the producers on
+    // shard p: we leave its record at the head, the ring backs up, and p
+    // stops reading its publishers. Never for longer than kMaxStallNs.
+    int64_t& since = src_blocked_since_[p];
+    int64_t& free_until = src_free_until_[p];
+    if (since != 0 && now_ns_ - since >= kMaxStallNs) {
+      // Held long enough: let this source flow for as long again, so other
+      // traffic from shard p always makes progress.
+      since = 0;
+      free_until = now_ns_ + kMaxStallNs;
+    }
+    bool may_stall = over_half_ > 0 && now_ns_ >= free_until;
+    bool stopped = false;
+    srv_.ring(p, id_).drain_while([&](Rec& r) {
+      if (handle_rec(r, may_stall)) return true;
+      stopped = true;
+      return false;
+    });
+    if (!stopped) since = 0;
+    else if (since == 0) since = now_ns_;
   }
 }
 
@@ -711,7 +758,10 @@ void Shard::end_turn() {
   if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2) {
     std::vector<Conn*> again;
     again.swap(throttled_);
-    for (Conn* c : again) resume(c);
+    for (Conn* c : again) {
+      if (over_half_ > 0 && now_ns_ < c->stall_deadline_ns) throttled_.push_back(c);
+      else resume(c);
+    }
   }
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Conn* c = dirty_[i];
@@ -733,7 +783,8 @@ void Shard::end_turn() {
     pending_buf_returns_ = 0;
   }
   for (Conn* c : waiting_bufs_)
-    if (c->fd >= 0 && !c->closing && !c->recv_armed) arm_recv(c);
+    if (c->fd >= 0 && !c->closing && !c->recv_armed && c->held_bid < 0 && !c->parked && !c->throttled)
+      arm_recv(c);
   waiting_bufs_.clear();
   free_conns_.insert(free_conns_.end(), released_conns_.begin(), released_conns_.end());
   released_conns_.clear();
@@ -746,7 +797,13 @@ void Shard::run_timers() {
   next_timer_ns_ = now_ns_ + 100'000'000;
   for (auto& up : conns_) {
     Conn* c = up.get();
-    if (!c || c->fd < 0 || c->closing) continue;
+    if (!c || c->fd < 0) continue;
+    if (c->closing) {
+      // Its last words cannot be delivered to a peer that stopped reading.
+      if (c->send_inflight && now_ns_ - c->send_started_ns > o.write_deadline_ns)
+        ::shutdown(c->fd, SHUT_RDWR);
+      continue;
+    }
     if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) {
       cl->route_timer(*this, c);
       continue;

@@ -95,9 +95,14 @@ class Shard {
 
  private:
   friend class RouteManager;
-  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Cancel, Wake, MsgRingResult };
+  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Wake, MsgRingResult };
   // Spilled bytes past which the publishing connection stops being read.
   static constexpr size_t kSpillCap = 8u << 20;
+  // Longest a fast producer is held for a slow subscriber (nats: 1 s).
+  static constexpr int64_t kMaxStallNs = 1'000'000'000;
+  // Producers stall when a subscriber has this much queued: nats-server's
+  // max_pending/2, capped so the queued blocks stay in our warm pools.
+  static constexpr size_t kStallSoftCap = 1u << 20;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
     return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
   }
@@ -108,12 +113,14 @@ class Shard {
   void on_accept(int res, bool more);
   void on_recv(Conn* c, int res, uint32_t flags);
   void on_send(Conn* c, int res);
-  void feed(Conn* c, const char* data, size_t len);
+  size_t feed(Conn* c, const char* data, size_t len);
+  void feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len);
   void arm_recv(Conn* c);
   void arm_accept();
   void arm_event();
   void drain_rings();
-  void handle_rec(Rec& r);
+  bool handle_rec(Rec& r, bool may_stall);
+  void note_pending(Conn* c);
   void end_turn();
   void flush(Conn* c);
   void run_timers();
@@ -184,6 +191,15 @@ class Shard {
   std::vector<Fifo<Rec>> spill_;
   size_t spill_bytes_ = 0;            // bytes referenced by spilled records
   std::vector<Conn*> throttled_;      // publishers whose reading is paused
+  // Fast-producer stalls, as nats-server: subscribers here past half their
+  // max_pending, and per source shard, since when we stopped draining its
+  // ring because the head record is for such a subscriber.
+  int over_half_ = 0;
+  size_t stall_at_ = 0;
+  bool stall_src_ = false;   // this publish reached a subscriber past half
+  Conn* cur_src_ = nullptr;
+  std::vector<int64_t> src_blocked_since_;
+  std::vector<int64_t> src_free_until_;
   std::vector<Block*> batch_;
   std::vector<bool> touched_;
 

@@ -51,6 +51,21 @@ class SpscRing {
     head_.store(head, std::memory_order_release);
     return n;
   }
+  // Consumer: like drain, but stops before the first item `f` refuses
+  // (returns false for); that item stays at the head for the next call.
+  template <class F>
+  size_t drain_while(F&& f) {
+    uint64_t tail = tail_.load(std::memory_order_acquire);
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    size_t n = 0;
+    while (head != tail && f(slots_[head & mask_])) {
+      ++head;
+      ++n;
+      if ((n & 63) == 0) head_.store(head, std::memory_order_release);
+    }
+    head_.store(head, std::memory_order_release);
+    return n;
+  }
   bool empty_for_consumer() const {
     return tail_.load(std::memory_order_acquire) == head_.load(std::memory_order_relaxed);
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <chrono>
 #include <thread>
 
 #include "harness.h"
@@ -70,4 +71,42 @@ TEST(Limits, OversizeControlLineAndPayloadDoNotStallOthers) {
   ASSERT_TRUE(good.send("PUB ok 2\r\nhi\r\n"));
   ASSERT_TRUE(good.ping_pong(out));
   EXPECT_NE(out.find("MSG ok 1 2\r\nhi\r\n"), std::string::npos) << escape(out);
+}
+
+// A subscriber slower than its publisher is not a slow consumer while it
+// keeps reading: like nats-server, ringnats stalls the publisher instead, so
+// nothing is lost (bench/pubsub found the opposite once).
+TEST(Limits, SlowerSubscriberStallsPublisherAndLosesNothing) {
+  for (int shards : {1, 2}) {
+    ServerProcess srv;
+    std::string err;
+    ASSERT_TRUE(srv.start(ringnats_bin(), shards, {}, &err)) << err;
+    RawConn pub, sub;
+    ASSERT_TRUE(connect_quiet(pub, srv.port()));
+    ASSERT_TRUE(connect_quiet(sub, srv.port(), "SUB s 1\r\n"));
+    // 160 MiB total: far more than max_pending (64 MiB).
+    const size_t kMsg = 32 * 1024, kCount = 5120;
+    std::string one = "PUB s " + std::to_string(kMsg) + "\r\n" + std::string(kMsg, 'q') + "\r\n";
+    const size_t want = kCount * (std::string("MSG s 1 32768\r\n").size() + kMsg + 2);
+    size_t got = 0;
+    std::thread reader([&] {
+      size_t since_pause = 0;
+      while (got < want) {
+        long n = sub.read_some(10000);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+        since_pause += static_cast<size_t>(n);
+        sub.buffer().clear();
+        if (since_pause > (1u << 20)) {  // read slower than the publisher writes
+          since_pause = 0;
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      }
+    });
+    for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(pub.send(one)) << "publisher cut off at " << i;
+    std::string out;
+    EXPECT_TRUE(pub.ping_pong(out, 30000));
+    reader.join();
+    EXPECT_EQ(got, want) << "shards=" << shards << ": the subscriber lost messages";
+  }
 }
