@@ -59,6 +59,18 @@ bool parse_url(const std::string& url, std::string& host, int& port) {
   return port > 0 && !host.empty();
 }
 
+// The user:pass of a route URL, sent in our CONNECT (nats-route://u:p@h:p).
+void url_credentials(const std::string& url, std::string& user, std::string& pass) {
+  size_t scheme = url.find("://");
+  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  size_t at = rest.rfind('@');
+  if (at == std::string::npos) return;
+  std::string info = rest.substr(0, at);
+  size_t colon = info.find(':');
+  user = info.substr(0, colon);
+  if (colon != std::string::npos) pass = info.substr(colon + 1);
+}
+
 int dial(const std::string& host, int port, int timeout_ms, std::string& err) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -265,9 +277,14 @@ void RouteManager::control_loop() {
   }
 }
 
-std::string RouteManager::connect_line() {
-  std::lock_guard<std::mutex> g(mu_);
-  return cluster::route_connect_line(RouteConnect::ours(srv_.server_id(), cluster_name_, dynamic_name_));
+std::string RouteManager::connect_line(const std::string& url) {
+  RouteConnect rc;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    rc = RouteConnect::ours(srv_.server_id(), cluster_name_, dynamic_name_);
+  }
+  url_credentials(url, rc.user, rc.pass);
+  return cluster::route_connect_line(rc);
 }
 
 std::string RouteManager::our_info_line(bool with_nonce) {
@@ -292,7 +309,8 @@ std::string RouteManager::our_info_line(bool with_nonce) {
   ri.host = adv_host;
   ri.port = adv_port;
   ri.headers = true;
-  ri.max_payload = srv_.opts().max_payload;
+  ri.auth_required = !co_.username.empty();
+  ri.max_payload = static_cast<int32_t>(srv_.opts().max_payload);
   if (with_nonce) ri.nonce = random_name().substr(0, 15);
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -311,7 +329,8 @@ void RouteManager::adopt(int fd, bool solicited, const Dial* d) {
     target = next_shard_++ % srv_.nshards();
     rid = next_rid_++;
   }
-  std::string hello = solicited ? connect_line() + our_info_line(true) : our_info_line(true);
+  std::string hello = solicited ? connect_line(d ? d->url : std::string()) + our_info_line(true)
+                                : our_info_line(true);
   RouteState* rs = new RouteState;
   rs->solicited = solicited;
   rs->rid = rid;
@@ -319,9 +338,12 @@ void RouteManager::adopt(int fd, bool solicited, const Dial* d) {
     rs->explicit_route = d->explicit_route;
     rs->dial_url = d->url;
   }
-  srv_.shard(target).post([this, fd, rs, hello](Shard& s) {
+  bool must_auth = !solicited && !co_.username.empty();
+  srv_.shard(target).post([this, fd, rs, hello, must_auth](Shard& s) {
     Conn* c = s.new_conn(fd, ConnType::Route);
     c->route = rs;
+    // With cluster authorization the peer's first operation must be CONNECT.
+    if (must_auth) c->parser.set_require_connect(true);
     rs->next_ping_ns = s.now_ns() + 1'000'000'000 + jitter_ns(200'000'000);
     c->out.append(hello);
     s.mark_dirty(c);
@@ -391,6 +413,12 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
     reject(s, c, "-ERR 'attempted to connect to route port'\r\n");
     return;
   }
+  if (!co_.username.empty() && (rc.user != co_.username || rc.pass != co_.password)) {
+    log::error("%s - authentication error - User \"%s\"", route_prefix(c, rs).c_str(), rc.user.c_str());
+    reject(s, c, "-ERR 'Authorization Violation'\r\n");
+    return;
+  }
+  c->parser.set_require_connect(false);
   if (!rc.gateway.empty()) {
     reject(s, c, "-ERR 'Rejecting connection from gateway \"" + rc.gateway + "\" on the Route port'\r\n");
     return;

@@ -80,7 +80,7 @@ class RouteManager : public ClusterHooks {
   void dialed(int fd, const Dial& d);
   void adopt(int fd, bool solicited, const Dial* d);
   std::string our_info_line(bool with_nonce);
-  std::string connect_line();
+  std::string connect_line(const std::string& url);
   void process_info(Shard& s, Conn* c, RouteState& rs, std::string_view args);
   void process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args);
   void register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info);
