@@ -484,6 +484,13 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
     refresh_client_urls();
     return;
   }
+  if (!rs.solicited && info.server_name == srv_.server_name()) {
+    // Two servers with one name would confuse every peer; nats refuses it.
+    log::error("%s - Remote server has a duplicate name: \"%s\"", route_prefix(c, rs).c_str(),
+               info.server_name.c_str());
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return;
+  }
   if (info.server_id == srv_.server_id()) {
     log::debug("%s - Detected route to self, ignoring \"%s\"", route_prefix(c, rs).c_str(),
                rs.dial_url.c_str());

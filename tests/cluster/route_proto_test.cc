@@ -215,6 +215,20 @@ TEST_P(RouteProtocol, WrongClusterNameRejected) {
   EXPECT_TRUE(route.expect_closed()) << "connection left open after rejection";
 }
 
+// An accepted route whose INFO carries our own server name is closed without
+// an -ERR (nats: "Remote server has a duplicate name").
+TEST_P(RouteProtocol, DuplicateServerNameClosed) {
+  RawConn route;
+  ASSERT_TRUE(route.connect(node_->spec().cluster_port));
+  std::string hello = fake_hello("test-cluster", fresh_port());
+  size_t at = hello.find("\"server_name\":\"fake\"");
+  ASSERT_NE(at, std::string::npos);
+  hello.replace(at, std::string("\"server_name\":\"fake\"").size(), "\"server_name\":\"R\"");
+  ASSERT_TRUE(route.send(hello));
+  EXPECT_TRUE(route.expect_closed()) << log();
+  EXPECT_EQ(route.buffer().find("-ERR"), std::string::npos) << itest::escape(route.buffer());
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, RouteProtocol, ::testing::Values(Kind::Ring, Kind::Stock),
                          [](const auto& i) { return std::string(kind_name(i.param)); });
 
