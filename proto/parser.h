@@ -177,8 +177,10 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
         } else {
           arg = std::string_view(buf + i, e - i);
         }
+        // A trailing CR is dropped, except when it is the argument's only
+        // byte: nats takes the first argument byte as is, and that holds
+        // whether or not the line was split across reads.
         if (arg.size() > 1 && arg.back() == '\r') arg.remove_suffix(1);
-        else if (arg.size() == 1 && arg[0] == '\r' && !arg_first_) arg.remove_suffix(1);
         arg_first_ = false;
         i = e + 1;
         if (arg.size() > line_limit()) return fail(ErrCode::MaxControlLine);
