@@ -16,7 +16,7 @@
 
 #include "cluster/route_info.h"
 #include "core/cluster_hooks.h"
-#include "core/options.h"
+#include "config/options.h"
 
 namespace ringnats {
 

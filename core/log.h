@@ -6,7 +6,7 @@
 #include <atomic>
 #include <string>
 
-#include "core/options.h"
+#include "config/options.h"
 
 namespace ringnats::log {
 

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <string>
 
-#include "core/flags.h"
+#include "config/flags.h"
+#include "config/options.h"
 #include "core/log.h"
-#include "core/options.h"
 #include "core/server.h"
 
 using namespace ringnats;

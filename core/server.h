@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/options.h"
+#include "config/options.h"
 #include "core/qsbr.h"
 #include "core/rec.h"
 #include "core/shard.h"

@@ -1,7 +1,7 @@
 // Tests for the nats config-file language (proto/conf): separators, comments,
 // blocks, arrays, strings, numbers with size suffixes, variables, includes,
 // Go durations, and the exact error texts nats-server prints.
-#include "proto/conf.h"
+#include "config/conf.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 // Tests for the nats-compatible command line and config options (core/flags):
 // every flag, flags over config, defaults, validation, and — when stock
 // nats-server is installed — the same stderr and exit status as `nats-server -t`.
-#include "core/flags.h"
+#include "config/flags.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // nats-server 2.9 compatible command line: Go `flag` syntax over the same flag
 // names, then the config file, then the flags again so they win, then nats'
 // defaults and checks. Messages and streams mirror nats-server's main.
-#include "core/flags.h"
+#include "config/flags.h"
 
 #include <cerrno>
 #include <cstdio>

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/options.h"
-#include "proto/conf.h"
+#include "config/conf.h"
+#include "config/options.h"
 
 #ifndef RINGNATS_VERSION
 #define RINGNATS_VERSION "0.0.0"

@@ -1,7 +1,7 @@
 // nats-server config language: a state-machine lexer with the same quirks as
 // nats 2.9 (so bare "10m" is the integer 10,000,000 and "1h" a string), then a
 // parser that builds the ConfValue tree and resolves $variables and includes.
-#include "proto/conf.h"
+#include "config/conf.h"
 
 #include <cerrno>
 #include <cmath>
