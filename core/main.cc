@@ -1,7 +1,13 @@
 // ringnats entry point: parse nats-server-compatible flags and config, start
 // the shards, log like nats-server, and shut down cleanly on SIGINT/SIGTERM.
-#if !defined(__SANITIZE_ADDRESS__)
-#include <mimalloc-new-delete.h>  // mimalloc for every new/delete (not under ASan)
+#if defined(__has_feature)  // clang spells sanitizers this way
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define RINGNATS_NO_MIMALLOC 1
+#endif
+#endif
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(RINGNATS_NO_MIMALLOC)
+#include <mimalloc-new-delete.h>  // mimalloc for every new/delete (not under sanitizers)
 #endif
 
 #include <signal.h>
