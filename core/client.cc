@@ -158,6 +158,7 @@ proto::Flow Shard::client_sub(Conn* c, std::string_view args) {
   Sub& s = subs_[slot];
   s.alive = true;
   s.conn_slot = c->slot;
+  s.conn_gen = c->gen;
   s.sid.assign(sid);
   s.subject.assign(subject);
   s.queue.assign(queue);
@@ -253,11 +254,11 @@ bool Shard::handle_rec(Rec& r, bool may_stall) {
       if (r.slot < subs_.size()) {
         Sub& s = subs_[r.slot];
         if (s.alive && s.gen == r.gen) {
-          Conn* c = conns_[s.conn_slot].get();
-          if (may_stall && c && c->over_half && !c->closing) return false;
-          if (c && !c->closing && sub_accepts(s)) {
-            c->out.append_ref(r.block, r.block->data + r.off, r.len);
-            if (r.payload) c->out.append_ref(r.payload, r.payload->data + r.poff, r.plen);
+          Conn* c = conn_at(s.conn_slot, s.conn_gen);
+          if (may_stall && c && c->over_half && !c->closing()) return false;
+          if (c && !c->closing() && sub_accepts(s)) {
+            c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
+            if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
             mark_dirty(c);
             if (s.max && s.delivered >= s.max) {
               c->subs.erase(s.sid);
@@ -271,9 +272,9 @@ bool Shard::handle_rec(Rec& r, bool may_stall) {
     }
     case RecKind::DeliverConn: {
       Conn* c = conn_at(r.slot, r.gen);
-      if (c && !c->closing) {
-        c->out.append_ref(r.block, r.block->data + r.off, r.len);
-        if (r.payload) c->out.append_ref(r.payload, r.payload->data + r.poff, r.plen);
+      if (c && !c->closing()) {
+        c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
+        if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
         mark_dirty(c);
       }
       if (r.payload) r.payload->unref();
@@ -306,7 +307,7 @@ bool Shard::handle_rec(Rec& r, bool may_stall) {
     }
     case RecKind::SubAck: {
       Conn* c = conn_at(r.slot, r.gen);
-      if (!c || c->closing) return true;
+      if (!c || c->closing()) return true;
       if (--c->pending_acks > 0) return true;
       c->parser.set_hold(false);
       if (c->parked && !c->throttled) resume_parked(c);

@@ -23,20 +23,28 @@ class Shard;
 
 enum class ConnType : uint8_t { Client, Route };
 
-// A subscription slot on the subscriber's shard. Deliveries name (slot, gen).
+// A subscription slot on the subscriber's shard. Deliveries name (slot, gen);
+// the subscription names its connection by (slot, gen) too, so a slot reused
+// by a later connection can never receive for it.
 struct Sub {
   uint32_t gen = 0;
   bool alive = false;
-  uint32_t conn_slot = 0;
+  uint32_t conn_slot = 0, conn_gen = 0;
   std::string sid, subject, queue;
   uint64_t max = 0;        // 0 = no auto-unsubscribe
   uint64_t delivered = 0;
   uint16_t partition = 0;
 };
 
-struct Conn {
-  static constexpr int kMaxIov = 256;
+// A connection's lifetime (core/conn_lifetime.cc is the only writer):
+//   Open      reading and writing.
+//   Draining  closed for input; what is queued (an -ERR) still goes out.
+//   Closed    socket shut down; waiting for its receive/send completions.
+//   Free      fd closed, slot released (reusable from the next turn).
+// Every step moves forward only, so closing and freeing are idempotent.
+enum class ConnState : uint8_t { Open, Draining, Closed, Free };
 
+struct Conn {
   explicit Conn(ConnType t, size_t max_control_line)
       : type(t), parser(t == ConnType::Client ? proto::ConnKind::Client : proto::ConnKind::Route,
                         max_control_line) {}
@@ -60,8 +68,8 @@ struct Conn {
   // I/O state.
   bool recv_armed = false;   // a receive is outstanding
   bool send_inflight = false;
-  bool closing = false;      // shutting down; freed when no op is in flight
-  bool close_after_flush = false;
+  ConnState state = ConnState::Open;
+  bool closing() const { return state != ConnState::Open; }
   bool dirty = false;        // in the shard's flush list
   bool parked = false;       // parser held until pending SUB acks arrive
   bool throttled = false;    // reading stopped: rings backed up, or a subscriber stalls us
@@ -70,10 +78,10 @@ struct Conn {
   // A paused connection keeps the rest of its receive buffer (by reference).
   int held_bid = -1;
   uint32_t held_off = 0, held_len = 0;
+  // ... or a copy of it, when receive buffers run short.
+  std::string held_copy;
+  uint32_t held_copy_off = 0;
   int pending_acks = 0;
-  msghdr mh{};
-  iovec iov[kMaxIov];
-  size_t inflight_bytes = 0;
 
   // Split payload being assembled (one copy), released after delivery.
   Block* storage = nullptr;

@@ -186,15 +186,16 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
                           std::string_view payload, Block* storage) {
   Sub& s = subs_[slot];
   if (!s.alive || s.gen != ref.gen) return;
-  Conn* c = conns_[s.conn_slot].get();
-  if (!c || c->closing || !sub_accepts(s)) return;
+  Conn* c = conn_at(s.conn_slot, s.conn_gen);
+  if (!c || c->closing() || !sub_accepts(s)) return;
   Shape sh = shape_for(m, c->headers);
   size_t line = msg_line_max(m, s.sid.size());
   if (storage) {
     char* p = c->out.reserve(line);
     char* e = write_msg_line(p, m, s.sid, sh);
     c->out.commit(p, static_cast<size_t>(e - p));
-    c->out.append_ref(storage, payload.data() + sh.skip, static_cast<size_t>(sh.size) + 2);
+    c->out.append_shared(storage, payload.data() + sh.skip, static_cast<size_t>(sh.size) + 2,
+                         kRefBudget);
   } else {
     char* p = c->out.reserve(line + static_cast<size_t>(sh.size) + 2);
     char* e = write_msg_line(p, m, s.sid, sh);
@@ -308,7 +309,8 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   // Queue groups: one member per group across every matching set.
   ngroups_ = 0;
   for (const SubSet* set : match_) {
-    for (const QueueGroup& g : set->groups) {
+    for (const QueueGroup* gq : set->groups) {
+      const QueueGroup& g = *gq;
       if (from_route) {
         // Only the groups the sending server picked us for.
         bool named = false;
@@ -342,10 +344,10 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   for (size_t i = 0; i < ngroups_; ++i) {
     GroupPick& gp = groups_[i];
     if (gp.total == 0) continue;
-    uint32_t pick = static_cast<uint32_t>(rng_() % gp.total);
+    uint64_t pick = static_cast<uint64_t>(rng_()) % gp.total;
     const SubRef* chosen = nullptr;
     for (const SubRef* r : gp.members) {
-      uint32_t w = (r->flags & kSubRoute) ? r->weight : 1;
+      uint64_t w = (r->flags & kSubRoute) ? r->weight : 1;
       if (pick < w) { chosen = r; break; }
       pick -= w;
     }

@@ -83,6 +83,10 @@ bool Server::start(std::string& err) {
 }
 
 void Server::shutdown() {
+  // Take the listener out of LISTEN now: the io_uring accept still pending
+  // on it would otherwise keep it alive (and accepting) after we exit, so a
+  // restart on the same port would find it taken.
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   for (auto& s : shards_) s->request_stop();
 }
 

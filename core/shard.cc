@@ -17,6 +17,7 @@
 #include <cstring>
 #include <future>
 
+#include "core/clock.h"
 #include "core/cluster_hooks.h"
 #include "core/log.h"
 #include "core/server.h"
@@ -31,11 +32,6 @@ constexpr int kBufGroup = 0;
 constexpr size_t kBatchSize = 64 * 1024;
 constexpr size_t kRingCap = 16384;        // records per shard pair
 
-int64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 }  // namespace
 
 size_t shard_ring_capacity() { return kRingCap; }
@@ -92,6 +88,10 @@ bool Shard::init(std::string& err) {
     return false;
   }
   ring_ok_ = true;
+  if (!(p.features & IORING_FEAT_SUBMIT_STABLE)) {
+    err = "io_uring without IORING_FEAT_SUBMIT_STABLE (kernel 5.5 or newer is needed)";
+    return false;
+  }
 
   // Provided buffer ring: ring entries followed by the buffers themselves.
   size_t ring_bytes = kBufCount * sizeof(io_uring_buf);
@@ -203,7 +203,7 @@ void Shard::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view 
                          std::string_view payload, Block* storage) {
   if (dst == id_) {
     Conn* c = conn_at(slot, gen);
-    if (!c || c->closing) return;
+    if (!c || c->closing()) return;
     c->out.append(head);
     if (storage) c->out.append_ref(storage, payload.data(), payload.size());
     else if (!payload.empty()) c->out.append(payload);
@@ -267,6 +267,7 @@ void Shard::give_back_buffer(uint16_t bid) {
   io_uring_buf_ring_add(br_, bufs + size_t(bid) * kBufSize, kBufSize, bid,
                         io_uring_buf_ring_mask(kBufCount), pending_buf_returns_);
   ++pending_buf_returns_;
+  --bufs_out_;
 }
 
 // --------------------------------------------------------------------------
@@ -316,20 +317,18 @@ void Shard::run() {
     if (now_ns_ >= next_timer_ns_) run_timers();
     end_turn();
 
-    bool busy = io_uring_cq_ready(&ring_) > 0 || has_posted_.load(std::memory_order_acquire);
-    for (int p = 0; p < nshards_ && !busy; ++p)
-      if (p != id_ && src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) busy = true;
-    for (int p = 0; p < nshards_ && !busy; ++p)
-      if (!spill_[p].empty()) busy = true;
-    if (busy) {
+    if (!may_sleep()) {
       io_uring_submit(&ring_);
       continue;
     }
+    // Sleep/wake handshake with producers (see end_turn): announce, full
+    // fence, then look at every inbound ring once more. A producer that
+    // published after our look sees the flag and wakes us.
     sleeping_.store(true, std::memory_order_seq_cst);
-    bool late = false;
-    for (int p = 0; p < nshards_ && !late; ++p)
-      if (p != id_ && src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) late = true;
-    if (late || stop_.load(std::memory_order_relaxed) || has_posted_.load(std::memory_order_seq_cst)) {
+    for (int p = 0; p < nshards_; ++p)
+      if (p != id_ && !spill_[p].empty()) srv_.ring(id_, p).set_producer_waiting();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!may_sleep() || stop_.load(std::memory_order_relaxed)) {
       sleeping_.store(false, std::memory_order_relaxed);
       io_uring_submit(&ring_);
       continue;
@@ -347,6 +346,21 @@ void Shard::run() {
   if (auto* cl = srv_.cluster()) cl->shard_stopping(*this);
 }
 
+// Nothing is left for this turn: no completions, no posted work, no inbound
+// record we may take now, nothing staged for a peer, and no spill that the
+// ring in front of it has room for (a full ring wakes us when it drains).
+bool Shard::may_sleep() {
+  if (io_uring_cq_ready(&ring_) > 0 || has_posted_.load(std::memory_order_seq_cst)) return false;
+  for (int p = 0; p < nshards_; ++p) {
+    if (p == id_) continue;
+    if (src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) return false;
+    auto& out = srv_.ring(id_, p);
+    if (out.has_staged() || batch_[p]) return false;
+    if (!spill_[p].empty() && !out.full_for_producer()) return false;
+  }
+  return true;
+}
+
 void Shard::handle_cqe(io_uring_cqe* cqe) {
   uint64_t d = io_uring_cqe_get_data64(cqe);
   Ud kind = static_cast<Ud>(d >> 56);
@@ -362,7 +376,10 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
     case Ud::Recv: {
       Conn* c = conn_at(slot, gen);
       if (!c) {
-        if ((cqe->flags & IORING_CQE_F_BUFFER)) give_back_buffer(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        if ((cqe->flags & IORING_CQE_F_BUFFER)) {
+          ++bufs_out_;
+          give_back_buffer(static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+        }
         return;
       }
       on_recv(c, cqe->res, cqe->flags);
@@ -406,68 +423,6 @@ void Shard::on_accept(int res, bool more) {
   if (!more && !stop_.load()) arm_accept();
 }
 
-Conn* Shard::conn_at(uint32_t slot, uint32_t gen) {
-  if (slot >= conns_.size()) return nullptr;
-  Conn* c = conns_[slot].get();
-  if (!c || c->gen != gen || c->fd < 0) return nullptr;
-  return c;
-}
-
-Conn* Shard::new_conn(int fd, ConnType type) {
-  uint32_t slot;
-  if (!free_conns_.empty()) {
-    slot = free_conns_.back();
-    free_conns_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(conns_.size());
-    conns_.emplace_back();
-  }
-  uint32_t gen = conns_[slot] ? conns_[slot]->gen + 1 : 1;
-  conns_[slot] = std::make_unique<Conn>(type, static_cast<size_t>(srv_.opts().max_control_line));
-  Conn* c = conns_[slot].get();
-  c->slot = slot;
-  c->gen = gen;
-  c->fd = fd;
-  c->cid = srv_.next_cid();
-  c->created_ns = c->last_in_ns = now_ns_ = mono_ns();
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_storage ss{};
-  socklen_t sl = sizeof(ss);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0) {
-    char ip[INET6_ADDRSTRLEN] = {0};
-    if (ss.ss_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-      c->remote_port = ntohs(a->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-      c->remote_port = ntohs(a->sin6_port);
-    }
-    c->remote_ip = ip;
-  }
-  if (type == ConnType::Client) {
-    int n = srv_.num_conns().fetch_add(1) + 1;
-    log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port,
-               static_cast<unsigned long long>(c->cid));
-    send_info(c);
-    if (n > srv_.opts().max_connections) {
-      log::error("%s:%d - cid:%llu - maximum connections exceeded", c->remote_ip.c_str(),
-                 c->remote_port, static_cast<unsigned long long>(c->cid));
-      send_err(c, proto::ErrCode::MaxConnections);
-      return c;
-    }
-    if (srv_.auth_required()) {
-      c->parser.set_require_connect(true);
-      c->auth_deadline_ns = c->created_ns + srv_.opts().auth_timeout_ns;
-    }
-    c->next_ping_ns = c->created_ns + srv_.opts().ping_interval_ns;
-  }
-  arm_recv(c);
-  return c;
-}
-
 void Shard::mark_dirty(Conn* c) {
   if (!c->dirty) {
     c->dirty = true;
@@ -481,61 +436,10 @@ void Shard::mark_dirty(Conn* c) {
 
 // Pending went down (a send completed) or the connection is going away.
 void Shard::note_pending(Conn* c) {
-  if (c->over_half && (c->closing || c->out.pending() <= stall_at_)) {
+  if (c->over_half && (c->closing() || c->out.pending() <= stall_at_)) {
     c->over_half = false;
     --over_half_;
   }
-}
-
-void Shard::close_conn(Conn* c, proto::ErrCode why) {
-  if (c->closing) return;
-  c->closing = true;
-  c->parser.set_hold(true);
-  if (c->throttled) {
-    throttled_.erase(std::remove(throttled_.begin(), throttled_.end(), c), throttled_.end());
-    c->throttled = false;
-  }
-  if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) cl->route_closed(*this, c);
-  if (c->type == ConnType::Client) {
-    srv_.num_conns().fetch_sub(1);
-    log::debug("%s:%d - cid:%llu - Client connection closed: %s", c->remote_ip.c_str(),
-               c->remote_port, static_cast<unsigned long long>(c->cid),
-               why == proto::ErrCode::SlowConsumer ? "Slow Consumer (Pending Bytes)" : "Client Closed");
-  }
-  note_pending(c);
-  // Drop every subscription: later deliveries find the slot gone.
-  for (auto& [sid, slot] : c->subs) remove_sub(c, slot);
-  c->subs.clear();
-  if (why != proto::ErrCode::SlowConsumer && !c->out.empty()) {
-    // Like nats-server, let what is queued (an -ERR above all) go out first.
-    c->close_after_flush = true;
-    ::shutdown(c->fd, SHUT_RD);
-    mark_dirty(c);
-    return;
-  }
-  // A send still in flight reads from `out`: it is dropped when that send
-  // completes (with an error, after this shutdown), or in maybe_free.
-  ::shutdown(c->fd, SHUT_RDWR);
-  if (!c->send_inflight) c->out.clear();
-  maybe_free(c);
-}
-
-void Shard::maybe_free(Conn* c) {
-  if (!c->closing || c->recv_armed || c->send_inflight) return;
-  if (c->close_after_flush && !c->out.empty()) return;  // the last words go out first
-  if (c->held_bid >= 0) {
-    give_back_buffer(static_cast<uint16_t>(c->held_bid));
-    c->held_bid = -1;
-  }
-  ::close(c->fd);
-  c->fd = -1;
-  c->out.clear();
-  if (c->storage) {
-    c->storage->unref();
-    c->storage = nullptr;
-  }
-  // The slot is reusable only after this turn's dirty list is done with it.
-  released_conns_.push_back(c->slot);
 }
 
 // --------------------------------------------------------------------------
@@ -543,38 +447,57 @@ void Shard::maybe_free(Conn* c) {
 
 void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   c->recv_armed = false;
-  if (res <= 0) {
-    if (res == -ENOBUFS && !c->closing) {
-      waiting_bufs_.push_back(c);  // re-armed once buffers come back
+  bool has_buf = flags & IORING_CQE_F_BUFFER;
+  if (has_buf) ++bufs_out_;
+  uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+  if (res <= 0 || c->closing()) {
+    if (has_buf) give_back_buffer(bid);
+    if (res == -ENOBUFS && !c->closing()) {
+      waiting_bufs_.push_back(c);  // re-armed once a buffer comes back
       return;
     }
-    if (!c->closing) close_conn(c, proto::ErrCode::None);
-    else maybe_free(c);
-    return;
-  }
-  uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-  if (c->closing) {
-    give_back_buffer(bid);
-    maybe_free(c);
+    close_conn(c, proto::ErrCode::None);
+    release(c);
     return;
   }
   c->last_in_ns = now_ns_;
   feed_buffer(c, bid, 0, static_cast<uint32_t>(res));
 }
 
-// Parse buffer `bid` from `off`. If the connection pauses, the buffer is kept
-// (by reference, no copy) and the receive is not re-armed until it resumes.
+// Parse buffer `bid` from `off`. If the connection pauses, the rest is kept
+// by reference (no copy) and the receive is not re-armed until it resumes;
+// when receive buffers run short, the rest is copied out instead so paused
+// connections cannot starve everyone else of buffers.
 void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
   const char* data = buf_base_ + kBufCount * sizeof(io_uring_buf) + size_t(bid) * kBufSize;
   size_t used = feed(c, data + off, len - off);
-  if (used < len - off && !c->closing) {
+  if (used < len - off && !c->closing()) {
+    if (bufs_out_ * 4 >= kBufCount) {
+      c->held_copy.assign(data + off + used, len - off - used);
+      c->held_copy_off = 0;
+      give_back_buffer(bid);
+      return;
+    }
     c->held_bid = bid;
     c->held_off = off + static_cast<uint32_t>(used);
     c->held_len = len;
     return;
   }
   give_back_buffer(bid);
-  if (c->closing) maybe_free(c);
+  if (c->closing()) release(c);
+  else if (!c->parked && !c->throttled) arm_recv(c);
+}
+
+// Same for a remainder that was copied out of its receive buffer.
+void Shard::feed_copy(Conn* c) {
+  std::string& h = c->held_copy;
+  size_t used = feed(c, h.data() + c->held_copy_off, h.size() - c->held_copy_off);
+  c->held_copy_off += used;
+  if (c->held_copy_off < h.size() && !c->closing()) return;
+  h.clear();
+  h.shrink_to_fit();
+  c->held_copy_off = 0;
+  if (c->closing()) release(c);
   else if (!c->parked && !c->throttled) arm_recv(c);
 }
 
@@ -617,32 +540,44 @@ void Shard::on_send(Conn* c, int res) {
   c->send_inflight = false;
   if (res < 0) {
     c->out.clear();
-    if (!c->closing) close_conn(c, proto::ErrCode::None);
-    else maybe_free(c);
+    close_conn(c, proto::ErrCode::None);
+    finish_draining(c);
+    release(c);
     return;
   }
   c->out.consume(static_cast<size_t>(res));
   note_pending(c);
-  if (c->closing) {
-    if (!c->out.empty() && c->close_after_flush) {
-      flush(c);
+  switch (c->state) {
+    case ConnState::Open:
+      if (!c->out.empty()) mark_dirty(c);
       return;
-    }
-    ::shutdown(c->fd, SHUT_RDWR);
-    maybe_free(c);
-    return;
+    case ConnState::Draining:
+      if (c->out.empty()) finish_draining(c);
+      else flush(c);
+      return;
+    case ConnState::Closed:
+      c->out.clear();
+      release(c);
+      return;
+    case ConnState::Free:
+      return;
   }
-  if (!c->out.empty()) mark_dirty(c);
 }
 
+// One gathered send per connection in flight. The msghdr and iovecs live in
+// this turn's scratch: the kernel copies them when the SQE is submitted
+// (IORING_FEAT_SUBMIT_STABLE), so a connection holds none of its own.
 void Shard::flush(Conn* c) {
-  if (c->send_inflight || c->out.empty() || c->fd < 0) return;
-  int n = c->out.fill_iov(c->iov, Conn::kMaxIov);
-  c->mh = msghdr{};
-  c->mh.msg_iov = c->iov;
-  c->mh.msg_iovlen = static_cast<size_t>(n);
+  if (c->send_inflight || c->out.empty() || c->state == ConnState::Closed ||
+      c->state == ConnState::Free)
+    return;
+  SendScratch& sc = send_scratch_.next();
+  int n = c->out.fill_iov(sc.iov, SendScratch::kMaxIov);
+  sc.mh = msghdr{};
+  sc.mh.msg_iov = sc.iov;
+  sc.mh.msg_iovlen = static_cast<size_t>(n);
   io_uring_sqe* s = sqe();
-  io_uring_prep_sendmsg(s, c->fd, &c->mh, MSG_NOSIGNAL);
+  io_uring_prep_sendmsg(s, c->fd, &sc.mh, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, ud(Ud::Send, c->slot, c->gen));
   c->send_inflight = true;
   c->send_started_ns = now_ns_;
@@ -679,7 +614,7 @@ void Shard::throttle(Conn* c) {
 
 void Shard::resume(Conn* c) {
   c->throttled = false;
-  if (c->closing || c->fd < 0) return;
+  if (c->closing()) return;
   if (c->pending_acks == 0) resume_parked(c);
 }
 
@@ -690,7 +625,9 @@ void Shard::resume_parked(Conn* c) {
     uint16_t bid = static_cast<uint16_t>(c->held_bid);
     c->held_bid = -1;
     feed_buffer(c, bid, c->held_off, c->held_len);
-  } else if (!c->recv_armed && !c->closing && !c->throttled) {
+  } else if (!c->held_copy.empty()) {
+    feed_copy(c);
+  } else if (!c->recv_armed && !c->closing() && !c->throttled) {
     arm_recv(c);
   }
 }
@@ -723,17 +660,36 @@ void Shard::drain_rings() {
     }
     bool may_stall = over_half_ > 0 && now_ns_ >= free_until;
     bool stopped = false;
-    srv_.ring(p, id_).drain_while([&](Rec& r) {
+    auto& ring = srv_.ring(p, id_);
+    size_t n = ring.drain_while([&](Rec& r) {
       if (handle_rec(r, may_stall)) return true;
       stopped = true;
       return false;
     });
+    // Room-for-spill handshake, the mirror of the sleep one: the producer
+    // sets its flag, fences, then checks for room; we free room, fence, then
+    // check its flag.
+    if (n > 0) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (ring.take_producer_waiting()) wake_peer(p);
+    }
     if (!stopped) since = 0;
     else if (since == 0) since = now_ns_;
   }
 }
 
+// End of turn, in this order: resume throttled publishers (they may stage
+// more records), close batches and publish every ring (so nothing staged
+// waits for a later turn), flush dirty connections, return buffers, submit.
 void Shard::end_turn() {
+  if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2) {
+    std::vector<Conn*> again;
+    again.swap(throttled_);
+    for (Conn* c : again) {
+      if (over_half_ > 0 && now_ns_ < c->stall_deadline_ns) throttled_.push_back(c);
+      else resume(c);
+    }
+  }
   for (int d = 0; d < nshards_; ++d) {
     if (batch_[d]) {
       Rec done{RecKind::BatchDone};
@@ -749,26 +705,22 @@ void Shard::end_turn() {
     }
     if (touched_[d] || ring.has_staged()) {
       touched_[d] = false;
+      // Sleep/wake handshake (see run()): publish, full fence, then read the
+      // peer's sleeping flag. Either it sees our records before it sleeps,
+      // or we see it asleep and wake it.
       if (ring.publish()) {
         std::atomic_thread_fence(std::memory_order_seq_cst);
         wake_peer(d);
       }
     }
   }
-  if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2) {
-    std::vector<Conn*> again;
-    again.swap(throttled_);
-    for (Conn* c : again) {
-      if (over_half_ > 0 && now_ns_ < c->stall_deadline_ns) throttled_.push_back(c);
-      else resume(c);
-    }
-  }
+  const size_t max_pending = static_cast<size_t>(srv_.opts().max_pending);
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Conn* c = dirty_[i];
     c->dirty = false;
-    if (c->fd < 0) continue;
-    if (c->type == ConnType::Client && !c->closing &&
-        c->out.pending() > static_cast<size_t>(srv_.opts().max_pending)) {
+    if (c->state == ConnState::Free) continue;
+    // Charged with what it really holds: its bytes and the blocks they pin.
+    if (c->type == ConnType::Client && !c->closing() && c->out.footprint() > max_pending) {
       log::notice("%s:%d - cid:%llu - Slow Consumer Detected: MaxPending of %lld Exceeded",
                 c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
                 static_cast<long long>(srv_.opts().max_pending));
@@ -782,13 +734,19 @@ void Shard::end_turn() {
     io_uring_buf_ring_advance(br_, pending_buf_returns_);
     pending_buf_returns_ = 0;
   }
-  for (Conn* c : waiting_bufs_)
-    if (c->fd >= 0 && !c->closing && !c->recv_armed && c->held_bid < 0 && !c->parked && !c->throttled)
-      arm_recv(c);
-  waiting_bufs_.clear();
+  // Re-arm connections that found no buffer only when one is free again:
+  // re-arming into an empty ring would spin on ENOBUFS.
+  if (bufs_out_ < kBufCount) {
+    for (Conn* c : waiting_bufs_)
+      if (c->state == ConnState::Open && !c->recv_armed && c->held_bid < 0 && c->held_copy.empty() &&
+          !c->parked && !c->throttled)
+        arm_recv(c);
+    waiting_bufs_.clear();
+  }
   free_conns_.insert(free_conns_.end(), released_conns_.begin(), released_conns_.end());
   released_conns_.clear();
   io_uring_submit(&ring_);
+  send_scratch_.reset();  // the kernel has copied every msghdr submitted above
   retire_.reclaim(srv_.qsbr());
 }
 
@@ -797,8 +755,8 @@ void Shard::run_timers() {
   next_timer_ns_ = now_ns_ + 100'000'000;
   for (auto& up : conns_) {
     Conn* c = up.get();
-    if (!c || c->fd < 0) continue;
-    if (c->closing) {
+    if (!c || c->state == ConnState::Free) continue;
+    if (c->closing()) {
       // Its last words cannot be delivered to a peer that stopped reading.
       if (c->send_inflight && now_ns_ - c->send_started_ns > o.write_deadline_ns)
         ::shutdown(c->fd, SHUT_RDWR);

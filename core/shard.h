@@ -66,13 +66,13 @@ class Shard {
   template <class F>
   void for_each_conn(F&& f) {
     for (auto& c : conns_)
-      if (c && c->fd >= 0 && !c->closing) f(c.get());
+      if (c && c->fd >= 0 && !c->closing()) f(c.get());
   }
   void send_info_to(Conn* c) { send_info(c); }
 
   // --- used by the cluster layer, on this shard's thread only ---
   Conn* new_conn(int fd, ConnType type);
-  void close_conn(Conn* c, proto::ErrCode why);
+  void close_conn(Conn* c, proto::ErrCode why);  // the one close path (conn_lifetime.cc)
   void mark_dirty(Conn* c);
   Conn* conn_at(uint32_t slot, uint32_t gen);
   void push(int dst, const Rec& r);
@@ -104,6 +104,9 @@ class Shard {
   // max_pending/2, capped so the queued blocks stay in our warm pools
   // (bench-compare: 256 KiB beat 1 MiB, which beat 4 MiB, in every cell).
   static constexpr size_t kStallSoftCap = 256u << 10;
+  // A subscriber holding less than this references shared blocks (no copy);
+  // past it, small deliveries are copied so it pins no one else's bytes.
+  static constexpr size_t kRefBudget = 128u << 10;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
     return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
   }
@@ -116,6 +119,8 @@ class Shard {
   void on_send(Conn* c, int res);
   size_t feed(Conn* c, const char* data, size_t len);
   void feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len);
+  void feed_copy(Conn* c);
+  bool may_sleep();
   void arm_recv(Conn* c);
   void arm_accept();
   void arm_event();
@@ -125,7 +130,8 @@ class Shard {
   void end_turn();
   void flush(Conn* c);
   void run_timers();
-  void maybe_free(Conn* c);
+  void finish_draining(Conn* c);
+  void release(Conn* c);  // the one free path (conn_lifetime.cc)
   void throttle(Conn* c);
   void resume(Conn* c);
   void resume_parked(Conn* c);
@@ -174,6 +180,27 @@ class Shard {
   int64_t now_ns_ = 0;
   int64_t next_timer_ns_ = 0;
   int pending_buf_returns_ = 0;
+  unsigned bufs_out_ = 0;  // provided receive buffers held by us, not the kernel
+
+  // This turn's sendmsg headers and iovecs: the kernel copies them at
+  // submit, so one arena per shard replaces 4 KiB of iovecs per connection.
+  struct SendScratch {
+    static constexpr int kMaxIov = 256;
+    msghdr mh;
+    iovec iov[kMaxIov];
+  };
+  class ScratchArena {
+   public:
+    SendScratch& next() {
+      if (used_ == items_.size()) items_.push_back(std::make_unique<SendScratch>());
+      return *items_[used_++];
+    }
+    void reset() { used_ = 0; }
+   private:
+    std::vector<std::unique_ptr<SendScratch>> items_;
+    size_t used_ = 0;
+  };
+  ScratchArena send_scratch_;
 
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<uint32_t> free_conns_;
@@ -207,7 +234,7 @@ class Shard {
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;
   std::vector<std::string_view> tokens_;
-  struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint32_t total; };
+  struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint64_t total; };
   std::vector<GroupPick> groups_;
   size_t ngroups_ = 0;
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };

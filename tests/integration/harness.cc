@@ -134,8 +134,8 @@ bool ServerProcess::start(const std::string& bin, int shards, const std::vector<
   stop();
   std::string why;
   // A port found free may be taken before the child binds it: retry a few.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    int port = free_port();
+  for (int attempt = 0; attempt < (pinned_port_ ? 1 : 3); ++attempt) {
+    int port = pinned_port_ ? pinned_port_ : free_port();
     if (port == 0) {
       why = "no free port";
       continue;
@@ -198,6 +198,26 @@ bool ServerProcess::start(const std::string& bin, int shards, const std::vector<
   }
   if (err) *err = why;
   return false;
+}
+
+bool connect_quiet(RawConn& c, int port, const std::string& after) {
+  if (!c.connect(port)) return false;
+  std::string line, out;
+  if (!c.read_line(line)) return false;  // INFO
+  return c.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n" + after) && c.ping_pong(out);
+}
+
+long ServerProcess::status_kib(const char* field) const {
+  if (pid_ <= 0) return -1;
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid_) + "/status").c_str(), "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  std::string fmt = std::string(field) + ": %ld kB";
+  while (std::fgets(line, sizeof(line), f))
+    if (std::sscanf(line, fmt.c_str(), &kib) == 1) break;
+  std::fclose(f);
+  return kib;
 }
 
 void ServerProcess::stop() {

@@ -41,13 +41,22 @@ class ServerProcess {
   // SIGTERM, bounded wait, then SIGKILL. Idempotent.
   void stop();
 
+  // The next start() uses exactly this port (no retry on another one).
+  void pin_port(int port) { pinned_port_ = port; }
+
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // The child's resident set now (VmRSS) and at its peak (VmHWM), in KiB;
+  // -1 if it is not running.
+  long rss_kib() const { return status_kib("VmRSS"); }
+  long peak_rss_kib() const { return status_kib("VmHWM"); }
+  long status_kib(const char* field) const;
   bool running() const { return pid_ > 0; }
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int pinned_port_ = 0;
 };
 
 // A blocking client socket with bounded receive/send timeouts.
@@ -91,6 +100,10 @@ class RawConn {
   bool peer_closed_ = false;
   std::string buf_;
 };
+
+// Connects, reads INFO, sends a quiet CONNECT (verbose and pedantic off)
+// followed by `after`, and synchronises on a PING/PONG.
+bool connect_quiet(RawConn& c, int port, const std::string& after = "");
 
 // ---- Server-to-client stream splitting and normalisation ----
 

@@ -11,17 +11,6 @@
 
 using namespace itest;
 
-namespace {
-
-bool connect_quiet(RawConn& c, int port, const std::string& extra = "") {
-  if (!c.connect(port)) return false;
-  std::string line;
-  if (!c.read_line(line)) return false;  // INFO
-  std::string out;
-  return c.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n" + extra) && c.ping_pong(out);
-}
-
-}  // namespace
 
 TEST(Limits, SlowConsumerIsCutOffOthersKeepEverything) {
   ServerProcess srv;
