@@ -12,8 +12,10 @@ OutBuf::~OutBuf() { clear(); }
 void OutBuf::clear() {
   for (size_t i = head_; i < segs_.size(); ++i) segs_[i].block->unref();
   segs_.clear();
+  segs_.shrink_to_fit();
   head_ = 0;
   pending_ = 0;
+  footprint_ = 0;
   if (chunk_) {
     chunk_->unref();
     chunk_ = nullptr;
@@ -21,17 +23,26 @@ void OutBuf::clear() {
 }
 
 void OutBuf::push_seg(Block* b, const char* p, size_t n) {
+  bool same_block = false;
   if (head_ < segs_.size()) {
     Seg& last = segs_.back();
     if (last.block == b && last.p + last.len == p) {
       last.len += static_cast<uint32_t>(n);
+      last.charge += static_cast<uint32_t>(n);
       pending_ += n;
+      footprint_ += n;
       return;
     }
+    same_block = last.block == b;
   }
+  // The first range in a run on another block pins all of it; our own chunk
+  // is charged by the bytes written (it is reused once everything is sent).
+  uint32_t charge = static_cast<uint32_t>(n);
+  if (b != chunk_ && !same_block) charge = std::max<uint32_t>(charge, b->cap);
   b->ref();
-  segs_.push_back(Seg{b, p, static_cast<uint32_t>(n)});
+  segs_.push_back(Seg{b, p, static_cast<uint32_t>(n), charge});
   pending_ += n;
+  footprint_ += charge;
 }
 
 char* OutBuf::reserve(size_t n) {
@@ -74,17 +85,31 @@ void OutBuf::consume(size_t n) {
     Seg& s = segs_[head_];
     if (n >= s.len) {
       n -= s.len;
+      footprint_ -= s.charge;
       s.block->unref();
       ++head_;
     } else {
+      // A partly sent range keeps pinning its block: charge the rest as the
+      // bytes left, or the block if it was charged as one.
+      uint32_t left = s.len - static_cast<uint32_t>(n);
+      uint32_t charge = s.charge > s.len ? s.charge : left;
+      footprint_ -= s.charge - charge;
+      s.charge = charge;
       s.p += n;
-      s.len -= static_cast<uint32_t>(n);
+      s.len = left;
       n = 0;
     }
   }
   if (head_ == segs_.size()) {
     segs_.clear();
     head_ = 0;
+    // Idle connections hold no chunk: it goes back to the pool until the
+    // next write.
+    if (chunk_) {
+      chunk_->unref();
+      chunk_ = nullptr;
+    }
+    if (segs_.capacity() > 64) segs_.shrink_to_fit();
   } else if (head_ > 64 && head_ * 2 > segs_.size()) {
     segs_.erase(segs_.begin(), segs_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 namespace ringnats {
@@ -20,8 +21,12 @@ class Qsbr {
   }
 
   // Called by shard `id` at the top of each loop turn, before any index read.
+  // Store-load protocol with min_active(): the epoch store must be visible
+  // before this shard's first index read, hence the full fence (a seq_cst
+  // store alone does not order a later acquire load in the C++ model).
   void online(int id) {
     slots_[id].epoch.store(global_.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
   }
   // Called before the shard blocks in the kernel.
   void offline(int id) { slots_[id].epoch.store(kOffline, std::memory_order_release); }
@@ -30,7 +35,10 @@ class Qsbr {
   uint64_t retire_stamp() { return global_.fetch_add(1, std::memory_order_seq_cst); }
 
   // The oldest epoch some online shard may still be reading under.
+  // The writer's side of the same protocol: its unlinks and retire stamps
+  // come before this fence, its reads of the readers' epochs after it.
   uint64_t min_active() const {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     uint64_t m = kOffline;
     for (int i = 0; i < shards_; ++i) {
       uint64_t e = slots_[i].epoch.load(std::memory_order_acquire);
@@ -52,7 +60,12 @@ class RetireList {
  public:
   template <class T>
   void retire(Qsbr& q, T* p) {
-    if (p) items_.push_back({q.retire_stamp(), p, [](void* x) { delete static_cast<T*>(x); }});
+    using U = std::remove_const_t<T>;
+    if (p) items_.push_back({q.retire_stamp(), const_cast<U*>(p), [](void* x) { delete static_cast<U*>(x); }});
+  }
+  // Memory that is not a C++ object of its own (flexible arrays).
+  void retire_raw(Qsbr& q, void* p, void (*del)(void*)) {
+    if (p) items_.push_back({q.retire_stamp(), p, del});
   }
   void reclaim(const Qsbr& q) {
     if (items_.empty()) return;

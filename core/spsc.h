@@ -1,9 +1,15 @@
 // Bounded single-producer/single-consumer ring, one per ordered pair of
 // shards. The producer batches pushes and publishes once per loop turn; the
-// consumer drains in batches. Cursors live on separate cache lines.
+// consumer drains in batches. Cursors live on separate cache lines. Slots are
+// mapped lazily (untouched pages cost no memory), so an idle pair of shards
+// costs a few hundred bytes whatever the capacity.
 #pragma once
 
+#include <sys/mman.h>
+
 #include <atomic>
+#include <new>
+#include <type_traits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,8 +20,16 @@ namespace ringnats {
 template <class T>
 class SpscRing {
  public:
-  explicit SpscRing(size_t capacity_pow2)
-      : mask_(capacity_pow2 - 1), slots_(new T[capacity_pow2]) {}
+  static_assert(std::is_trivially_copyable_v<T>, "slots are raw memory");
+  explicit SpscRing(size_t capacity_pow2) : mask_(capacity_pow2 - 1) {
+    bytes_ = capacity_pow2 * sizeof(T);
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    slots_ = static_cast<T*>(p);
+  }
+  ~SpscRing() { munmap(slots_, bytes_); }
+  SpscRing(const SpscRing&) = delete;
+  SpscRing& operator=(const SpscRing&) = delete;
 
   // Producer: stage an item; invisible until publish(). False when full.
   bool push(const T& v) {
@@ -23,7 +37,7 @@ class SpscRing {
       cached_head_ = head_.load(std::memory_order_acquire);
       if (staged_tail_ - cached_head_ > mask_) return false;
     }
-    slots_[staged_tail_ & mask_] = v;
+    new (&slots_[staged_tail_ & mask_]) T(v);
     ++staged_tail_;
     return true;
   }
@@ -35,6 +49,18 @@ class SpscRing {
     return true;
   }
   bool has_staged() const { return staged_tail_ != published_; }
+  // Producer: no room for one more item right now.
+  bool full_for_producer() {
+    cached_head_ = head_.load(std::memory_order_acquire);
+    return staged_tail_ - cached_head_ > mask_;
+  }
+  // Room handshake: a producer holding items it could not push sets this
+  // before it sleeps; the consumer takes it after freeing room and wakes it.
+  void set_producer_waiting() { producer_waiting_.store(true, std::memory_order_seq_cst); }
+  bool take_producer_waiting() {
+    return producer_waiting_.load(std::memory_order_relaxed) &&
+           producer_waiting_.exchange(false, std::memory_order_seq_cst);
+  }
 
   // Consumer: call f(item) for every visible item; returns how many.
   template <class F>
@@ -72,7 +98,9 @@ class SpscRing {
 
  private:
   const uint64_t mask_;
-  std::unique_ptr<T[]> slots_;
+  size_t bytes_ = 0;
+  T* slots_ = nullptr;
+  alignas(64) std::atomic<bool> producer_waiting_{false};
   alignas(64) std::atomic<uint64_t> head_{0};  // consumer
   alignas(64) std::atomic<uint64_t> tail_{0};  // producer, published
   alignas(64) uint64_t staged_tail_ = 0;       // producer-private

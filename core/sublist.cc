@@ -1,28 +1,25 @@
-// Insert, remove and match for a subscription partition. Every change builds
-// a new SubSet and swaps it in, so readers on other shards never see a
-// half-updated list.
+// Insert, remove and match for a subscription partition. A change touches
+// one array slot (and, rarely, replaces one array or group vector), so
+// readers on other shards never see a half-updated list and a SUB costs the
+// same on a subject with one subscriber or a hundred thousand.
 #include "core/sublist.h"
+
+#include <new>
 
 #include "proto/subject.h"
 
 namespace ringnats {
 
 namespace {
-int local_count(const std::vector<SubRef>& v) {
-  int n = 0;
-  for (const auto& r : v) n += (r.flags & kSubRoute) ? 0 : 1;
-  return n;
-}
-
-// Splits a subject on '.'; returns the number of tokens (capped at `cap`).
-size_t tokenize(std::string_view s, std::vector<std::string_view>& out) {
+// Splits a subject on '.'.
+void tokenize(std::string_view s, std::vector<std::string_view>& out) {
   out.clear();
   size_t start = 0;
   for (;;) {
     size_t dot = s.find('.', start);
     if (dot == std::string_view::npos) {
       out.push_back(s.substr(start));
-      return out.size();
+      return;
     }
     out.push_back(s.substr(start, dot - start));
     start = dot + 1;
@@ -30,56 +27,178 @@ size_t tokenize(std::string_view s, std::vector<std::string_view>& out) {
 }
 }  // namespace
 
+// --------------------------------------------------------------------------
+// RefList
+
+RefList::~RefList() {
+  Arr* a = arr_.load(std::memory_order_relaxed);
+  if (!a) return;
+  uint32_t n = a->used.load(std::memory_order_relaxed);
+  for (uint32_t i = 0; i < n; ++i) delete a->e[i].load(std::memory_order_relaxed);
+  free_arr(a);
+}
+
+RefList::Arr* RefList::make_arr(uint32_t cap) {
+  size_t bytes = sizeof(Arr) + (cap - 1) * sizeof(std::atomic<const SubRef*>);
+  auto* a = static_cast<Arr*>(std::malloc(bytes));
+  if (!a) throw std::bad_alloc();
+  a->cap = cap;
+  new (&a->used) std::atomic<uint32_t>(0);
+  for (uint32_t i = 0; i < cap; ++i) new (&a->e[i]) std::atomic<const SubRef*>(nullptr);
+  return a;
+}
+
+// Copies the live entries, in order, into a fresh array of `cap` slots and
+// publishes it; readers holding the old one finish on it (retired, not freed).
+void RefList::publish_copy(uint32_t cap, Qsbr& q, RetireList& rl) {
+  Arr* old = arr_.load(std::memory_order_relaxed);
+  Arr* a = make_arr(cap);
+  uint32_t k = 0;
+  if (old) {
+    uint32_t n = old->used.load(std::memory_order_relaxed);
+    for (uint32_t i = 0; i < n; ++i)
+      if (const SubRef* r = old->e[i].load(std::memory_order_relaxed))
+        a->e[k++].store(r, std::memory_order_relaxed);
+  }
+  a->used.store(k, std::memory_order_relaxed);
+  holes_.clear();
+  arr_.store(a, std::memory_order_release);
+  if (old) rl.retire_raw(q, old, &free_arr);
+}
+
+uint32_t RefList::add(const SubRef* r, Qsbr& q, RetireList& rl) {
+  if (!(r->flags & kSubRoute)) ++local_;
+  ++live_;
+  Arr* a = arr_.load(std::memory_order_relaxed);
+  if (!holes_.empty()) {
+    uint32_t i = holes_.back();
+    holes_.pop_back();
+    a->e[i].store(r, std::memory_order_release);
+    return i;
+  }
+  if (!a || a->used.load(std::memory_order_relaxed) == a->cap) {
+    publish_copy(a ? a->cap * 2 : 2, q, rl);
+    a = arr_.load(std::memory_order_relaxed);
+  }
+  uint32_t i = a->used.load(std::memory_order_relaxed);
+  a->e[i].store(r, std::memory_order_release);
+  a->used.store(i + 1, std::memory_order_release);
+  return i;
+}
+
+void RefList::replace(uint32_t i, const SubRef* r, Qsbr& q, RetireList& rl) {
+  Arr* a = arr_.load(std::memory_order_relaxed);
+  const SubRef* old = a->e[i].load(std::memory_order_relaxed);
+  a->e[i].store(r, std::memory_order_release);
+  rl.retire(q, old);
+}
+
+// --------------------------------------------------------------------------
+// GroupList
+
+namespace {
+GroupList::Vec* make_vec(uint32_t n) {
+  size_t bytes = sizeof(GroupList::Vec) + (n ? n - 1 : 0) * sizeof(QueueGroup*);
+  auto* v = static_cast<GroupList::Vec*>(std::malloc(bytes));
+  if (!v) throw std::bad_alloc();
+  v->n = n;
+  return v;
+}
+void free_vec(void* v) { std::free(v); }
+}  // namespace
+
+GroupList::~GroupList() {
+  Vec* v = v_.load(std::memory_order_relaxed);
+  if (!v) return;
+  for (uint32_t i = 0; i < v->n; ++i) delete v->g[i];
+  free_vec(v);
+}
+
+QueueGroup* GroupList::find(std::string_view name) const {
+  const Vec* v = v_.load(std::memory_order_relaxed);
+  if (!v) return nullptr;
+  for (uint32_t i = 0; i < v->n; ++i)
+    if (v->g[i]->name == name) return v->g[i];
+  return nullptr;
+}
+
+QueueGroup* GroupList::add(std::string_view name, Qsbr& q, RetireList& rl) {
+  Vec* old = v_.load(std::memory_order_relaxed);
+  uint32_t n = old ? old->n : 0;
+  Vec* v = make_vec(n + 1);
+  for (uint32_t i = 0; i < n; ++i) v->g[i] = old->g[i];
+  auto* g = new QueueGroup;
+  g->name.assign(name);
+  v->g[n] = g;
+  v_.store(v, std::memory_order_release);
+  if (old) rl.retire_raw(q, old, &free_vec);
+  return g;
+}
+
+void GroupList::erase(QueueGroup* g, Qsbr& q, RetireList& rl) {
+  Vec* old = v_.load(std::memory_order_relaxed);
+  Vec* v = nullptr;
+  if (old->n > 1) {
+    v = make_vec(old->n - 1);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < old->n; ++i)
+      if (old->g[i] != g) v->g[k++] = old->g[i];
+  }
+  v_.store(v, std::memory_order_release);
+  rl.retire_raw(q, old, &free_vec);
+  rl.retire(q, g);
+}
+
+// --------------------------------------------------------------------------
+// SubPartition
+
 SubPartition::~SubPartition() = default;
 
 InterestChange SubPartition::update_set(std::atomic<SubSet*>& slot, std::string_view subject,
                                         std::string_view queue, const SubRef& ref, bool add) {
-  SubSet* old = slot.load(std::memory_order_relaxed);
-  auto* next = old ? new SubSet(*old) : new SubSet;
-  if (!old) {
+  InterestChange ch;
+  SubSet* set = slot.load(std::memory_order_relaxed);
+  if (!set) {
+    if (!add) return ch;
+    set = new SubSet;
     std::vector<std::string_view> tok;
     tokenize(subject, tok);
-    for (auto t : tok) next->kinds += t == "*" ? 'P' : t == ">" ? 'F' : 'L';
+    for (auto t : tok) set->kinds += t == "*" ? 'P' : t == ">" ? 'F' : 'L';
+    slot.store(set, std::memory_order_release);
   }
-  InterestChange ch;
-  if (queue.empty()) {
-    auto& v = next->plain;
-    ch.before = local_count(v);
-    auto it = v.begin();
-    while (it != v.end() && !it->same(ref)) ++it;
-    if (add) {
-      if (it == v.end()) v.push_back(ref);
-    } else if (it != v.end()) {
-      v.erase(it);
+  QueueGroup* group = nullptr;
+  RefList* list = &set->plain;
+  if (!queue.empty()) {
+    group = set->groups.find(queue);
+    if (!group) {
+      if (!add) return ch;
+      group = set->groups.add(queue, q_, rl_);
     }
-    ch.after = local_count(v);
-  } else {
-    auto& gs = next->groups;
-    auto g = gs.begin();
-    while (g != gs.end() && g->name != queue) ++g;
-    if (g == gs.end()) {
-      if (!add) { delete next; return ch; }
-      gs.push_back(QueueGroup{std::string(queue), {}});
-      g = gs.end() - 1;
-    }
-    ch.before = local_count(g->members);
-    auto it = g->members.begin();
-    while (it != g->members.end() && !it->same(ref)) ++it;
-    if (add) {
-      if (it == g->members.end()) g->members.push_back(ref);
-      else it->weight = ref.weight;  // a route re-announcing its queue weight
-    } else if (it != g->members.end()) {
-      g->members.erase(it);
-    }
-    ch.after = local_count(g->members);
-    if (g->members.empty()) gs.erase(g);
+    list = &group->members;
   }
-  if (next->empty()) {
-    delete next;
-    next = nullptr;
+  ch.before = ch.after = list->local();
+  auto it = where_.find(key_of(list, ref));
+  if (add) {
+    if (it != where_.end()) {
+      // Already there: only a route re-announcing its queue weight changes it.
+      if (ref.is_route() && list->at(it->second)->weight != ref.weight)
+        list->replace(it->second, new SubRef(ref), q_, rl_);
+      return ch;
+    }
+    where_.emplace(key_of(list, ref), list->add(new SubRef(ref), q_, rl_));
+    ch.after = list->local();
+    return ch;
   }
-  slot.store(next, std::memory_order_release);
-  rl_.retire(q_, old);
+  if (it == where_.end()) return ch;
+  uint32_t idx = it->second;
+  where_.erase(it);
+  list->remove(idx, q_, rl_, [&](const SubRef& r, uint32_t k) { where_[key_of(list, r)] = k; });
+  ch.after = list->local();
+  if (group && group->members.empty()) set->groups.erase(group, q_, rl_);
+  if (set->empty()) {
+    slot.store(nullptr, std::memory_order_release);
+    rl_.retire(q_, set);
+  }
   return ch;
 }
 
@@ -90,7 +209,8 @@ InterestChange SubPartition::insert(std::string_view subject, std::string_view q
     return update_set(node->value, subject, queue, ref, true);
   }
   std::vector<std::string_view> tok;
-  size_t n = tokenize(subject, tok);
+  tokenize(subject, tok);
+  size_t n = tok.size();
   TrieNode* node = &root_;
   bool fwc = tok[n - 1] == ">";
   size_t walk = fwc ? n - 1 : n;
@@ -130,7 +250,8 @@ InterestChange SubPartition::remove(std::string_view subject, std::string_view q
     return ch;
   }
   std::vector<std::string_view> tok;
-  size_t n = tokenize(subject, tok);
+  tokenize(subject, tok);
+  size_t n = tok.size();
   bool fwc = tok[n - 1] == ">";
   size_t walk = fwc ? n - 1 : n;
   std::vector<std::pair<TrieNode*, std::string_view>> path;  // (parent, token)

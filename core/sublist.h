@@ -1,14 +1,21 @@
 // One partition of the subscription index. Literal subjects live in a hash
-// map, wildcard patterns in a token trie. Only the owning shard writes; every
-// shard matches against it without locks (values are immutable SubSets
-// swapped atomically and retired through QSBR).
+// map, wildcard patterns in a token trie; each subject's subscribers are
+// arrays of pointers to immutable entries. Only the owning shard writes;
+// every shard matches against it without locks. A SUB or UNSUB is O(1)
+// amortised whatever the audience (one store into an array slot, arrays grow
+// and compact by doubling and halving), and a publish walks the live entries
+// plus at most three holes per live one. Replaced memory is retired through
+// QSBR, so a reader may use what it found until the end of its loop turn.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/qsbr.h"
 #include "core/rcu_map.h"
@@ -21,8 +28,10 @@ enum SubFlags : uint8_t {
   kSubRoute = 4,    // interest of a route peer, not a local client
 };
 
-// Who to deliver to. Resolved on the owning shard by (slot, gen), so a stale
-// reference after UNSUB or close is simply dropped there.
+// Who to deliver to, resolved on the owning shard by (slot, gen), so a stale
+// reference after UNSUB or close is dropped there. A client entry names a
+// subscription slot; a route entry names the route's connection slot: the
+// two never compare equal, whatever their numbers.
 struct SubRef {
   uint64_t cid = 0;     // connection id (echo suppression)
   uint32_t slot = 0;    // subscription slot (routes: connection slot)
@@ -31,18 +40,119 @@ struct SubRef {
   uint8_t flags = 0;
   uint32_t weight = 1;  // route queue weight
   std::string sid;      // local subscriptions: the client's sid
-  bool same(const SubRef& o) const { return shard == o.shard && slot == o.slot && gen == o.gen; }
+  bool is_route() const { return flags & kSubRoute; }
+  bool same(const SubRef& o) const {
+    return shard == o.shard && slot == o.slot && gen == o.gen && is_route() == o.is_route();
+  }
+};
+
+// The subscribers of one subject (or of one queue group of it). Readers walk
+// it with a range-for; entries are published with release stores, removed by
+// storing null (the entry itself is retired), and the array is replaced only
+// to grow or compact.
+class RefList {
+ public:
+  struct Arr {
+    uint32_t cap;
+    std::atomic<uint32_t> used;  // slots [0, used) were ever filled
+    std::atomic<const SubRef*> e[1];
+  };
+  class iterator {
+   public:
+    iterator(const Arr* a, uint32_t i, uint32_t n) : a_(a), i_(i), n_(n) { skip(); }
+    const SubRef& operator*() const { return *cur_; }
+    const SubRef* operator->() const { return cur_; }
+    iterator& operator++() {
+      ++i_;
+      skip();
+      return *this;
+    }
+    // end() is a sentinel: one iteration walks the one array begin() loaded,
+    // even if the writer publishes another meanwhile.
+    bool operator!=(const iterator&) const { return i_ < n_; }
+
+   private:
+    void skip() {
+      for (; i_ < n_; ++i_)
+        if ((cur_ = a_->e[i_].load(std::memory_order_acquire))) return;
+      i_ = n_;
+    }
+    const Arr* a_;
+    uint32_t i_, n_;
+    const SubRef* cur_ = nullptr;
+  };
+
+  RefList() = default;
+  ~RefList();
+  RefList(const RefList&) = delete;
+  RefList& operator=(const RefList&) = delete;
+
+  // Readers.
+  iterator begin() const {
+    const Arr* a = arr_.load(std::memory_order_acquire);
+    return a ? iterator(a, 0, a->used.load(std::memory_order_acquire)) : iterator(nullptr, 0, 0);
+  }
+  iterator end() const { return iterator(nullptr, 0, 0); }
+
+  // Writer only.
+  bool empty() const { return live_ == 0; }
+  uint32_t live() const { return live_; }
+  int local() const { return local_; }
+  const SubRef* at(uint32_t i) const {
+    return arr_.load(std::memory_order_relaxed)->e[i].load(std::memory_order_relaxed);
+  }
+  // Publishes `r` (owned from now on); returns its index.
+  uint32_t add(const SubRef* r, Qsbr& q, RetireList& rl);
+  // Replaces the entry at `i` (a route's new queue weight).
+  void replace(uint32_t i, const SubRef* r, Qsbr& q, RetireList& rl);
+  // Unpublishes and retires the entry at `i`. Returns true if the array was
+  // compacted: indexes changed, and `moved(ref, new_index)` was called.
+  template <class F>
+  bool remove(uint32_t i, Qsbr& q, RetireList& rl, F&& moved);
+
+ private:
+  static Arr* make_arr(uint32_t cap);
+  static void free_arr(void* a) { std::free(a); }
+  void publish_copy(uint32_t cap, Qsbr& q, RetireList& rl);
+
+  std::atomic<Arr*> arr_{nullptr};
+  uint32_t live_ = 0;
+  int local_ = 0;                // entries that are not routes
+  std::vector<uint32_t> holes_;  // null slots below `used`
 };
 
 struct QueueGroup {
   std::string name;
-  std::vector<SubRef> members;
+  RefList members;
 };
 
-// Immutable once published.
+// The queue groups of one subject: an immutable vector of stable groups,
+// replaced when a group comes or goes (rare next to member changes).
+class GroupList {
+ public:
+  struct Vec {
+    uint32_t n;
+    QueueGroup* g[1];
+  };
+  ~GroupList();
+  const QueueGroup* const* begin() const { const Vec* v = vec(); return v ? v->g : nullptr; }
+  const QueueGroup* const* end() const { const Vec* v = vec(); return v ? v->g + v->n : nullptr; }
+  bool empty() const { const Vec* v = vec(); return !v || v->n == 0; }
+
+  // Writer only.
+  QueueGroup* find(std::string_view name) const;
+  QueueGroup* add(std::string_view name, Qsbr& q, RetireList& rl);
+  void erase(QueueGroup* g, Qsbr& q, RetireList& rl);
+
+ private:
+  const Vec* vec() const { return v_.load(std::memory_order_acquire); }
+  std::atomic<Vec*> v_{nullptr};
+};
+
+// Everything subscribed to one subject or pattern.
 struct SubSet {
-  std::vector<SubRef> plain;
-  std::vector<QueueGroup> groups;
+  RefList plain;
+  GroupList groups;
   std::string kinds;  // per token of the pattern: 'L'iteral, 'P' (*), 'F' (>)
   bool empty() const { return plain.empty() && groups.empty(); }
 };
@@ -74,6 +184,7 @@ class SubPartition {
 
   size_t literal_subjects() const { return literal_.size(); }
   size_t wildcard_patterns() const { return wild_count_.load(std::memory_order_relaxed); }
+  size_t entries() const { return where_.size(); }
 
  private:
   struct TrieNode {
@@ -91,10 +202,28 @@ class SubPartition {
              !pwc.load(std::memory_order_relaxed) && children.empty();
     }
   };
+  // Where an entry sits, for O(1) removal: (list, identity) -> index.
+  struct EntryKey {
+    const RefList* list;
+    uint32_t slot, gen;
+    uint16_t shard;
+    bool route;
+    bool operator==(const EntryKey& o) const {
+      return list == o.list && slot == o.slot && gen == o.gen && shard == o.shard && route == o.route;
+    }
+    template <class H>
+    friend H AbslHashValue(H h, const EntryKey& k) {
+      return H::combine(std::move(h), k.list, k.slot, k.gen, k.shard, k.route);
+    }
+  };
+  static EntryKey key_of(const RefList* l, const SubRef& r) {
+    return EntryKey{l, r.slot, r.gen, r.shard, r.is_route()};
+  }
 
   static void match_node(const TrieNode* node, const std::string_view* tok, size_t lvl, size_t n,
                          std::vector<const SubSet*>& out);
-  // Replace *slot with a modified copy; returns the interest change.
+  // Adds to or removes from the set in `slot` (created and published on
+  // first use, unpublished and retired when it empties).
   InterestChange update_set(std::atomic<SubSet*>& slot, std::string_view subject,
                             std::string_view queue, const SubRef& ref, bool add);
   void prune(std::vector<std::pair<TrieNode*, std::string_view>>& path,
@@ -105,6 +234,37 @@ class SubPartition {
   RcuMap<SubSet> literal_;
   TrieNode root_;
   std::atomic<size_t> wild_count_{0};
+  absl::flat_hash_map<EntryKey, uint32_t> where_;  // writer only
 };
+
+// ---------------------------------------------------------------------------
+
+template <class F>
+bool RefList::remove(uint32_t i, Qsbr& q, RetireList& rl, F&& moved) {
+  Arr* a = arr_.load(std::memory_order_relaxed);
+  const SubRef* r = a->e[i].load(std::memory_order_relaxed);
+  a->e[i].store(nullptr, std::memory_order_release);
+  if (!(r->flags & kSubRoute)) --local_;
+  --live_;
+  rl.retire(q, r);
+  holes_.push_back(i);
+  if (live_ == 0) {
+    arr_.store(nullptr, std::memory_order_release);
+    rl.retire_raw(q, a, &free_arr);
+    holes_.clear();
+    holes_.shrink_to_fit();
+    return false;
+  }
+  // Mostly holes: publish a compact copy so a publish never walks more
+  // than about four slots per live subscriber.
+  if (a->cap >= 16 && live_ * 4 <= a->cap) {
+    publish_copy(a->cap / 2, q, rl);
+    Arr* n = arr_.load(std::memory_order_relaxed);
+    uint32_t nu = n->used.load(std::memory_order_relaxed);
+    for (uint32_t k = 0; k < nu; ++k) moved(*n->e[k].load(std::memory_order_relaxed), k);
+    return true;
+  }
+  return false;
+}
 
 }  // namespace ringnats
