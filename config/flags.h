@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "config/conf.h"
 #include "config/options.h"
 
 #ifndef RINGNATS_VERSION
@@ -32,8 +31,9 @@ struct CliResult {
   int exit_code = 0;       // 0, or 1 for Error
   std::string out;         // stdout: usage text, version line
   std::string err;         // stderr: error line(s); for Run, config warnings
-  // nats options that were accepted but that ringnats does not implement
-  // (e.g. "jetstream", "--tls"); worth a warning in the log.
+  // nats options that were accepted but that ringnats does not implement and
+  // safely ignores (e.g. "jetstream", "--js"); main logs a warning for each.
+  // Options it does not implement and may not ignore make parse_cli fail.
   std::vector<std::string> ignored;
 };
 
@@ -51,12 +51,8 @@ int finish_cli(const CliResult& r);
 // exits 0 for Help/Version/TestConfigOk and 1 for Error.
 CliAction parse_command_line(int argc, char** argv, Options& out, std::string& message);
 
-// The usage text, as printed by -h (starts and ends with a blank line).
+// The usage text, as printed by -h (starts and ends with a blank line);
+// config/usage.cc.
 const std::string& usage_text();
-
-// Applies a parsed config tree to opts, as nats' ProcessConfigFile does.
-// Errors and warnings are complete "file:line:col: ..." lines. Exposed for tests.
-void apply_config(const conf::ConfValue& root, Options& opts, std::vector<std::string>& errors,
-                  std::vector<std::string>& warnings, std::vector<std::string>& ignored);
 
 }  // namespace ringnats

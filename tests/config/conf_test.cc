@@ -1,4 +1,4 @@
-// Tests for the nats config-file language (proto/conf): separators, comments,
+// Tests for the nats config-file language (config/conf): separators, comments,
 // blocks, arrays, strings, numbers with size suffixes, variables, includes,
 // Go durations, and the exact error texts nats-server prints.
 #include "config/conf.h"

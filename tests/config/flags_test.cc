@@ -1,4 +1,4 @@
-// Tests for the nats-compatible command line and config options (core/flags):
+// Tests for the nats-compatible command line and config options (config/flags):
 // every flag, flags over config, defaults, validation, and — when stock
 // nats-server is installed — the same stderr and exit status as `nats-server -t`.
 #include "config/flags.h"
@@ -12,41 +12,14 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "tests/config/cli_util.h"
 #include "tests/config/test_util.h"
 
 using namespace ringnats;
 using ringnats::testing::TempDir;
+using namespace ringnats::testing;
 
 namespace {
-
-struct CliRun {
-  CliResult res;
-  Options opts;
-};
-
-CliRun cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> store{"ringnats"};
-  store.insert(store.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : store) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  CliRun r;
-  r.res = parse_cli(static_cast<int>(store.size()), argv.data(), r.opts);
-  return r;
-}
-
-CliRun ok(std::initializer_list<std::string> args) {
-  CliRun r = cli(args);
-  EXPECT_EQ(r.res.action, CliAction::Run) << r.res.err << r.res.out;
-  return r;
-}
-
-std::string error_of(std::initializer_list<std::string> args) {
-  CliRun r = cli(args);
-  EXPECT_EQ(r.res.action, CliAction::Error);
-  EXPECT_EQ(r.res.exit_code, 1);
-  return r.res.err;
-}
 
 TEST(Flags, Defaults) {
   Options o = ok({}).opts;
@@ -410,14 +383,18 @@ TEST(Config, VariablesAreNotUnknownFields) {
   EXPECT_EQ(error_of({"-c", unused}), "ringnats: " + unused + ":1:0: unknown field \"unused\"\n\n");
 }
 
+// Every refused and ignored option has its own case in unsupported_test.cc.
 TEST(Config, NatsFeaturesWeDoNotImplementAreReported) {
   TempDir dir;
-  CliRun r = ok({"-c", dir.write("js.conf", "jetstream { store_dir: /tmp/x }\nsystem_account: SYS\n"), "-js"});
+  CliRun r = ok({"-c", dir.write("js.conf", "jetstream { store_dir: /tmp/x }\n"), "-js"});
   EXPECT_NE(std::find(r.res.ignored.begin(), r.res.ignored.end(), "jetstream"), r.res.ignored.end());
   EXPECT_NE(std::find(r.res.ignored.begin(), r.res.ignored.end(), "--js"), r.res.ignored.end());
   std::string tls = dir.write("tls.conf", "tls { cert_file: x }\n");
-  EXPECT_EQ(error_of({"-c", tls}), "ringnats: " + tls + ":1:0: TLS is not supported by ringnats\n\n");
-  EXPECT_EQ(error_of({"--tls"}), "ringnats: TLS is not supported by ringnats\n");
+  EXPECT_EQ(error_of({"-c", tls}), "ringnats: " + tls +
+                                       ":1:0: \"tls\" is not supported by ringnats: connections would be plain "
+                                       "text; terminate TLS in a proxy in front of ringnats\n\n");
+  EXPECT_EQ(error_of({"--tls"}), "ringnats: --tls is not supported by ringnats: connections would be plain text; "
+                                 "terminate TLS in a proxy in front of ringnats\n");
 }
 
 // ---- Differential: same verdict and text as stock nats-server -t -c <file>.
@@ -540,6 +517,16 @@ TEST(NatsCompat, CheckConfigMatchesNatsServer) {
       "cluster { routes: [\"nats://a:1\", 5, \"nats://b:x\"] }\n",
       "ping_interval: \"\"\n",
       "port: $HOME\n",
+      // Blocks ringnats ignores are still checked for nats' unknown fields.
+      "gateway { name: g, listen: \"127.0.0.1:7222\", bogus: 1 }\n",
+      "gateway {\n  gateways: [ 5 ]\n}\n",
+      "gateway: 5\n",
+      "leafnodes {\n  remotes: [ {url: \"nats://h:1\", bogus: 1} ]\n}\n",
+      "leafnodes { remotes: 5 }\n",
+      "leafnodes { port: 7422, no_advertise: true }\n",
+      "websocket { port: 8080, no_tls: true, nope: 1 }\n",
+      "mqtt { port: 1883 }\n",
+      "jetstream { store_dir: /tmp/js }\n",
   };
   TempDir dir;
   dir.write("inc.conf", "port: 1234\nbogus_inc: 1\n");

@@ -1,0 +1,339 @@
+// Maps a parsed nats-server config tree onto Options, key by key as nats'
+// ProcessConfigFile does: same keys and aliases, same error texts with
+// "file:line:col"; what ringnats does not implement goes to unsupported.cc.
+#include "config/apply_config.h"
+
+#include "config/go_compat.h"
+#include "config/unsupported.h"
+
+namespace ringnats {
+namespace {
+
+using conf::ConfKind;
+using conf::ConfValue;
+using conf::go_quote;
+using namespace golang;
+
+struct Sink {
+  std::vector<std::string>& errors;
+  std::vector<std::string>& warnings;
+  std::vector<std::string>& ignored;
+  // A wrong value type aborts the enclosing block in nats (a recovered Go
+  // panic); the block parsers check this to stop where nats stops.
+  bool aborted = false;
+};
+
+void type_error(const ConfValue& v, const char* want, Sink& s) {
+  s.errors.push_back(v.where() + ": interface conversion: interface {} is " + v.go_type() + ", not " + want);
+  s.aborted = true;
+}
+
+// What nats adds when a failed authorization block is then dereferenced.
+void nil_auth_error(const ConfValue& v, Sink& s) {
+  s.errors.push_back(v.where() + ": runtime error: invalid memory address or nil pointer dereference");
+}
+
+bool get_int(const ConfValue& v, int64_t& out, Sink& s) {
+  if (v.kind != ConfKind::Int) {
+    type_error(v, "int64", s);
+    return false;
+  }
+  out = v.i;
+  return true;
+}
+bool get_str(const ConfValue& v, std::string& out, Sink& s) {
+  if (v.kind != ConfKind::String) {
+    type_error(v, "string", s);
+    return false;
+  }
+  out = v.str;
+  return true;
+}
+bool get_bool(const ConfValue& v, bool& out, Sink& s) {
+  if (v.kind != ConfKind::Bool) {
+    type_error(v, "bool", s);
+    return false;
+  }
+  out = v.b;
+  return true;
+}
+template <typename T>
+void set_int(const ConfValue& v, T& field, Sink& s) {
+  int64_t n;
+  if (get_int(v, n, s)) field = static_cast<T>(n);
+}
+
+void unknown_field(const std::string& key, const ConfValue& v, Sink& s) {
+  if (v.used_as_variable) return;  // defined to be referenced as $key
+  s.errors.push_back(v.where() + ": unknown field " + go_quote(key));
+}
+
+// "host:port", ":port" or a bare port number.
+bool parse_listen(const ConfValue& v, std::string& host, int& port, Sink& s) {
+  if (v.kind == ConfKind::Int) {
+    host.clear();
+    port = static_cast<int>(v.i);
+    return true;
+  }
+  if (v.kind != ConfKind::String) {
+    s.errors.push_back(v.where() + ": expected port or host:port, got " + v.go_type());
+    return false;
+  }
+  std::string h, p, err;
+  if (!split_host_port(v.str, h, p, err)) {
+    s.errors.push_back(v.where() + ": could not parse address string " + go_quote(v.str));
+    return false;
+  }
+  int64_t n = 0;
+  if (parse_decimal(p, n) != IntErr::Ok) {
+    s.errors.push_back(v.where() + ": could not parse port " + go_quote(p));
+    return false;
+  }
+  host = h;
+  port = static_cast<int>(n);
+  return true;
+}
+
+// A string in Go duration syntax, or (deprecated) an integer of seconds.
+void parse_duration_field(const std::string& field, const ConfValue& v, int64_t& out, Sink& s) {
+  if (v.kind == ConfKind::String) {
+    std::string err;
+    int64_t ns = 0;
+    if (!conf::parse_go_duration(v.str, ns, err)) {
+      s.errors.push_back(v.where() + ": error parsing " + field + ": " + err);
+      out = 0;
+      return;
+    }
+    out = ns;
+    return;
+  }
+  s.warnings.push_back(v.where() + ": invalid use of field " + go_quote(field) + ": " + field +
+                       " should be converted to a duration");
+  int64_t n;
+  if (get_int(v, n, s)) out = n * kSecond;
+}
+
+struct Auth {
+  std::string user, pass, token;
+  int64_t timeout_ns = 0;
+  bool has_users = false;
+};
+
+// An authorization block: the single user/password or token is implemented;
+// users lists (with their nkeys) and permissions are refused. `path` names the
+// block in messages ("authorization", "cluster.authorization").
+bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s) {
+  if (!v.is_map()) {
+    type_error(v, "map[string]interface {}", s);
+    return false;
+  }
+  for (size_t n = 0; n < v.keys.size(); ++n) {
+    const ConfValue& mv = v.items[n];
+    std::string k = lower(v.keys[n]);
+    if (k == "user" || k == "username") {
+      get_str(mv, a.user, s);
+    } else if (k == "pass" || k == "password") {
+      get_str(mv, a.pass, s);
+    } else if (k == "token") {
+      get_str(mv, a.token, s);
+    } else if (k == "timeout") {
+      double secs = 1;  // nats' value for anything that is not a number
+      if (mv.kind == ConfKind::Int) secs = static_cast<double>(mv.i);
+      if (mv.kind == ConfKind::Float) secs = mv.f;
+      a.timeout_ns = static_cast<int64_t>(secs * 1e9);
+    } else if (k == "users") {
+      a.has_users = true;
+      s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n], unsupported::kWhyUsers));
+    } else if (k == "default_permission" || k == "default_permissions" || k == "permissions") {
+      s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n], unsupported::kWhyPermissions));
+    } else {
+      unknown_field(v.keys[n], mv, s);
+    }
+    if (s.aborted) return false;
+  }
+  return true;
+}
+
+// nats-server requires nothing from clients (or routes) when a password is set
+// without a user; ringnats refuses that rather than run open by surprise.
+void refuse_password_without_user(const ConfValue& v, const std::string& path, const Auth& a, Sink& s) {
+  if (a.user.empty() && !a.pass.empty() && a.token.empty())
+    s.errors.push_back(v.where() + ": " + go_quote(path) +
+                       " has a password but no user: nats-server would then let everyone in without "
+                       "credentials, so ringnats refuses it; set the user too");
+}
+
+void parse_routes(const ConfValue& v, std::vector<std::string>& routes, Sink& s) {
+  if (!v.is_array()) {
+    type_error(v, "[]interface {}", s);
+    return;
+  }
+  std::vector<std::string> out;
+  for (const ConfValue& e : v.items) {
+    std::string raw;
+    if (!get_str(e, raw, s)) {
+      s.aborted = false;  // nats recovers inside the route list and goes on
+      return;
+    }
+    bool dup = false;
+    for (const auto& seen : out) dup = dup || seen == raw;
+    if (dup) {
+      s.warnings.push_back(e.where() + ": invalid use of field " + go_quote(raw) + ": Duplicate route entry detected");
+      continue;
+    }
+    std::string url = trim(raw), err;
+    GoUrl u;
+    if (!parse_go_url(url, u, err)) {
+      s.errors.push_back(e.where() + ": error parsing route url [" + go_quote(url) + "]");
+      continue;
+    }
+    out.push_back(raw);
+  }
+  for (auto& r : out) r = trim(r);
+  routes = std::move(out);
+}
+
+void parse_cluster(const std::string& key, const ConfValue& v, Options& o, Sink& s) {
+  if (!v.is_map()) {
+    s.errors.push_back(v.where() + ": Expected map to define cluster, got " + v.go_type());
+    return;
+  }
+  ClusterOptions& c = o.cluster;
+  for (size_t n = 0; n < v.keys.size(); ++n) {
+    const ConfValue& mv = v.items[n];
+    std::string k = lower(v.keys[n]);
+    if (k == "name") {
+      get_str(mv, c.name, s);
+    } else if (k == "listen") {
+      parse_listen(mv, c.host, c.port, s);
+    } else if (k == "port") {
+      set_int(mv, c.port, s);
+    } else if (k == "host" || k == "net") {
+      get_str(mv, c.host, s);
+    } else if (k == "authorization") {
+      Auth a;
+      const std::string path = key + "." + v.keys[n];
+      if (!parse_auth(mv, path, a, s)) {
+        nil_auth_error(mv, s);
+        return;
+      }
+      refuse_password_without_user(mv, path, a, s);
+      if (a.has_users) {
+        s.errors.push_back(mv.where() + ": Cluster authorization does not allow multiple users");
+        continue;
+      }
+      if (!a.token.empty()) {
+        s.errors.push_back(mv.where() + ": Cluster authorization does not support tokens");
+        continue;
+      }
+      c.username = a.user;
+      c.password = a.pass;
+      c.auth_timeout_ns = a.timeout_ns;
+    } else if (k == "routes") {
+      parse_routes(mv, c.routes, s);
+    } else if (k == "cluster_advertise" || k == "advertise") {
+      get_str(mv, c.advertise, s);
+    } else if (k == "no_advertise") {
+      get_bool(mv, c.no_advertise, s);
+    } else if (k == "connect_retries") {
+      set_int(mv, c.connect_retries, s);
+    } else if (k == "tls") {
+      s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyTls));
+    } else if (k == "permissions") {
+      s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyClusterPermissions));
+    } else {
+      unknown_field(v.keys[n], mv, s);
+    }
+    if (s.aborted) return;
+  }
+}
+
+void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink& s) {
+  const std::string k = lower(key);
+  if (k == "listen") {
+    parse_listen(v, o.host, o.port, s);
+  } else if (k == "client_advertise") {
+    get_str(v, o.client_advertise, s);
+  } else if (k == "port") {
+    set_int(v, o.port, s);
+  } else if (k == "server_name") {
+    get_str(v, o.server_name, s);
+  } else if (k == "host" || k == "net") {
+    get_str(v, o.host, s);
+  } else if (k == "debug") {
+    get_bool(v, o.debug, s);
+  } else if (k == "trace" || k == "trace_verbose") {
+    get_bool(v, o.trace, s);
+  } else if (k == "logtime") {
+    get_bool(v, o.logtime, s);
+  } else if (k == "authorization") {
+    Auth a;
+    if (!parse_auth(v, key, a, s)) {
+      nil_auth_error(v, s);
+      return;
+    }
+    refuse_password_without_user(v, key, a, s);
+    o.username = a.user;
+    o.password = a.pass;
+    o.auth_token = a.token;
+    o.auth_timeout_ns = a.timeout_ns;
+    if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty())
+      s.errors.push_back(v.where() + ": Cannot have a user/pass and token");
+  } else if (k == "http") {
+    // Monitoring is not implemented: checked and kept, but no listener opens.
+    parse_listen(v, o.http_host, o.http_port, s);
+    s.ignored.push_back(key);
+  } else if (k == "http_port" || k == "monitor_port") {
+    set_int(v, o.http_port, s);
+    s.ignored.push_back(key);
+  } else if (k == "cluster") {
+    parse_cluster(key, v, o, s);
+  } else if (k == "logfile" || k == "log_file") {
+    get_str(v, o.log_file, s);
+  } else if (k == "pidfile" || k == "pid_file") {
+    get_str(v, o.pid_file, s);
+  } else if (k == "max_control_line" || k == "max_payload") {
+    int64_t n;
+    if (!get_int(v, n, s)) return;
+    if (n > 2147483647) {
+      s.errors.push_back(v.where() + ": " + key + " value is too big");
+      return;
+    }
+    if (k == "max_payload") {
+      o.max_payload = static_cast<int32_t>(n);
+    } else {
+      o.max_control_line = static_cast<int32_t>(n);
+    }
+  } else if (k == "max_pending") {
+    set_int(v, o.max_pending, s);
+  } else if (k == "max_connections" || k == "max_conn") {
+    set_int(v, o.max_connections, s);
+  } else if (k == "max_subscriptions" || k == "max_subs") {
+    set_int(v, o.max_subs, s);
+  } else if (k == "ping_interval") {
+    parse_duration_field("ping_interval", v, o.ping_interval_ns, s);
+  } else if (k == "ping_max") {
+    set_int(v, o.ping_max, s);
+  } else if (k == "write_deadline") {
+    parse_duration_field("write_deadline", v, o.write_deadline_ns, s);
+  } else if (k == "shards") {
+    set_int(v, o.shards, s);
+  } else if (unsupported::check_top_key(key, v, s.errors, s.ignored)) {
+    // refused (an error line) or ignored (a startup warning), see unsupported.cc
+  } else {
+    unknown_field(key, v, s);
+  }
+}
+
+}  // namespace
+
+void apply_config(const conf::ConfValue& root, Options& opts, std::vector<std::string>& errors,
+                  std::vector<std::string>& warnings, std::vector<std::string>& ignored) {
+  Sink s{errors, warnings, ignored};
+  for (size_t n = 0; n < root.keys.size(); ++n) {
+    s.aborted = false;
+    apply_top_key(root.keys[n], root.items[n], opts, s);
+  }
+}
+
+}  // namespace ringnats
