@@ -50,6 +50,7 @@ struct Block {
   size_t room() const { return cap - len; }
   char* tail() { return data + len; }
   void put(const void* p, size_t n) {
+    if (n == 0) return;  // p may be null for an empty payload
     std::memcpy(data + len, p, n);
     len += static_cast<uint32_t>(n);
   }

@@ -248,7 +248,7 @@ void Shard::send_info(Conn* c) {
 
 // Returns false (without consuming the record) when `may_stall` and the
 // record is for a subscriber past half its max_pending.
-bool Shard::handle_rec(Rec& r, bool may_stall) {
+bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
   switch (r.kind) {
     case RecKind::Deliver: {
       if (r.slot < subs_.size()) {
@@ -267,7 +267,10 @@ bool Shard::handle_rec(Rec& r, bool may_stall) {
           }
         }
       }
-      if (r.payload) r.payload->unref();
+      if (r.payload) {
+        srv_.ring(src, id_).discharge(r.plen);
+        r.payload->unref();
+      }
       return true;
     }
     case RecKind::DeliverConn: {
@@ -277,10 +280,14 @@ bool Shard::handle_rec(Rec& r, bool may_stall) {
         if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
         mark_dirty(c);
       }
-      if (r.payload) r.payload->unref();
+      if (r.payload) {
+        srv_.ring(src, id_).discharge(r.plen);
+        r.payload->unref();
+      }
       return true;
     }
     case RecKind::BatchDone:
+      srv_.ring(src, id_).discharge(r.block->cap);
       r.block->unref();
       return true;
     case RecKind::SubAdd: {

@@ -175,7 +175,8 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
   }
   // Fast producer: stop reading it while our rings back up or a subscriber
   // here is past half its max_pending (nats-server stalls it the same way).
-  if (spill_bytes_ > kSpillCap || (stall_src_ && c->type == ConnType::Client)) {
+  if (spill_bytes_ > kSpillCap || inflight_bytes_ > kInflightCap ||
+      (stall_src_ && c->type == ConnType::Client)) {
     throttle(c);
     return Flow::Pause;
   }
@@ -232,6 +233,8 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     r.payload = storage;
     r.poff = static_cast<uint32_t>(payload.data() + sh.skip - storage->data);
     r.plen = static_cast<uint32_t>(sh.size + 2);
+    srv_.ring(id_, dst).charge(r.plen);
+    inflight_bytes_ += r.plen;
   } else {
     Block* b = batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
     char* p = b->tail();

@@ -16,7 +16,7 @@
 
 namespace ringnats {
 
-size_t shard_ring_capacity();
+size_t shard_ring_capacity(int nshards);
 
 Server::Server(Options opts) : opts_(std::move(opts)) {
   server_id_ = proto::make_server_id();
@@ -69,7 +69,7 @@ int listen_tcp(const std::string& host, int port, int* bound_port, std::string& 
 bool Server::start(std::string& err) {
   qsbr_ = std::make_unique<Qsbr>(nshards_);
   for (int i = 0; i < nshards_ * nshards_; ++i)
-    rings_.push_back(std::make_unique<SpscRing<Rec>>(i % (nshards_ + 1) == 0 ? 2 : shard_ring_capacity()));
+    rings_.push_back(std::make_unique<SpscRing<Rec>>(i % (nshards_ + 1) == 0 ? 2 : shard_ring_capacity(nshards_)));
   listen_fd_ = listen_tcp(opts_.host, opts_.port, &client_port_, err);
   if (listen_fd_ < 0) return false;
   for (int i = 0; i < nshards_; ++i) shards_.push_back(std::make_unique<Shard>(*this, i));

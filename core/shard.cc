@@ -30,11 +30,21 @@ constexpr unsigned kBufCount = 256;       // provided receive buffers per shard
 constexpr unsigned kBufSize = 64 * 1024;
 constexpr int kBufGroup = 0;
 constexpr size_t kBatchSize = 64 * 1024;
-constexpr size_t kRingCap = 16384;        // records per shard pair
+// Records in flight from one shard, over all its peers: each pair's ring
+// gets an equal share (16384 at two shards, 1024 from 64 on), so ring memory
+// per shard stays about 3.5 MiB at any shard count instead of growing with
+// it. What does not fit spills in order on the producer.
+constexpr size_t kRingRecordsPerShard = 65536;
+constexpr size_t kRingMin = 1024, kRingMax = 16384;
 
 }  // namespace
 
-size_t shard_ring_capacity() { return kRingCap; }
+size_t shard_ring_capacity(int nshards) {
+  size_t share = kRingRecordsPerShard / static_cast<size_t>(nshards > 0 ? nshards : 1);
+  size_t cap = kRingMin;
+  while (cap * 2 <= share && cap < kRingMax) cap *= 2;
+  return cap;
+}
 
 std::vector<int> allowed_cpus() {
   std::vector<int> out;
@@ -221,6 +231,8 @@ void Shard::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view 
   if (!storage) b->put(payload.data(), payload.size());
   r.len = b->len - r.off;
   if (storage) {
+    srv_.ring(id_, dst).charge(payload.size());
+    inflight_bytes_ += payload.size();
     storage->ref();
     r.payload = storage;
     r.poff = static_cast<uint32_t>(payload.data() - storage->data);
@@ -325,8 +337,11 @@ void Shard::run() {
     // fence, then look at every inbound ring once more. A producer that
     // published after our look sees the flag and wakes us.
     sleeping_.store(true, std::memory_order_seq_cst);
+    // Spill waiting for room, or publishers throttled until peers release
+    // what is in flight: the consumer wakes us when it frees either.
     for (int p = 0; p < nshards_; ++p)
-      if (p != id_ && !spill_[p].empty()) srv_.ring(id_, p).set_producer_waiting();
+      if (p != id_ && (!spill_[p].empty() || (!throttled_.empty() && srv_.ring(id_, p).in_flight())))
+        srv_.ring(id_, p).set_producer_waiting();
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!may_sleep() || stop_.load(std::memory_order_relaxed)) {
       sleeping_.store(false, std::memory_order_relaxed);
@@ -641,6 +656,8 @@ Block* Shard::batch_for(int dst, size_t need) {
     push(dst, done);
   }
   b = Block::make(std::max(kBatchSize, need));
+  srv_.ring(id_, dst).charge(b->cap);
+  inflight_bytes_ += b->cap;
   return b;
 }
 
@@ -662,7 +679,7 @@ void Shard::drain_rings() {
     bool stopped = false;
     auto& ring = srv_.ring(p, id_);
     size_t n = ring.drain_while([&](Rec& r) {
-      if (handle_rec(r, may_stall)) return true;
+      if (handle_rec(r, may_stall, p)) return true;
       stopped = true;
       return false;
     });
@@ -682,7 +699,10 @@ void Shard::drain_rings() {
 // more records), close batches and publish every ring (so nothing staged
 // waits for a later turn), flush dirty connections, return buffers, submit.
 void Shard::end_turn() {
-  if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2) {
+  inflight_bytes_ = 0;
+  for (int d = 0; d < nshards_; ++d)
+    if (d != id_) inflight_bytes_ += srv_.ring(id_, d).in_flight();
+  if (!throttled_.empty() && spill_bytes_ < kSpillCap / 2 && inflight_bytes_ < kInflightCap / 2) {
     std::vector<Conn*> again;
     again.swap(throttled_);
     for (Conn* c : again) {

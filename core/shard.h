@@ -98,6 +98,10 @@ class Shard {
   enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Wake, MsgRingResult };
   // Spilled bytes past which the publishing connection stops being read.
   static constexpr size_t kSpillCap = 8u << 20;
+  // Bytes this shard's records in flight to its peers may pin (batch blocks
+  // and payloads, ring and spill alike) before its publishers stop being
+  // read: what bounds memory when a peer stalls or falls behind.
+  static constexpr size_t kInflightCap = 16u << 20;
   // Longest a fast producer is held for a slow subscriber (nats: 1 s).
   static constexpr int64_t kMaxStallNs = 1'000'000'000;
   // Producers stall when a subscriber has this much queued: nats-server's
@@ -125,7 +129,7 @@ class Shard {
   void arm_accept();
   void arm_event();
   void drain_rings();
-  bool handle_rec(Rec& r, bool may_stall);
+  bool handle_rec(Rec& r, bool may_stall, int src);
   void note_pending(Conn* c);
   void end_turn();
   void flush(Conn* c);
@@ -218,6 +222,7 @@ class Shard {
   // and the open batch block messages are formatted into.
   std::vector<Fifo<Rec>> spill_;
   size_t spill_bytes_ = 0;            // bytes referenced by spilled records
+  size_t inflight_bytes_ = 0;         // pinned by records not yet released by peers
   std::vector<Conn*> throttled_;      // publishers whose reading is paused
   // Fast-producer stalls, as nats-server: subscribers here past half their
   // max_pending, and per source shard, since when we stopped draining its

@@ -54,6 +54,16 @@ class SpscRing {
     cached_head_ = head_.load(std::memory_order_acquire);
     return staged_tail_ - cached_head_ > mask_;
   }
+  // Bytes the records in flight pin (batch blocks, payloads): the producer
+  // charges them when it stages, the consumer discharges them when it is
+  // done. Each side writes only its own counter.
+  void charge(uint64_t n) { charged_ += n; }
+  void discharge(uint64_t n) {
+    discharged_local_ += n;
+    discharged_.store(discharged_local_, std::memory_order_release);
+  }
+  uint64_t in_flight() const { return charged_ - discharged_.load(std::memory_order_acquire); }
+
   // Room handshake: a producer holding items it could not push sets this
   // before it sleeps; the consumer takes it after freeing room and wakes it.
   void set_producer_waiting() { producer_waiting_.store(true, std::memory_order_seq_cst); }
@@ -101,6 +111,9 @@ class SpscRing {
   size_t bytes_ = 0;
   T* slots_ = nullptr;
   alignas(64) std::atomic<bool> producer_waiting_{false};
+  uint64_t charged_ = 0;                          // producer-private
+  alignas(64) std::atomic<uint64_t> discharged_{0};
+  uint64_t discharged_local_ = 0;                 // consumer-private
   alignas(64) std::atomic<uint64_t> head_{0};  // consumer
   alignas(64) std::atomic<uint64_t> tail_{0};  // producer, published
   alignas(64) uint64_t staged_tail_ = 0;       // producer-private

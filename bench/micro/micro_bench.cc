@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,6 +122,59 @@ void BM_MatchWildcard(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_MatchLiteralHit);
+
+// Per-publish cost against the size of the index: a literal match (one
+// subscriber) among N other subscriptions, N = 1 .. 1,000,000. The cost must
+// stay flat as N grows (issue #7).
+void BM_MatchOneAmongN(benchmark::State& st) {
+  static std::vector<std::unique_ptr<Index>> sized(8);
+  size_t n = static_cast<size_t>(st.range(0));
+  size_t k = 0;
+  for (size_t v = n; v > 1; v /= 10) ++k;
+  if (!sized[k]) sized[k] = std::make_unique<Index>(n);
+  Index& idx = *sized[k];
+  std::vector<const SubSet*> out;
+  std::string s = "a.b." + std::to_string(n / 2);
+  uint64_t h = hash_subject(s);
+  size_t refs = 0;
+  for (auto _ : st) {
+    out.clear();
+    idx.part.match_literal(s, h, out);
+    for (const SubSet* set : out)
+      for (const SubRef& r : set->plain) refs += r.slot;
+    benchmark::DoNotOptimize(refs);
+  }
+}
+BENCHMARK(BM_MatchOneAmongN)->Arg(1)->Arg(1000)->Arg(1000000);
+
+// Cost of one SUB and its UNSUB on a subject that already has N subscribers:
+// O(1), where a copy-on-write set would cost O(N).
+void BM_SubUnsubOnAudienceOfN(benchmark::State& st) {
+  Qsbr q{1};
+  RetireList rl;
+  SubPartition part{q, rl};
+  q.online(0);
+  for (int64_t i = 0; i < st.range(0); ++i) {
+    SubRef r;
+    r.slot = static_cast<uint32_t>(i);
+    part.insert("fan", "", r);
+  }
+  SubRef me;
+  me.slot = 1u << 30;
+  for (auto _ : st) {
+    part.insert("fan", "", me);
+    part.remove("fan", "", me);
+    ++me.gen;
+    if ((me.gen & 1023) == 0) {
+      q.offline(0);
+      rl.reclaim(q);
+      q.online(0);
+    }
+  }
+  q.offline(0);
+  rl.reclaim(q);
+}
+BENCHMARK(BM_SubUnsubOnAudienceOfN)->Arg(1)->Arg(1000)->Arg(100000);
 BENCHMARK(BM_MatchLiteralMiss);
 BENCHMARK(BM_MatchWildcard);
 

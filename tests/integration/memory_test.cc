@@ -44,14 +44,15 @@ TEST(Memory, SlowSubscriberPinnedBlocksAreCounted) {
   ASSERT_TRUE(pub.ping_pong(out, 10000));
   std::string tiny = "PUB tiny 16\r\n0123456789abcdef\r\nPING\r\n";
   long peak = 0;
-  for (int i = 0; i < 20000; ++i) {
-    if (!pub.send(tiny)) break;
-    if (!pub.read_until("PONG\r\n", out, 5000)) break;
+  // The slow subscriber never reads; the publisher may be stalled (as
+  // nats-server stalls a fast producer) but must never be dropped.
+  for (int i = 0; i < 12000; ++i) {
+    ASSERT_TRUE(pub.send(tiny));
+    ASSERT_TRUE(pub.read_until("PONG\r\n", out, 5000)) << "publisher stuck at " << i;
     if (i % 1000 == 0) peak = std::max(peak, srv.rss_kib());
-    if (slow.read_some(0) == 0 && slow.closed()) break;  // cut off as a slow consumer: fine
   }
   peak = std::max(peak, srv.rss_kib());
-  EXPECT_LT(peak - base, 64 * 1024) << "server holds " << (peak - base) / 1024
+  EXPECT_LT(peak - base, 24 * 1024) << "server holds " << (peak - base) / 1024
                                     << " MiB for one slow subscriber with max_pending 8 MiB";
   ::unlink(conf.c_str());
 }
