@@ -144,7 +144,7 @@ proto::Flow Shard::client_sub(Conn* c, std::string_view args) {
     send_err(c, ErrCode::MaxSubscriptions);
     return Flow::Continue;
   }
-  if (c->subs.contains(std::string(sid))) {  // nats keeps the old subscription, silently
+  if (c->subs.contains(absl::string_view(sid.data(), sid.size()))) {  // nats keeps the old subscription, silently
     if (c->verbose) { c->out.append("+OK\r\n"); mark_dirty(c); }
     return Flow::Continue;
   }
@@ -224,7 +224,7 @@ proto::Flow Shard::client_unsub(Conn* c, std::string_view args) {
     return Flow::Stop;
   }
   int64_t max = n == 2 ? proto::parse_size(t[1]) : -1;
-  auto it = c->subs.find(std::string(t[0]));
+  auto it = c->subs.find(absl::string_view(t[0].data(), t[0].size()));
   if (it != c->subs.end()) {
     Sub& s = subs_[it->second];
     if (max > 0 && static_cast<uint64_t>(max) > s.delivered) {

@@ -67,22 +67,33 @@ class RetireList {
   void retire_raw(Qsbr& q, void* p, void (*del)(void*)) {
     if (p) items_.push_back({q.retire_stamp(), p, del});
   }
+  // Items are stamped in increasing order, so everything safe to free is a
+  // prefix: the cost is what is freed, not what is still waiting.
   void reclaim(const Qsbr& q) {
-    if (items_.empty()) return;
+    if (head_ == items_.size()) return;
     uint64_t safe = q.min_active();
-    size_t keep = 0;
-    for (auto& it : items_) {
-      if (it.stamp < safe) it.del(it.ptr);
-      else items_[keep++] = it;
+    while (head_ < items_.size() && items_[head_].stamp < safe) {
+      items_[head_].del(items_[head_].ptr);
+      ++head_;
     }
-    items_.resize(keep);
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+      if (items_.capacity() > 4096) items_.shrink_to_fit();
+    } else if (head_ > 1024 && head_ * 2 > items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
   }
-  bool empty() const { return items_.empty(); }
-  ~RetireList() { for (auto& it : items_) it.del(it.ptr); }
+  bool empty() const { return head_ == items_.size(); }
+  ~RetireList() {
+    for (size_t i = head_; i < items_.size(); ++i) items_[i].del(items_[i].ptr);
+  }
 
  private:
   struct Item { uint64_t stamp; void* ptr; void (*del)(void*); };
   std::vector<Item> items_;
+  size_t head_ = 0;
 };
 
 }  // namespace ringnats
