@@ -468,7 +468,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   if (res <= 0 || c->closing()) {
     if (has_buf) give_back_buffer(bid);
     if (res == -ENOBUFS && !c->closing()) {
-      waiting_bufs_.push_back(c);  // re-armed once a buffer comes back
+      waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
       return;
     }
     close_conn(c, proto::ErrCode::None);
@@ -757,9 +757,10 @@ void Shard::end_turn() {
   // Re-arm connections that found no buffer only when one is free again:
   // re-arming into an empty ring would spin on ENOBUFS.
   if (bufs_out_ < kBufCount) {
-    for (Conn* c : waiting_bufs_)
-      if (c->state == ConnState::Open && !c->recv_armed && c->held_bid < 0 && c->held_copy.empty() &&
-          !c->parked && !c->throttled)
+    for (auto [slot, gen] : waiting_bufs_)
+      if (Conn* c = conn_at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed &&
+                                         c->held_bid < 0 && c->held_copy.empty() && !c->parked &&
+                                         !c->throttled)
         arm_recv(c);
     waiting_bufs_.clear();
   }

@@ -210,7 +210,9 @@ class Shard {
   std::vector<uint32_t> free_conns_;
   std::vector<uint32_t> released_conns_;
   std::vector<Conn*> dirty_;
-  std::vector<Conn*> waiting_bufs_;  // receives stopped for lack of buffers
+  // Receives stopped for lack of buffers, by (slot, gen): they may wait
+  // across turns, and a slot may be reused meanwhile.
+  std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
 
   std::vector<Sub> subs_;
   std::vector<uint32_t> free_subs_;
