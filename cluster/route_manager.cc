@@ -124,6 +124,15 @@ std::vector<std::string> interface_ips() {
   return out;
 }
 
+// A+/A- once proto::Op has them (see route_op); false until then.
+template <class O>
+constexpr bool is_account_op(O op) {
+  if constexpr (requires { O::AccPlus; O::AccMinus; })
+    return op == O::AccPlus || op == O::AccMinus;
+  else
+    return false;
+}
+
 std::string random_name() {
   static const char kAlpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::random_device rd;
@@ -373,14 +382,22 @@ proto::Flow RouteManager::route_op(Shard& s, Conn* c, proto::Op op, std::string_
       process_info(s, c, *rs, args);
       break;
     case proto::Op::RsPlus:
-      remote_sub(s, c, *rs, args, true);
+      remote_sub(s, c, *rs, args, true, false);
       break;
+    // nats hands UNSUB and LS- on a route to the RS- code, and LS+ to the RS+
+    // code with a leading origin: all three register or drop interest. SUB on
+    // a route is read and ignored. (We never announce lnoc, so a stock peer
+    // sends no LS+/LS-/LMSG; these are for what a peer may send anyway.)
     case proto::Op::RsMinus:
-      remote_sub(s, c, *rs, args, false);
+    case proto::Op::LsMinus:
+    case proto::Op::Unsub:
+      remote_sub(s, c, *rs, args, false, false);
       break;
     case proto::Op::LsPlus:
-    case proto::Op::LsMinus:
-      break;  // we never announce lnoc, so peers send none
+      remote_sub(s, c, *rs, args, true, true);
+      break;
+    case proto::Op::Sub:
+      break;
     case proto::Op::Ping:
       c->out.append("PONG\r\n");
       s.mark_dirty(c);
@@ -396,10 +413,51 @@ proto::Flow RouteManager::route_op(Shard& s, Conn* c, proto::Op op, std::string_
       s.close_conn(c, proto::ErrCode::ProtocolViolation);
       return proto::Flow::Stop;
     default:
+      // nats reads A+/A- (gateway interest) on a route and ignores them. The
+      // core parser has no such operations yet; once it reports them (as
+      // Op::AccPlus/AccMinus) they are ignored here.
+      if (is_account_op(op)) break;
+      // LMSG lands here as a bare control line while the core parser frames
+      // no payload for it, so its payload cannot be skipped: close, as for
+      // anything else a route may not send.
       s.close_conn(c, proto::ErrCode::ProtocolViolation);
       return proto::Flow::Stop;
   }
-  return c->closing ? proto::Flow::Stop : proto::Flow::Continue;
+  return c->closing() ? proto::Flow::Stop : proto::Flow::Continue;
+}
+
+proto::Flow RouteManager::route_msg_args(Shard& s, Conn* c, const proto::MsgArgs& m) {
+  auto* rs = static_cast<RouteState*>(c->route);
+  if (!rs) return proto::Flow::Stop;
+  // PUB/HPUB on a route: nats reads them as a client's and drops them (no
+  // account); only their size matters here.
+  bool client_op = m.op == proto::Op::Pub || m.op == proto::Op::Hpub;
+  proto::RoutedOp op = m.op == proto::Op::Hmsg   ? proto::RoutedOp::Hmsg
+                       : m.op == proto::Op::Lmsg ? proto::RoutedOp::Lmsg
+                                                 : proto::RoutedOp::Rmsg;
+  proto::RoutedMsgArgs ra;
+  ra.size = m.size;
+  proto::RouteArgStatus st = client_op ? proto::RouteArgStatus::Ok : proto::parse_routed_msg(op, m.args, ra);
+  if (st != proto::RouteArgStatus::Ok) {
+    log::error("%s - Route parser ERROR, %.*s: '%.*s'", route_prefix(c, *rs).c_str(),
+               static_cast<int>(proto::route_arg_error_text(st).size()), proto::route_arg_error_text(st).data(),
+               static_cast<int>(m.args.size()), m.args.data());
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return proto::Flow::Stop;
+  }
+  // nats puts no limit on a routed payload (a peer may run a larger
+  // max_payload, and its clients' messages must still arrive here), and
+  // allocates whatever the size says, up to ~1 GB. We take anything a
+  // client here could be sent: up to max_pending, beyond which every
+  // subscriber would be cut off as a slow consumer anyway.
+  if (ra.size > srv_.opts().max_pending) {
+    log::error("%s - Routed message of %lld bytes is over max_pending (%lld), closing the route",
+               route_prefix(c, *rs).c_str(), static_cast<long long>(ra.size),
+               static_cast<long long>(srv_.opts().max_pending));
+    s.close_conn(c, proto::ErrCode::ProtocolViolation);
+    return proto::Flow::Stop;
+  }
+  return proto::Flow::Continue;
 }
 
 void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args) {
@@ -443,6 +501,7 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
     if (adopt_theirs) {
       srv_.set_cluster_name(rc.cluster);
       log::notice("Cluster name updated to %s", rc.cluster.c_str());
+      close_other_routes(s.id(), c);
     } else {
       log::error("%s - Rejecting connection, cluster name \"%s\" does not match \"%s\"",
                  route_prefix(c, rs).c_str(), rc.cluster.c_str(), ours.c_str());
@@ -452,6 +511,9 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
     }
   }
   rs.connect_seen = true;
+  // A CONNECT repeated on a registered route changes nothing we key on: the
+  // registry entry is found by remote_id when the route closes.
+  if (rs.registered) return;
   rs.remote_id = rc.name;
   rs.headers = rc.headers;
 }
@@ -462,57 +524,104 @@ void RouteManager::process_info(Shard& s, Conn* c, RouteState& rs, std::string_v
     s.close_conn(c, proto::ErrCode::ProtocolViolation);
     return;
   }
+  // processRouteInfo's checks, in its order (cluster::check_route_info):
+  // our own id and a cluster name we cannot adopt close the route on every
+  // INFO, the first, updates and gossip alike, without an -ERR.
+  cluster::RouteInfoCheck chk{cluster::RouteInfoVerdict::Register};
+  std::string ours;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    ours = cluster_name_;
+    cluster::RouteInfoContext ctx;
+    ctx.our_id = srv_.server_id();
+    ctx.our_name = srv_.server_name();
+    ctx.our_cluster = ours;
+    ctx.our_dynamic = dynamic_name_;
+    ctx.solicited = rs.solicited;
+    ctx.info_received = rs.registered;
+    ctx.remote_id = rs.remote_id;
+    chk = cluster::check_route_info(info, ctx);
+    if (chk.adopt_cluster) {
+      cluster_name_ = info.cluster;
+      dynamic_name_ = info.cluster_dynamic;
+    }
+  }
+  switch (chk.verdict) {
+    case cluster::RouteInfoVerdict::SelfRoute:
+      log::debug("%s - Detected route to self, ignoring \"%s\"", route_prefix(c, rs).c_str(),
+                 rs.dial_url.c_str());
+      rs.explicit_route = false;  // nats: the remote id is now ours, so no redial
+      s.close_conn(c, proto::ErrCode::ProtocolViolation);
+      return;
+    case cluster::RouteInfoVerdict::ClusterConflict:
+      log::error("%s - Cluster name conflict: \"%s\" in INFO does not match \"%s\"",
+                 route_prefix(c, rs).c_str(), info.cluster.c_str(), ours.c_str());
+      s.close_conn(c, proto::ErrCode::ProtocolViolation);
+      return;
+    case cluster::RouteInfoVerdict::DuplicateName:
+      // Two servers with one name would confuse every peer; nats refuses it.
+      log::error("%s - Remote server has a duplicate name: \"%s\"", route_prefix(c, rs).c_str(),
+                 info.server_name.c_str());
+      s.close_conn(c, proto::ErrCode::ProtocolViolation);
+      return;
+    default:
+      break;
+  }
+  if (chk.adopt_cluster) {
+    srv_.set_cluster_name(info.cluster);
+    log::notice("Cluster name updated to %s", info.cluster.c_str());
+    close_other_routes(s.id(), c);
+  }
   if (rs.registered) {
-    if (info.server_id == rs.remote_id) {
-      // An update from the peer itself (lame duck, new client URLs).
-      std::lock_guard<std::mutex> g(mu_);
-      auto it = routes_.find(info.server_id);
-      if (it != routes_.end()) it->second.connect_urls = info.ldm ? std::vector<std::string>{} : info.connect_urls;
-    } else {
+    if (info.server_id != rs.remote_id) {
       // Gossip about another member: connect to it unless we know it.
       std::string url = !info.ip.empty() ? info.ip : cluster::route_url(info.host, info.port);
       bool dial_it = false;
       {
         std::lock_guard<std::mutex> g(mu_);
         std::string hp = info.host + ":" + std::to_string(info.port);
-        dial_it = info.server_id != srv_.server_id() && !routes_.count(info.server_id) &&
-                  !configured_.count(hp);
+        dial_it = !routes_.count(info.server_id) && !configured_.count(hp);
       }
       if (dial_it) schedule_dial(url, false, jitter_ns(100'000'000), co_.connect_retries);
       return;
     }
-    refresh_client_urls();
-    return;
-  }
-  if (!rs.solicited && info.server_name == srv_.server_name()) {
-    // Two servers with one name would confuse every peer; nats refuses it.
-    log::error("%s - Remote server has a duplicate name: \"%s\"", route_prefix(c, rs).c_str(),
-               info.server_name.c_str());
-    s.close_conn(c, proto::ErrCode::ProtocolViolation);
-    return;
-  }
-  if (info.server_id == srv_.server_id()) {
-    log::debug("%s - Detected route to self, ignoring \"%s\"", route_prefix(c, rs).c_str(),
-               rs.dial_url.c_str());
-    rs.explicit_route = false;
-    s.close_conn(c, proto::ErrCode::ProtocolViolation);
-    return;
-  }
-  {
-    // A mismatch we cannot adopt is refused by the peer's -ERR on our CONNECT
-    // (solicited) or was already refused on its CONNECT (accepted).
-    std::lock_guard<std::mutex> g(mu_);
-    if (!info.cluster.empty() && info.cluster != cluster_name_ && dynamic_name_ &&
-        (!info.cluster_dynamic || info.cluster > cluster_name_)) {
-      cluster_name_ = info.cluster;
-      dynamic_name_ = info.cluster_dynamic;
-      srv_.set_cluster_name(cluster_name_);
+    // An update from the peer itself. nats reads only lame duck mode from
+    // it: the peer's client URLs are withdrawn. Other connect_urls changes
+    // are ignored, as nats ignores them.
+    if (info.ldm) {
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        auto it = routes_.find(rs.remote_id);
+        if (it != routes_.end()) it->second.connect_urls.clear();
+      }
+      refresh_client_urls();
     }
+    return;
   }
-  if (rs.remote_id.empty()) rs.remote_id = info.server_id;
-  if (rs.solicited) rs.headers = info.headers;
+  // As in nats, the INFO decides who the peer is and whether it takes
+  // headers, whatever its CONNECT said.
+  rs.remote_id = info.server_id;
+  rs.headers = info.headers;
   rs.remote_name = info.server_name;
   register_route(s, c, rs, info);
+}
+
+void RouteManager::close_other_routes(int keep_shard, const Conn* keep) {
+  // nats drops every other route when it adopts a peer's cluster name; the
+  // solicited ones redial under the new name.
+  std::vector<std::tuple<int, uint32_t, uint32_t>> targets;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto& [id, r] : routes_)
+      if (!(r.shard == keep_shard && r.slot == keep->slot && r.gen == keep->gen))
+        targets.emplace_back(r.shard, r.slot, r.gen);
+  }
+  for (auto& [shard, slot, gen] : targets) {
+    srv_.shard(shard).post([slot = slot, gen = gen](Shard& sh) {
+      Conn* rc = sh.conn_at(slot, gen);
+      if (rc && rc->type == ConnType::Route) sh.close_conn(rc, proto::ErrCode::ProtocolViolation);
+    });
+  }
 }
 
 void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info) {
@@ -557,9 +666,11 @@ void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const Route
   refresh_client_urls();
 }
 
-void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add) {
+void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add,
+                              bool has_origin) {
   proto::RemoteSubArgs a;
-  proto::RouteArgStatus st = add ? proto::parse_remote_sub(args, a) : proto::parse_remote_unsub(args, a);
+  proto::RouteArgStatus st =
+      add ? proto::parse_remote_sub(args, a, has_origin) : proto::parse_remote_unsub(args, a);
   if (st != proto::RouteArgStatus::Ok) {
     log::error("%s - Route parser ERROR, %.*s", route_prefix(c, rs).c_str(),
                static_cast<int>(proto::route_arg_error_text(st).size()), proto::route_arg_error_text(st).data());
@@ -571,7 +682,15 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
                static_cast<int>(a.account.size()), a.account.data());
     return;
   }
-  int64_t weight = a.queue.empty() ? 1 : std::max<int32_t>(a.weight, 0);
+  if (add && !proto::valid_subscribe_subject(a.subject)) {
+    // nats' sublist refuses it: the peer is told, the route stays up.
+    log::error("%s - Could not insert subscription: invalid subject \"%.*s\"", route_prefix(c, rs).c_str(),
+               static_cast<int>(a.subject.size()), a.subject.data());
+    c->out.append("-ERR 'Invalid Subscription'\r\n");
+    s.mark_dirty(c);
+    return;
+  }
+  uint32_t weight = a.queue.empty() ? 1 : proto::route_queue_weight(a.weight);
   std::string subject(a.subject);
   std::string queue(a.queue);
   auto key = std::make_pair(subject, queue);
@@ -586,7 +705,7 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
   ref.gen = c->gen;
   ref.shard = static_cast<uint16_t>(s.id());
   ref.flags = static_cast<uint8_t>(kSubRoute | (rs.headers ? kSubHeaders : 0));
-  ref.weight = static_cast<uint32_t>(weight);
+  ref.weight = weight;
   int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
   if (p == s.id()) {
     if (add) s.partition_mut().insert(subject, queue, ref);
@@ -608,6 +727,7 @@ void RouteManager::route_closed(Shard& s, Conn* c) {
     ref.slot = c->slot;
     ref.gen = c->gen;
     ref.shard = static_cast<uint16_t>(s.id());
+    ref.flags = kSubRoute;  // identity: a route entry, never a client's
     int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
     if (p == s.id()) {
       s.partition_mut().remove(subject, queue, ref);
@@ -739,24 +859,33 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
 }
 
 void RouteManager::refresh_client_urls() {
-  // Built and stored under one lock, so racing route changes cannot leave a
-  // stale list behind.
+  // nats keeps a counted set of the client URLs its routes announced. Only
+  // when that set changes does it rebuild its own list, as its own URLs
+  // followed by the set, and tell its clients. So a node with no route, or
+  // whose routes announced nothing, advertises no connect_urls at all; once
+  // it has advertised, losing its last route leaves its own URLs listed (the
+  // update that lets clients prune servers that are gone). With
+  // no_advertise it never touches the list.
+  if (co_.no_advertise) return;
   {
+    // Built and stored under one lock, so racing route changes cannot leave
+    // a stale list behind.
     std::lock_guard<std::mutex> g(mu_);
-    std::vector<std::string> urls;
-    if (!routes_.empty()) {
-      urls = own_client_urls_;
-      for (auto& id : route_order_) {
-        auto it = routes_.find(id);
-        if (it == routes_.end()) continue;
-        for (auto& u : it->second.connect_urls)
-          if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
-      }
+    std::vector<std::string> others;
+    for (auto& id : route_order_) {
+      auto it = routes_.find(id);
+      if (it == routes_.end()) continue;
+      for (auto& u : it->second.connect_urls)
+        if (std::find(others.begin(), others.end(), u) == others.end()) others.push_back(u);
     }
-    if (urls == srv_.connect_urls()) return;
+    std::set<std::string> now(others.begin(), others.end());
+    if (now == advertised_) return;
+    advertised_ = std::move(now);
+    std::vector<std::string> urls = own_client_urls_;
+    for (auto& u : others)
+      if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
     srv_.set_connect_urls(urls);
   }
-  if (co_.no_advertise) return;
   for (int i = 0; i < srv_.nshards(); ++i) {
     srv_.shard(i).post([](Shard& s) {
       s.for_each_conn([&](Conn* c) {

@@ -59,6 +59,14 @@ class RouteManager : public ClusterHooks {
                         std::string_view payload, Block* storage, bool plain,
                         const std::vector<std::string_view>& queues) override;
 
+  // The control line of an RMSG/HMSG (LMSG) from a route, before its payload
+  // is read: checks its arguments as nats does (a bad reply indicator or
+  // size closes the route) and refuses a payload larger than max_pending.
+  // Returns Stop when it closed the route. The core does not call it yet:
+  // ClusterHooks needs a matching virtual (same signature; this then
+  // overrides it) and Shard::on_msg_args must call it for routes.
+  proto::Flow route_msg_args(Shard& s, Conn* c, const proto::MsgArgs& m);
+
  private:
   struct Registered {
     int shard;
@@ -84,8 +92,9 @@ class RouteManager : public ClusterHooks {
   void process_info(Shard& s, Conn* c, RouteState& rs, std::string_view args);
   void process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args);
   void register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info);
-  void remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add);
+  void remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add, bool has_origin);
   void refresh_client_urls();
+  void close_other_routes(int keep_shard, const Conn* keep);
   void reject(Shard& s, Conn* c, const std::string& err_line);
   std::string route_prefix(const Conn* c, const RouteState& rs) const;
 
@@ -108,6 +117,7 @@ class RouteManager : public ClusterHooks {
   std::vector<Dial> dials_;
   std::set<std::string> dialing_;                       // urls with a dial queued
   std::set<std::string> configured_;                    // host:port of explicit routes
+  std::set<std::string> advertised_;  // other members' client URLs in our connect_urls
   uint64_t next_rid_ = 1;
   int next_shard_ = 0;
 };

@@ -56,6 +56,18 @@ struct RemoteSubArgs {
 RouteArgStatus parse_remote_sub(std::string_view args, RemoteSubArgs& out, bool has_origin = false);
 RouteArgStatus parse_remote_unsub(std::string_view args, RemoteSubArgs& out);
 
+// The largest queue weight we take from a peer. A weight is the number of
+// members the peer has in the group, and a route's queue entry counts that
+// many times when a member is picked; nats-server 2.9.10 even expands it into
+// that many list entries (so `RS+ $G q g 999999999` hangs it). At the cap, a
+// group's total over 4095 routes still fits in 32 bits.
+inline constexpr uint32_t kMaxRouteQueueWeight = 1u << 20;
+// What a parsed RS+/LS+ weight counts for: 0 for a bad or zero weight (such
+// a member is never picked, as in nats), at most kMaxRouteQueueWeight.
+constexpr uint32_t route_queue_weight(int32_t w) {
+  return w <= 0 ? 0u : static_cast<uint32_t>(w) > kMaxRouteQueueWeight ? kMaxRouteQueueWeight : static_cast<uint32_t>(w);
+}
+
 enum class RoutedOp : uint8_t { Rmsg, Hmsg, Lmsg };
 
 // RMSG `<acc> <subj> [reply | "|" q.. | "+" reply q..] <size>`;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -117,8 +118,8 @@ bool Node::start(std::string* err) {
     args.insert(args.end(), {"-c", spec_.config_file});
   } else {
     args.insert(args.end(), {"-a", "127.0.0.1", "-p", std::to_string(spec_.client_port), "-n", spec_.name,
-                             "--cluster", "nats://127.0.0.1:" + std::to_string(spec_.cluster_port),
-                             "--cluster_name", spec_.cluster_name});
+                             "--cluster", "nats://127.0.0.1:" + std::to_string(spec_.cluster_port)});
+    if (!spec_.cluster_name.empty()) args.insert(args.end(), {"--cluster_name", spec_.cluster_name});
     if (!spec_.route_ports.empty()) {
       std::string routes;
       for (int p : spec_.route_ports) {
@@ -128,7 +129,7 @@ bool Node::start(std::string* err) {
       args.insert(args.end(), {"--routes", routes});
     }
   }
-  if (spec_.kind == Kind::Ring) args.insert(args.end(), {"--shards", "2"});
+  if (spec_.kind == Kind::Ring) args.insert(args.end(), {"--shards", std::to_string(spec_.shards)});
   args.push_back("-D");
 
   std::vector<char*> argv;
@@ -308,6 +309,200 @@ bool InfoWatcher::wait_urls(const std::vector<std::string>& want, int timeout_ms
         return sorted(info_connect_urls(latest_)) == w;
       },
       timeout_ms);
+}
+
+// ---------------------------------------------------------------- fake route
+
+std::string fake_route_hello(const FakeRouteSpec& f) {
+  const char* hdrs = f.headers ? "true" : "false";
+  int port = f.port ? f.port : fresh_port();
+  std::string dyn = f.dynamic ? ",\"cluster_dynamic\":true" : "";
+  return "CONNECT {\"echo\":true,\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"headers\":" +
+         std::string(hdrs) + ",\"name\":\"" + f.id + "\",\"cluster\":\"" + f.cluster + "\"" + dyn + "}\r\n" +
+         "INFO {\"server_id\":\"" + f.id + "\",\"server_name\":\"" + f.name +
+         "\",\"version\":\"2.9.10\",\"proto\":2,\"host\":\"127.0.0.1\",\"port\":" + std::to_string(port) +
+         ",\"headers\":" + hdrs + ",\"max_payload\":1048576,\"cluster\":\"" + f.cluster + "\"" + dyn + f.info_extra +
+         "}\r\n";
+}
+
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(s[i])) != p[i]) return false;
+  return true;
+}
+
+// The last whitespace-separated token of a control line, as a size.
+bool last_size(std::string_view line, size_t& out) {
+  size_t e = line.size();
+  while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
+  size_t b = e;
+  while (b > 0 && line[b - 1] != ' ' && line[b - 1] != '\t') --b;
+  if (b == e || e - b > 9) return false;
+  size_t n = 0;
+  for (size_t i = b; i < e; ++i) {
+    if (line[i] < '0' || line[i] > '9') return false;
+    n = n * 10 + static_cast<size_t>(line[i] - '0');
+  }
+  out = n;
+  return true;
+}
+
+bool is_sys_interest(std::string_view frame) {
+  return frame.rfind("RS+ $SYS ", 0) == 0 || frame.rfind("RS- $SYS ", 0) == 0;
+}
+
+// Count of PING lines in bytes a test sends (any case, CRLF or LF).
+int count_pings(std::string_view bytes) {
+  int n = 0;
+  size_t i = 0;
+  while (i < bytes.size()) {
+    size_t nl = bytes.find('\n', i);
+    std::string_view line = bytes.substr(i, nl == std::string_view::npos ? std::string_view::npos : nl - i);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() == 4 && starts_with_ci(line, "PING")) ++n;
+    if (nl == std::string_view::npos) break;
+    i = nl + 1;
+  }
+  return n;
+}
+
+std::string json_string_field(const std::string& json, const std::string& key) {
+  std::string k = "\"" + key + "\":\"";
+  size_t p = json.find(k);
+  if (p == std::string::npos) return "";
+  p += k.size();
+  size_t e = json.find('"', p);
+  return e == std::string::npos ? "" : json.substr(p, e - p);
+}
+
+}  // namespace
+
+size_t split_route_frames(std::string_view bytes, std::vector<std::string>& frames) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t nl = bytes.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    std::string_view line = bytes.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t end = nl + 1;
+    if (starts_with_ci(line, "RMSG ") || starts_with_ci(line, "HMSG ") || starts_with_ci(line, "LMSG ")) {
+      size_t total = 0;
+      if (!last_size(line, total)) {
+        frames.emplace_back(bytes.substr(pos));
+        return bytes.size();
+      }
+      if (bytes.size() < end + total + 2) break;
+      end += total + 2;
+    }
+    frames.emplace_back(bytes.substr(pos, end - pos));
+    pos = end;
+  }
+  return pos;
+}
+
+std::vector<std::string> route_lines(const std::string& bytes) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < bytes.size()) {
+    size_t nl = bytes.find("\r\n", i);
+    if (nl == std::string::npos) break;
+    std::string l = bytes.substr(i, nl - i);
+    i = nl + 2;
+    if (is_sys_interest(l) || l == "PING") continue;
+    out.push_back(l);
+  }
+  return out;
+}
+
+bool Peer::connect(int port) {
+  if (!conn_.connect(port)) return false;
+  std::string line;
+  if (!conn_.read_until("\r\n", line)) return false;
+  info_ = line;
+  return line.rfind("INFO ", 0) == 0;
+}
+
+std::string Peer::server_id() const { return json_string_field(info_, "server_id"); }
+
+bool Peer::send(std::string_view bytes) {
+  pings_ += count_pings(bytes);
+  return conn_.send(bytes);
+}
+
+void Peer::pump() {
+  std::vector<std::string> fs;
+  size_t used = kind_ == Kind::Route ? split_route_frames(conn_.buffer(), fs)
+                                     : itest::split_frames(conn_.buffer(), fs);
+  conn_.buffer().erase(0, used);
+  for (auto& f : fs) {
+    if (f == "PING\r\n") {
+      conn_.send("PONG\r\n");
+      continue;
+    }
+    if (f == "PONG\r\n") {
+      ++pongs_;
+      if (std::find(own_pings_.begin(), own_pings_.end(), pongs_) != own_pings_.end()) continue;
+    }
+    if (kind_ == Kind::Route && is_sys_interest(f)) continue;
+    if (f.rfind("INFO ", 0) == 0) {
+      if (kind_ == Kind::Client) {
+        // Own client URL as SELF, then nats' volatile fields masked.
+        for (size_t p; !self_.empty() && (p = f.find("\"" + self_ + "\"")) != std::string::npos;)
+          f.replace(p + 1, self_.size(), "SELF");
+        transcript_ += itest::normalize_info(f);
+      } else {
+        transcript_ += "INFO {...}\r\n";  // route INFOs differ by design (go, lnoc, ...)
+      }
+      continue;
+    }
+    transcript_ += f;
+  }
+}
+
+template <class Done>
+void Peer::read_while_not(Done done, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  pump();
+  while (!done()) {
+    if (conn_.closed()) return;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out_ = true;
+      return;
+    }
+    conn_.read_some(static_cast<int>(std::min<long>(left.count(), kPollMs * 5)));
+    pump();
+  }
+}
+
+bool Peer::sync(int timeout_ms) {
+  if (conn_.closed() || !conn_.is_open()) return false;
+  if (!conn_.send("PING\r\n")) {
+    // The node may have closed while we were sending: take what it said.
+    read_while_not([] { return false; }, 200);
+    return false;
+  }
+  ++pings_;
+  own_pings_.push_back(pings_);
+  read_while_not([&] { return pongs_ >= pings_; }, timeout_ms);
+  return pongs_ >= pings_;
+}
+
+void Peer::settle(const std::string& want, int timeout_ms) {
+  read_while_not(
+      [&] {
+        return transcript_.size() >= want.size() || want.compare(0, transcript_.size(), transcript_) != 0;
+      },
+      timeout_ms);
+}
+
+std::string Peer::take() {
+  std::string t;
+  t.swap(transcript_);
+  return t;
 }
 
 std::vector<std::string> sorted(std::vector<std::string> v) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../integration/harness.h"
@@ -47,9 +48,10 @@ struct NodeSpec {
   std::string name;
   int client_port = 0;
   int cluster_port = 0;
-  std::string cluster_name = "test-cluster";
+  std::string cluster_name = "test-cluster";  // empty: none (a generated, dynamic name)
   std::vector<int> route_ports;  // --routes nats://127.0.0.1:<p>,...
   std::string config_file;       // if set: -c <file> instead of the flags
+  int shards = 2;                // ringnats only: --shards
 };
 
 class Node {
@@ -118,6 +120,79 @@ class InfoWatcher {
  private:
   RawConn c_;
   std::string latest_;
+};
+
+// ---- fake route peer ----
+//
+// A raw socket that plays a stock server which dialed a node's cluster port:
+// it sends CONNECT and INFO, answers the node's PINGs, and records what the
+// node sends with those PINGs and the $SYS account's interest lines (which
+// only stock servers send) left out.
+
+inline const std::string kFakeRouteId = "NFAKEROUTE" + std::string(46, 'X');
+
+struct FakeRouteSpec {
+  std::string id = kFakeRouteId;
+  std::string name = "fake";
+  std::string cluster = "test-cluster";
+  int port = 0;               // the cluster port the INFO announces (0: a fresh one)
+  bool headers = true;
+  bool dynamic = false;       // "cluster_dynamic":true in CONNECT and INFO
+  std::string info_extra;     // JSON members appended to the INFO, e.g. ,"connect_urls":[..]
+};
+
+// `CONNECT {...}\r\nINFO {...}\r\n` as a stock 2.9 server sends them (without lnoc).
+std::string fake_route_hello(const FakeRouteSpec& spec);
+
+// Splits a node->route byte stream into frames: control lines, plus the
+// payload for RMSG/HMSG/LMSG. Returns the bytes used (a trailing partial frame
+// is left); bytes it cannot frame become one last frame.
+size_t split_route_frames(std::string_view bytes, std::vector<std::string>& frames);
+
+// The lines of a route stream without $SYS interest and without PINGs.
+std::vector<std::string> route_lines(const std::string& bytes);
+
+// One end of a conversation with a node, as the test sees it: a fake route
+// or a raw client. sync() sends PING and reads until the PONG answering it,
+// the node's close, or the bound; the PONGs answering the harness's own
+// PINGs are left out of the transcript (those answering PINGs in the sent
+// bytes stay in). Node PINGs are answered and left out too.
+class Peer {
+ public:
+  enum class Kind { Route, Client };
+  explicit Peer(Kind k) : kind_(k) {}
+
+  // Client: connects and reads the INFO. Route: connects and reads the
+  // node's route INFO (server_info()).
+  bool connect(int port);
+  bool send(std::string_view bytes);
+  bool sync(int timeout_ms = itest::kTimeoutMs);
+  // Reads until the transcript has `want` as a prefix or diverges from it,
+  // the node closes, or the bound passes (for deliveries that may land
+  // after a sync on a sharded node).
+  void settle(const std::string& want, int timeout_ms = itest::kTimeoutMs);
+  // Transcript since the last take(), then starts a new one.
+  std::string take();
+  const std::string& transcript() const { return transcript_; }
+  const std::string& server_info() const { return info_; }
+  std::string server_id() const;  // from server_info()
+  bool closed() const { return conn_.closed(); }
+  bool timed_out() const { return timed_out_; }
+  // Client INFO frames: own client URL shown as SELF (set before syncs).
+  void set_self(std::string hp) { self_ = std::move(hp); }
+  RawConn& raw() { return conn_; }
+
+ private:
+  void pump();
+  template <class Done>
+  void read_while_not(Done done, int timeout_ms);
+
+  Kind kind_;
+  RawConn conn_;
+  std::string info_, transcript_, self_;
+  int pings_ = 0, pongs_ = 0;
+  std::vector<int> own_pings_;
+  bool timed_out_ = false;
 };
 
 // Sorted copy, for order-free comparisons.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cluster/route_info.h"
+#include "proto/route_args.h"
 
 using namespace ringnats::cluster;
 using ringnats::proto::JsonError;
@@ -220,4 +221,18 @@ TEST(RouteInfoCheck, Order) {
   EXPECT_EQ(check_route_info(c, later).verdict, RouteInfoVerdict::Gossip);
   c.server_id = "NAID";  // nats checks for its own id before anything else, on any INFO
   EXPECT_EQ(check_route_info(c, later).verdict, RouteInfoVerdict::SelfRoute);
+}
+
+// Queue weights from RS+/LS+: a bad (-1) or zero weight is never picked, and
+// a huge one is capped so group totals cannot wrap.
+TEST(RouteQueueWeight, Clamped) {
+  using ringnats::proto::kMaxRouteQueueWeight;
+  using ringnats::proto::route_queue_weight;
+  EXPECT_EQ(route_queue_weight(-1), 0u);
+  EXPECT_EQ(route_queue_weight(0), 0u);
+  EXPECT_EQ(route_queue_weight(1), 1u);
+  EXPECT_EQ(route_queue_weight(70000), 70000u);
+  EXPECT_EQ(route_queue_weight(static_cast<int32_t>(kMaxRouteQueueWeight)), kMaxRouteQueueWeight);
+  EXPECT_EQ(route_queue_weight(999'999'999), kMaxRouteQueueWeight);
+  EXPECT_LT(4095ull * kMaxRouteQueueWeight, 1ull << 32);
 }

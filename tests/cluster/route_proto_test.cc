@@ -9,30 +9,11 @@
 namespace cltest {
 namespace {
 
-const std::string kFakeId = "NFAKEROUTE" + std::string(46, 'X');
-
 std::string fake_hello(const std::string& cluster, int fake_port) {
-  return "CONNECT {\"echo\":true,\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"headers\":true,"
-         "\"name\":\"" + kFakeId + "\",\"cluster\":\"" + cluster + "\"}\r\n"
-         "INFO {\"server_id\":\"" + kFakeId + "\",\"server_name\":\"fake\",\"version\":\"2.9.10\",\"proto\":2,"
-         "\"host\":\"127.0.0.1\",\"port\":" + std::to_string(fake_port) +
-         ",\"headers\":true,\"max_payload\":1048576,\"cluster\":\"" + cluster + "\"}\r\n";
-}
-
-// Lines of a route stream, without the $SYS account traffic stock servers add
-// and without the peer's PINGs (answered by the caller).
-std::vector<std::string> g_lines(const std::string& bytes) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < bytes.size()) {
-    size_t nl = bytes.find("\r\n", i);
-    if (nl == std::string::npos) break;
-    std::string l = bytes.substr(i, nl - i);
-    i = nl + 2;
-    if (l.rfind("RS+ $SYS", 0) == 0 || l.rfind("RS- $SYS", 0) == 0 || l == "PING") continue;
-    out.push_back(l);
-  }
-  return out;
+  FakeRouteSpec f;
+  f.cluster = cluster;
+  f.port = fake_port;
+  return fake_route_hello(f);
 }
 
 class RouteProtocol : public ::testing::TestWithParam<Kind> {
@@ -97,7 +78,7 @@ TEST_P(RouteProtocol, FakeRouteHandshakeInterestAndOneHop) {
   ASSERT_TRUE(route.send("PING\r\n"));
   std::string dump;
   ASSERT_TRUE(route_read_until(route, "PONG\r\n", dump)) << log();
-  auto lines = g_lines(dump);
+  auto lines = route_lines(dump);
   lines.pop_back();  // the PONG
   EXPECT_EQ(sorted(lines), sorted({"RS+ $G foo", "RS+ $G qq grp 1"})) << itest::escape(dump);
 
