@@ -25,6 +25,12 @@ class ClusterHooks {
   virtual void shard_timer(Shard& s) = 0;
   // A route connection's operations (everything but RMSG/HMSG payloads).
   virtual proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) = 0;
+  // The control line of an RMSG/HMSG/LMSG (or a PUB/HPUB) from a route,
+  // before its payload is read. Flow::Stop when the hook closed the route.
+  virtual proto::Flow route_msg_args(Shard& s, Conn* c, const proto::MsgArgs& m) {
+    (void)s; (void)c; (void)m;
+    return proto::Flow::Continue;
+  }
   virtual void route_closed(Shard& s, Conn* c) = 0;
   virtual void route_timer(Shard& s, Conn* c) = 0;
   // On the partition's shard: the local subscriber count for (subject, queue)

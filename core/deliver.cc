@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "core/shard.h"
+#include "proto/route_args.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -103,7 +104,10 @@ bool Shard::sub_accepts(Sub& s) {
 }
 
 proto::Flow Shard::on_msg_args(Conn* c, const MsgArgs& m) {
-  if (c->type == ConnType::Route) return Flow::Continue;
+  if (c->type == ConnType::Route) {
+    if (auto* cl = srv_.cluster()) return cl->route_msg_args(*this, c, m);
+    return Flow::Continue;
+  }
   if (m.op == proto::Op::Hpub && !c->headers) {
     log::error("%s:%d - cid:%llu - Client parser ERROR (headers not supported)",
                c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
@@ -147,26 +151,16 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
                c->remote_ip.c_str(), c->remote_port, static_cast<int>(m.account.size()),
                m.account.data(), static_cast<int>(m.subject.size()), m.subject.data());
   } else {
-    // Route: the queue groups this server must serve follow the marker.
-    std::array<std::string_view, 64> t;
-    size_t n = proto::split_args(m.args, t);
-    size_t sizes = m.op == proto::Op::Hmsg ? 2 : 1;
+    // Route: reply and queue groups split as nats splits them (the cluster
+    // layer's route_msg_args checked the line before the payload was read).
+    proto::RoutedMsgArgs ra;
+    proto::parse_routed_msg(m.op == proto::Op::Hmsg   ? proto::RoutedOp::Hmsg
+                            : m.op == proto::Op::Lmsg ? proto::RoutedOp::Lmsg
+                                                      : proto::RoutedOp::Rmsg,
+                            m.args, ra);
     MsgArgs local = m;
-    std::string_view queues;
-    if (n > 2 + sizes && n <= t.size()) {
-      size_t extra = n - 2 - sizes;  // tokens between subject and sizes
-      if (t[2] == "+" || t[2] == "|") {
-        size_t qstart = 3;
-        if (t[2] == "+") { local.reply = t[3]; qstart = 4; }
-        if (qstart < 2 + extra + 1) {
-          const char* b = t[qstart].data();
-          const char* e = t[1 + extra].data() + t[1 + extra].size();
-          queues = std::string_view(b, static_cast<size_t>(e - b));
-        }
-      } else if (extra == 1) {
-        local.reply = t[2];
-      }
-    }
+    local.reply = ra.reply;
+    std::string_view queues = ra.queues;
     publish(c, local, payload, storage, queues);
   }
   if (stored) {

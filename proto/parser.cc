@@ -16,6 +16,7 @@ constexpr Word kWords[] = {
     {"+OK", Op::Ok, false},      {"-ERR", Op::Err, false},    {"RS+", Op::RsPlus, true},
     {"RS-", Op::RsMinus, true},  {"RMSG", Op::Rmsg, true},    {"LS+", Op::LsPlus, true},
     {"LS-", Op::LsMinus, true},  {"LMSG", Op::Lmsg, true},
+    {"A+", Op::AccPlus, true},   {"A-", Op::AccMinus, true},
 };
 
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
@@ -105,15 +106,16 @@ ErrCode Parser::build_msg_args(std::string_view arg) {
     if (hp && msg_.hdr > msg_.size) return ErrCode::ProtocolViolation;
     return ErrCode::None;
   }
-  // Route RMSG/HMSG: account, subject, [reply or queue list], sizes last.
-  std::array<std::string_view, 2> first;
-  if (split_args(arg, first) < (op_ == Op::Hmsg ? 2u : 2u)) return ErrCode::ProtocolViolation;
-  std::array<std::string_view, 16> all;
-  size_t n = split_args(arg, all);
-  if (n < (op_ == Op::Hmsg ? 4u : 3u)) return ErrCode::ProtocolViolation;
-  msg_.account = first[0];
-  msg_.subject = first[1];
-  if (op_ == Op::Hmsg) {
+  // Route RMSG/HMSG/LMSG: [origin (LMSG)], account, subject, [reply or
+  // queue list], sizes last (two for HMSG and LMSG).
+  const size_t off = op_ == Op::Lmsg ? 1 : 0;
+  const bool two = op_ != Op::Rmsg;
+  std::array<std::string_view, 3> first;
+  size_t n = split_args(arg, first);
+  if (n < 2 + off + (two ? 2 : 1)) return ErrCode::ProtocolViolation;
+  msg_.account = first[off];
+  msg_.subject = first[off + 1];
+  if (two) {
     std::array<std::string_view, 2> sz;
     last_tokens(arg, sz);
     msg_.hdr_text = sz[0];

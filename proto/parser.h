@@ -17,7 +17,7 @@ enum class ConnKind : uint8_t { Client, Route };
 
 enum class Op : uint8_t {
   None, Connect, Pub, Hpub, Sub, Unsub, Ping, Pong, Info, Ok, Err,
-  Rmsg, Hmsg, RsPlus, RsMinus, LsPlus, LsMinus, Lmsg,
+  Rmsg, Hmsg, RsPlus, RsMinus, LsPlus, LsMinus, Lmsg, AccPlus, AccMinus,
 };
 
 // A message-carrying operation's control line. Views point into the receive
@@ -184,7 +184,7 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
         arg_first_ = false;
         i = e + 1;
         if (arg.size() > line_limit()) return fail(ErrCode::MaxControlLine);
-        if (op_ == Op::Pub || op_ == Op::Hpub || op_ == Op::Rmsg || op_ == Op::Hmsg) {
+        if (op_ == Op::Pub || op_ == Op::Hpub || op_ == Op::Rmsg || op_ == Op::Hmsg || op_ == Op::Lmsg) {
           ErrCode ec = build_msg_args(arg);
           if (ec != ErrCode::None) return fail(ec);
           Flow f = h.on_msg_args(msg_);
