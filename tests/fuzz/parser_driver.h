@@ -155,7 +155,8 @@ class Handler {
     touch(m.reply);
     touch(m.hdr_text);
     touch(m.size_text);
-    require(m.op == Op::Pub || m.op == Op::Hpub || m.op == Op::Rmsg || m.op == Op::Hmsg,
+    require(m.op == Op::Pub || m.op == Op::Hpub || m.op == Op::Rmsg || m.op == Op::Hmsg ||
+                m.op == Op::Lmsg,
             "message args for a non-message op");
     require(m.size >= 0, "negative size");
   }
