@@ -97,6 +97,14 @@ char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shap
 
 }  // namespace
 
+// A queue member on this shard that would accept a delivery now (checked
+// before it is picked, so a pick never lands on a member that drops it).
+bool Shard::local_member_can_take(const SubRef& r) const {
+  if (r.slot >= subs_.size()) return false;
+  const Sub& s = subs_[r.slot];
+  return s.alive && s.gen == r.gen && !(s.max && s.delivered >= s.max);
+}
+
 bool Shard::sub_accepts(Sub& s) {
   if (s.max && s.delivered >= s.max) return false;
   ++s.delivered;
@@ -306,7 +314,7 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   // Queue groups: one member per group across every matching set.
   ngroups_ = 0;
   for (const SubSet* set : match_) {
-    for (const QueueGroup* gq : set->groups) {
+    for (const QueueGroup* gq : set->groups.snapshot()) {
       const QueueGroup& g = *gq;
       if (from_route) {
         // Only the groups the sending server picked us for.
@@ -331,6 +339,10 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
         if (r.flags & kSubRoute) {
           if (from_route) continue;
         } else if (self_skip && r.cid == src->cid) {
+          continue;
+        } else if (r.shard == id_ && !local_member_can_take(r)) {
+          // Gone, or at its auto-unsubscribe max: like nats-server, pick
+          // among the members that can take the message.
           continue;
         }
         gp->members.push_back(&r);

@@ -422,9 +422,15 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
 void Shard::on_accept(int res, bool more) {
   if (!more) accept_armed_ = false;
   if (res < 0) {
+    // EINVAL: the listener was shut down (we are stopping): stop accepting.
+    if (res == -EINVAL || stop_.load()) return;
     if (res != -EAGAIN && res != -EINTR && res != -ECANCELED)
       log::error("Error accepting client connection: %s", strerror(-res));
-    if (!more && !stop_.load()) arm_accept();
+    if (!more) arm_accept();
+    return;
+  }
+  if (stop_.load()) {
+    ::close(res);
     return;
   }
   int target = static_cast<int>(next_rr_++ % static_cast<uint64_t>(nshards_));

@@ -157,6 +157,7 @@ class Shard {
   void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
                       Block* storage);
   bool sub_accepts(Sub& s);
+  bool local_member_can_take(const SubRef& r) const;
   Block* batch_for(int dst, size_t need);
   void send_no_responders(Conn* c, std::string_view reply);
   uint32_t alloc_sub();

@@ -134,9 +134,19 @@ class GroupList {
     uint32_t n;
     QueueGroup* g[1];
   };
+  // What a reader walks: one load of the vector, so begin and end always
+  // belong to the same one even if the writer replaces it meanwhile.
+  struct Snapshot {
+    const QueueGroup* const* b = nullptr;
+    const QueueGroup* const* e = nullptr;
+    const QueueGroup* const* begin() const { return b; }
+    const QueueGroup* const* end() const { return e; }
+  };
   ~GroupList();
-  const QueueGroup* const* begin() const { const Vec* v = vec(); return v ? v->g : nullptr; }
-  const QueueGroup* const* end() const { const Vec* v = vec(); return v ? v->g + v->n : nullptr; }
+  Snapshot snapshot() const {
+    const Vec* v = vec();
+    return v ? Snapshot{v->g, v->g + v->n} : Snapshot{};
+  }
   bool empty() const { const Vec* v = vec(); return !v || v->n == 0; }
 
   // Writer only.

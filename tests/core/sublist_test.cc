@@ -47,7 +47,7 @@ struct Fixture {
     std::vector<std::string> sids;
     for (auto* s : out) {
       for (auto& r : s->plain) sids.push_back(r.sid);
-      for (auto* g : s->groups)
+      for (auto* g : s->groups.snapshot())
         for (auto& r : g->members) sids.push_back(g->name + ":" + r.sid);
     }
     std::sort(sids.begin(), sids.end());
@@ -124,7 +124,7 @@ TEST(Sublist, QueueGroupsAndInterestCounts) {
   std::vector<const SubSet*> out;
   f.part.match_literal("qq", hash_subject("qq"), out);
   ASSERT_EQ(out.size(), 1u);
-  for (auto* g : out[0]->groups)
+  for (auto* g : out[0]->groups.snapshot())
     if (g->name == "grp") {
       std::vector<uint32_t> weights;
       for (auto& r : g->members) weights.push_back(r.weight);
