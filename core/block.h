@@ -78,6 +78,10 @@ struct Block {
   struct Shared {
     std::mutex mu;
     std::vector<Block*> chunk, batch;
+    ~Shared() {
+      for (Block* b : chunk) std::free(b);
+      for (Block* b : batch) std::free(b);
+    }
   };
   static Shared& shared() {
     static Shared s;

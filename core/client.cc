@@ -246,17 +246,21 @@ void Shard::send_info(Conn* c) {
 // --------------------------------------------------------------------------
 // Records from other shards
 
-// Returns false (without consuming the record) when `may_stall` and the
-// record is for a subscriber past half its max_pending.
-bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
+// A record from shard `src`. A delivery to a subscriber past half its
+// max_pending is still taken (nothing behind it on the ring waits), and
+// shard `src` is asked to stall the publishers feeding it.
+void Shard::handle_rec(Rec& r, int src) {
   switch (r.kind) {
     case RecKind::Deliver: {
+      bool taken = false;
       if (r.slot < subs_.size()) {
         Sub& s = subs_[r.slot];
         if (s.alive && s.gen == r.gen) {
           Conn* c = conn_at(s.conn_slot, s.conn_gen);
-          if (may_stall && c && c->over_half && !c->closing()) return false;
+          if (c && c->over_half && !c->closing())
+            srv_.ring(src, id_).request_stall(now_ns_ + kRemoteStallNs);
           if (c && !c->closing() && sub_accepts(s)) {
+            taken = true;
             c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
             if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
             mark_dirty(c);
@@ -267,11 +271,14 @@ bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
           }
         }
       }
+      // A queue member that left (or reached its max) since it was picked:
+      // another member takes the message rather than nobody.
+      if (!taken && r.qlen) redirect_queue(r);
       if (r.payload) {
         srv_.ring(src, id_).discharge(r.plen);
         r.payload->unref();
       }
-      return true;
+      return;
     }
     case RecKind::DeliverConn: {
       Conn* c = conn_at(r.slot, r.gen);
@@ -284,12 +291,12 @@ bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
         srv_.ring(src, id_).discharge(r.plen);
         r.payload->unref();
       }
-      return true;
+      return;
     }
     case RecKind::BatchDone:
       srv_.ring(src, id_).discharge(r.block->cap);
       r.block->unref();
-      return true;
+      return;
     case RecKind::SubAdd: {
       auto* op = static_cast<SubOp*>(r.ctl);
       InterestChange ch = partition_.insert(op->subject, op->queue, op->ref);
@@ -302,7 +309,7 @@ bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
         push(op->origin, a);
       }
       delete op;
-      return true;
+      return;
     }
     case RecKind::SubRemove: {
       auto* op = static_cast<SubOp*>(r.ctl);
@@ -310,27 +317,27 @@ bool Shard::handle_rec(Rec& r, bool may_stall, int src) {
       if (auto* cl = srv_.cluster(); cl && !(op->ref.flags & kSubRoute))
         cl->local_interest(*this, op->subject, op->queue, ch.before, ch.after);
       delete op;
-      return true;
+      return;
     }
     case RecKind::SubAck: {
       Conn* c = conn_at(r.slot, r.gen);
-      if (!c || c->closing()) return true;
-      if (--c->pending_acks > 0) return true;
+      if (!c || c->closing()) return;
+      if (--c->pending_acks > 0) return;
       c->parser.set_hold(false);
       if (c->parked && !c->throttled) resume_parked(c);
-      return true;
+      return;
     }
     case RecKind::NewConn:
       new_conn(static_cast<int>(r.slot), ConnType::Client);
-      return true;
+      return;
     case RecKind::Control: {
       auto* fn = static_cast<std::function<void(Shard&)>*>(r.ctl);
       (*fn)(*this);
       delete fn;
-      return true;
+      return;
     }
   }
-  return true;
+  return;
 }
 
 }  // namespace ringnats

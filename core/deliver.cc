@@ -215,16 +215,27 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   }
 }
 
+// A queue delivery carries its group name (written just before the MSG line)
+// and the publisher's cid, so the subscriber's shard can hand the message to
+// another member if this one turns out to be gone (see queue_redirect.cc).
 void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
-                           Block* storage) {
+                           Block* storage, const QueueTag& q) {
   int dst = ref.shard;
   Shape sh = shape_for(m, ref.flags & kSubHeaders);
-  size_t line = msg_line_max(m, ref.sid.size());
+  size_t line = msg_line_max(m, ref.sid.size()) + q.group.size();
   Rec r{RecKind::Deliver};
   r.slot = ref.slot;
   r.gen = ref.gen;
+  auto put_group = [&](Block* b) {
+    if (q.group.empty()) return;
+    b->put(q.group.data(), q.group.size());
+    r.qlen = static_cast<uint16_t>(q.group.size());
+    r.hops = q.hops;
+    r.ctl = reinterpret_cast<void*>(static_cast<uintptr_t>(q.pub_cid));
+  };
   if (storage) {
     Block* b = batch_for(dst, line);
+    put_group(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
     r.block = b;
@@ -239,6 +250,7 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     inflight_bytes_ += r.plen;
   } else {
     Block* b = batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
+    put_group(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
     e = put(e, payload.substr(static_cast<size_t>(sh.skip)));
@@ -250,25 +262,26 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     b->len += r.len;
   }
   push(dst, r);
+  // The subscriber's shard asked for a fast-producer stall.
+  if (srv_.ring(id_, dst).stalled(now_ns_)) stall_src_ = true;
 }
 
-void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
-                    std::string_view route_queues) {
-  const bool from_route = src->type == ConnType::Route;
-  cur_src_ = src;
+// Every set matching `subject`, into match_ (and its tokens into tokens_),
+// in nats-server's trie walk order.
+void Shard::match_subject(std::string_view subject) {
   match_.clear();
-  uint64_t h = hash_subject(m.subject);
-  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(m.subject, h, match_);
+  uint64_t h = hash_subject(subject);
+  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(subject, h, match_);
   tokens_.clear();
-  {
-    size_t start = 0;
-    std::string_view s = m.subject;
-    for (;;) {
-      size_t dot = s.find('.', start);
-      if (dot == std::string_view::npos) { tokens_.push_back(s.substr(start)); break; }
-      tokens_.push_back(s.substr(start, dot - start));
-      start = dot + 1;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = subject.find('.', start);
+    if (dot == std::string_view::npos) {
+      tokens_.push_back(subject.substr(start));
+      break;
     }
+    tokens_.push_back(subject.substr(start, dot - start));
+    start = dot + 1;
   }
   for (int p = 0; p < nshards_; ++p)
     srv_.shard(p).partition().match_wildcards(tokens_.data(), tokens_.size(), match_);
@@ -278,15 +291,22 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
       for (size_t j = i; j > 0 && walk_before(match_[j], match_[j - 1], tokens_.size()); --j)
         std::swap(match_[j], match_[j - 1]);
   }
+}
+
+void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
+                    std::string_view route_queues) {
+  const bool from_route = src->type == ConnType::Route;
+  cur_src_ = src;
+  match_subject(m.subject);
 
   bool delivered = false;
   const bool self_skip = !src->echo;
   ClusterHooks* cl = srv_.cluster();
   size_t nroutes = 0;  // route_targets_ keeps its vectors' capacity
 
-  auto deliver = [&](const SubRef& r) {
+  auto deliver = [&](const SubRef& r, std::string_view group = {}) {
     if (r.shard == id_) deliver_local(r.slot, r, m, payload, storage);
-    else deliver_remote(r, m, payload, storage);
+    else deliver_remote(r, m, payload, storage, QueueTag{group, src->cid, 0});
   };
   auto route_target = [&](const SubRef& r) -> RouteTarget& {
     for (size_t i = 0; i < nroutes; ++i)
@@ -364,7 +384,7 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
     if (chosen->flags & kSubRoute) {
       route_target(*chosen).queues.push_back(gp.name);
     } else {
-      deliver(*chosen);
+      deliver(*chosen, gp.name);
     }
     delivered = true;
   }

@@ -33,12 +33,14 @@ struct SubOp {
 
 struct Rec {
   RecKind kind;
+  uint8_t hops = 0;   // Deliver to a queue member: times it was redirected
+  uint16_t qlen = 0;  // Deliver to a queue member: group name length (bytes before off)
   uint32_t slot = 0, gen = 0;
   uint32_t off = 0, len = 0;
   Block* block = nullptr;
   Block* payload = nullptr;  // referenced for this record; receiver unrefs
   uint32_t poff = 0, plen = 0;
-  void* ctl = nullptr;
+  void* ctl = nullptr;  // control records; a queue Deliver: the publisher's cid
 };
 
 }  // namespace ringnats

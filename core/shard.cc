@@ -60,8 +60,6 @@ Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), partition_(srv.qsbr(), retire_),
       rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
   spill_.resize(nshards_);
-  src_blocked_since_.assign(nshards_, 0);
-  src_free_until_.assign(nshards_, 0);
   stall_at_ = std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap);
   batch_.assign(nshards_, nullptr);
   touched_.assign(nshards_, false);
@@ -351,6 +349,8 @@ void Shard::run() {
     q.offline(id_);
     retire_.reclaim(q);
     int64_t wait_ns = next_timer_ns_ - mono_ns();
+    // Throttled publishers resume when a stall expires: look again soon.
+    if (!throttled_.empty() && wait_ns > kStallPollNs) wait_ns = kStallPollNs;
     if (wait_ns < 1'000'000) wait_ns = 1'000'000;
     __kernel_timespec ts{wait_ns / 1'000'000'000, wait_ns % 1'000'000'000};
     io_uring_cqe* cqe = nullptr;
@@ -368,7 +368,7 @@ bool Shard::may_sleep() {
   if (io_uring_cq_ready(&ring_) > 0 || has_posted_.load(std::memory_order_seq_cst)) return false;
   for (int p = 0; p < nshards_; ++p) {
     if (p == id_) continue;
-    if (src_blocked_since_[p] == 0 && !srv_.ring(p, id_).empty_for_consumer()) return false;
+    if (!srv_.ring(p, id_).empty_for_consumer()) return false;
     auto& out = srv_.ring(id_, p);
     if (out.has_staged() || batch_[p]) return false;
     if (!spill_[p].empty() && !out.full_for_producer()) return false;
@@ -670,25 +670,8 @@ Block* Shard::batch_for(int dst, size_t need) {
 void Shard::drain_rings() {
   for (int p = 0; p < nshards_; ++p) {
     if (p == id_) continue;
-    // A subscriber here that is too far behind stalls the producers on
-    // shard p: we leave its record at the head, the ring backs up, and p
-    // stops reading its publishers. Never for longer than kMaxStallNs.
-    int64_t& since = src_blocked_since_[p];
-    int64_t& free_until = src_free_until_[p];
-    if (since != 0 && now_ns_ - since >= kMaxStallNs) {
-      // Held long enough: let this source flow for as long again, so other
-      // traffic from shard p always makes progress.
-      since = 0;
-      free_until = now_ns_ + kMaxStallNs;
-    }
-    bool may_stall = over_half_ > 0 && now_ns_ >= free_until;
-    bool stopped = false;
     auto& ring = srv_.ring(p, id_);
-    size_t n = ring.drain_while([&](Rec& r) {
-      if (handle_rec(r, may_stall, p)) return true;
-      stopped = true;
-      return false;
-    });
+    size_t n = ring.drain([&](Rec& r) { handle_rec(r, p); });
     // Room-for-spill handshake, the mirror of the sleep one: the producer
     // sets its flag, fences, then checks for room; we free room, fence, then
     // check its flag.
@@ -696,9 +679,14 @@ void Shard::drain_rings() {
       std::atomic_thread_fence(std::memory_order_seq_cst);
       if (ring.take_producer_waiting()) wake_peer(p);
     }
-    if (!stopped) since = 0;
-    else if (since == 0) since = now_ns_;
   }
+}
+
+// A peer asked us to stall the publishers that feed it.
+bool Shard::remote_stall_active() {
+  for (int d = 0; d < nshards_; ++d)
+    if (d != id_ && srv_.ring(id_, d).stalled(now_ns_)) return true;
+  return false;
 }
 
 // End of turn, in this order: resume throttled publishers (they may stage
@@ -712,7 +700,8 @@ void Shard::end_turn() {
     std::vector<Conn*> again;
     again.swap(throttled_);
     for (Conn* c : again) {
-      if (over_half_ > 0 && now_ns_ < c->stall_deadline_ns) throttled_.push_back(c);
+      if ((over_half_ > 0 || remote_stall_active()) && now_ns_ < c->stall_deadline_ns)
+        throttled_.push_back(c);
       else resume(c);
     }
   }

@@ -40,6 +40,13 @@ class RouteManager;
 // CPUs this process may run on, in order (sched_getaffinity).
 std::vector<int> allowed_cpus();
 
+// What a delivery to a queue member carries besides the message.
+struct QueueTag {
+  std::string_view group;  // empty: not a queue delivery
+  uint64_t pub_cid = 0;
+  uint8_t hops = 0;
+};
+
 class Shard {
  public:
   Shard(Server& srv, int id);
@@ -104,6 +111,10 @@ class Shard {
   static constexpr size_t kInflightCap = 16u << 20;
   // Longest a fast producer is held for a slow subscriber (nats: 1 s).
   static constexpr int64_t kMaxStallNs = 1'000'000'000;
+  // A stall a peer asks for lasts this long unless refreshed, and a shard
+  // with throttled publishers looks again at least this often.
+  static constexpr int64_t kRemoteStallNs = 20'000'000;
+  static constexpr int64_t kStallPollNs = 5'000'000;
   // Producers stall when a subscriber has this much queued: nats-server's
   // max_pending/2, capped so the queued blocks stay in our warm pools
   // (bench-compare: 256 KiB beat 1 MiB, which beat 4 MiB, in every cell).
@@ -129,7 +140,8 @@ class Shard {
   void arm_accept();
   void arm_event();
   void drain_rings();
-  bool handle_rec(Rec& r, bool may_stall, int src);
+  void handle_rec(Rec& r, int src);
+  bool remote_stall_active();
   void note_pending(Conn* c);
   void end_turn();
   void flush(Conn* c);
@@ -152,10 +164,12 @@ class Shard {
   void remove_sub(Conn* c, uint32_t sub_slot);
 
   // Delivery.
+  void match_subject(std::string_view subject);
+  void redirect_queue(const Rec& r);
   void deliver_local(uint32_t sub_slot, const SubRef& ref, const proto::MsgArgs& m,
                      std::string_view payload, Block* storage);
   void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
-                      Block* storage);
+                      Block* storage, const QueueTag& q = {});
   bool sub_accepts(Sub& s);
   bool local_member_can_take(const SubRef& r) const;
   Block* batch_for(int dst, size_t need);
@@ -228,14 +242,12 @@ class Shard {
   size_t inflight_bytes_ = 0;         // pinned by records not yet released by peers
   std::vector<Conn*> throttled_;      // publishers whose reading is paused
   // Fast-producer stalls, as nats-server: subscribers here past half their
-  // max_pending, and per source shard, since when we stopped draining its
-  // ring because the head record is for such a subscriber.
+  // max_pending stall the publishers that reach them (here directly, on a
+  // peer through its ring's stall request).
   int over_half_ = 0;
   size_t stall_at_ = 0;
   bool stall_src_ = false;   // this publish reached a subscriber past half
   Conn* cur_src_ = nullptr;
-  std::vector<int64_t> src_blocked_since_;
-  std::vector<int64_t> src_free_until_;
   std::vector<Block*> batch_;
   std::vector<bool> touched_;
 
@@ -247,6 +259,7 @@ class Shard {
   size_t ngroups_ = 0;
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
   std::vector<RouteTarget> route_targets_;
+  std::vector<const SubRef*> redirect_members_;
   std::minstd_rand rng_;
 };
 

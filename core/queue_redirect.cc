@@ -1,0 +1,83 @@
+// Queue deliveries that arrive for a member that is no longer there. The
+// publisher's shard picked the member from the index; if it unsubscribed,
+// closed or reached its auto-unsubscribe max before the record arrived, the
+// message is handed to another member of the same group here, so a queue
+// message reaches one member as long as any is subscribed. The redirected
+// message may arrive after later ones from the same publisher (only in that
+// window); a message is redirected at most kMaxHops times.
+#include <array>
+
+#include "core/server.h"
+#include "core/shard.h"
+#include "proto/parser.h"
+
+namespace ringnats {
+
+namespace {
+constexpr uint8_t kMaxHops = 3;
+
+// Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr size"
+// (a line we formatted ourselves) back into message arguments.
+bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
+  std::array<std::string_view, 7> t;
+  size_t n = proto::split_args(line, t);
+  bool hmsg = n > 0 && t[0] == "HMSG";
+  size_t fixed = hmsg ? 5 : 4;  // op subject sid [reply] [hdr] size
+  if (n != fixed && n != fixed + 1) return false;
+  m.op = hmsg ? proto::Op::Hpub : proto::Op::Pub;
+  m.subject = t[1];
+  m.reply = n == fixed + 1 ? t[3] : std::string_view();
+  m.size_text = t[n - 1];
+  m.size = proto::parse_size(m.size_text);
+  if (hmsg) {
+    m.hdr_text = t[n - 2];
+    m.hdr = proto::parse_size(m.hdr_text);
+  } else {
+    m.hdr = -1;
+    m.hdr_text = {};
+  }
+  return m.size >= 0 && (!hmsg || m.hdr >= 0);
+}
+}  // namespace
+
+void Shard::redirect_queue(const Rec& r) {
+  if (r.hops >= kMaxHops || r.off < r.qlen) return;
+  const char* base = r.block->data;
+  std::string_view group(base + r.off - r.qlen, r.qlen);
+  std::string_view rec(base + r.off, r.len);
+  size_t eol = rec.find("\r\n");
+  if (eol == std::string_view::npos) return;
+  proto::MsgArgs m;
+  if (!parse_msg_line(rec.substr(0, eol), m)) return;
+  std::string_view payload;
+  Block* storage;
+  if (r.payload) {
+    storage = r.payload;
+    payload = std::string_view(r.payload->data + r.poff, r.plen - 2);
+  } else {
+    storage = r.block;
+    payload = rec.substr(eol + 2, rec.size() - eol - 4);
+  }
+  if (payload.size() != static_cast<size_t>(m.size)) return;
+  uint64_t pub_cid = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(r.ctl));
+
+  match_subject(m.subject);
+  std::vector<const SubRef*>& members = redirect_members_;
+  members.clear();
+  for (const SubSet* set : match_)
+    for (const QueueGroup* g : set->groups.snapshot()) {
+      if (g->name != group) continue;
+      for (const SubRef& ref : g->members) {
+        if (ref.is_route()) continue;  // routes were for the publisher's shard to pick
+        if (ref.cid == pub_cid && (ref.flags & kSubNoEcho)) continue;
+        if (ref.shard == id_ && (ref.slot == r.slot || !local_member_can_take(ref))) continue;
+        members.push_back(&ref);
+      }
+    }
+  if (members.empty()) return;
+  const SubRef& to = *members[rng_() % members.size()];
+  if (to.shard == id_) deliver_local(to.slot, to, m, payload, storage);
+  else deliver_remote(to, m, payload, storage, QueueTag{group, pub_cid, static_cast<uint8_t>(r.hops + 1)});
+}
+
+}  // namespace ringnats
