@@ -121,7 +121,7 @@ class Shard {
   static constexpr size_t kStallSoftCap = 256u << 10;
   // A subscriber holding less than this references shared blocks (no copy);
   // past it, small deliveries are copied so it pins no one else's bytes.
-  static constexpr size_t kRefBudget = 128u << 10;
+  static constexpr size_t kRefBudget = 1u << 20;
   static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
     return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
   }
