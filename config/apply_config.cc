@@ -3,6 +3,8 @@
 // "file:line:col"; what ringnats does not implement goes to unsupported.cc.
 #include "config/apply_config.h"
 
+#include <cstdint>
+
 #include "config/go_compat.h"
 #include "config/unsupported.h"
 
@@ -110,7 +112,9 @@ void parse_duration_field(const std::string& field, const ConfValue& v, int64_t&
   s.warnings.push_back(v.where() + ": invalid use of field " + go_quote(field) + ": " + field +
                        " should be converted to a duration");
   int64_t n;
-  if (get_int(v, n, s)) out = n * kSecond;
+  // Go's time.Duration(n) * time.Second wraps; so do we (signed overflow
+  // would be undefined behaviour).
+  if (get_int(v, n, s)) out = static_cast<int64_t>(static_cast<uint64_t>(n) * static_cast<uint64_t>(kSecond));
 }
 
 struct Auth {
@@ -140,7 +144,8 @@ bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s) {
       double secs = 1;  // nats' value for anything that is not a number
       if (mv.kind == ConfKind::Int) secs = static_cast<double>(mv.i);
       if (mv.kind == ConfKind::Float) secs = mv.f;
-      a.timeout_ns = static_cast<int64_t>(secs * 1e9);
+      double ns = secs * 1e9;  // clamped: an out-of-range cast is undefined
+      a.timeout_ns = !(ns > -9.2e18) ? INT64_MIN : ns >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(ns);
     } else if (k == "users") {
       a.has_users = true;
       s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n], unsupported::kWhyUsers));
