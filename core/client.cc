@@ -258,7 +258,7 @@ void Shard::handle_rec(Rec& r, int src) {
         if (s.alive && s.gen == r.gen) {
           Conn* c = conn_at(s.conn_slot, s.conn_gen);
           if (c && c->over_half && !c->closing())
-            srv_.ring(src, id_).request_stall(now_ns_ + kRemoteStallNs);
+            links_.request_stall(src, now_ns_ + kRemoteStallNs);
           if (c && !c->closing() && sub_accepts(s)) {
             taken = true;
             c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
@@ -275,7 +275,7 @@ void Shard::handle_rec(Rec& r, int src) {
       // another member takes the message rather than nobody.
       if (!taken && r.qlen) redirect_queue(r);
       if (r.payload) {
-        srv_.ring(src, id_).discharge(r.plen);
+        links_.discharge(src, r.plen);
         r.payload->unref();
       }
       return;
@@ -288,13 +288,13 @@ void Shard::handle_rec(Rec& r, int src) {
         mark_dirty(c);
       }
       if (r.payload) {
-        srv_.ring(src, id_).discharge(r.plen);
+        links_.discharge(src, r.plen);
         r.payload->unref();
       }
       return;
     }
     case RecKind::BatchDone:
-      srv_.ring(src, id_).discharge(r.block->cap);
+      links_.discharge(src, r.block->cap);
       r.block->unref();
       return;
     case RecKind::SubAdd: {

@@ -134,7 +134,7 @@ void Shard::release(Conn* c) {
   if (c->state != ConnState::Closed || c->recv_armed || c->send_inflight) return;
   c->state = ConnState::Free;
   if (c->held_bid >= 0) {
-    give_back_buffer(static_cast<uint16_t>(c->held_bid));
+    reactor_.give_back(static_cast<uint16_t>(c->held_bid));
     c->held_bid = -1;
   }
   c->held_copy.clear();

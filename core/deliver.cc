@@ -177,7 +177,7 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
   }
   // Fast producer: stop reading it while our rings back up or a subscriber
   // here is past half its max_pending (nats-server stalls it the same way).
-  if (spill_bytes_ > kSpillCap || inflight_bytes_ > kInflightCap ||
+  if (links_.over_caps() ||
       (stall_src_ && c->type == ConnType::Client)) {
     throttle(c);
     return Flow::Pause;
@@ -234,7 +234,7 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     r.ctl = reinterpret_cast<void*>(static_cast<uintptr_t>(q.pub_cid));
   };
   if (storage) {
-    Block* b = batch_for(dst, line);
+    Block* b = links_.batch_for(dst, line);
     put_group(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
@@ -246,10 +246,9 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     r.payload = storage;
     r.poff = static_cast<uint32_t>(payload.data() + sh.skip - storage->data);
     r.plen = static_cast<uint32_t>(sh.size + 2);
-    srv_.ring(id_, dst).charge(r.plen);
-    inflight_bytes_ += r.plen;
+    links_.charge(dst, r.plen);
   } else {
-    Block* b = batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
+    Block* b = links_.batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
     put_group(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
@@ -263,7 +262,7 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
   }
   push(dst, r);
   // The subscriber's shard asked for a fast-producer stall.
-  if (srv_.ring(id_, dst).stalled(now_ns_)) stall_src_ = true;
+  if (links_.stalled(dst, now_ns_)) stall_src_ = true;
 }
 
 // Every set matching `subject`, into match_ (and its tokens into tokens_),

@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "core/conn.h"
+#include "core/links.h"
 #include "core/qsbr.h"
+#include "core/reactor.h"
 #include "core/rec.h"
 #include "core/spsc.h"
 #include "core/sublist.h"
@@ -60,10 +62,11 @@ class Shard {
 
   int id() const { return id_; }
   const SubPartition& partition() const { return partition_; }
-  void wake();                  // any thread: wake if sleeping
+  Reactor& reactor() { return reactor_; }
+  void wake() { reactor_.wake(); }  // any thread: wake if sleeping
   // Control path from any thread (route dialer, signal handling): run `fn`
   // on this shard's thread at its next turn. Takes a lock; never per message.
-  void post(std::function<void(Shard&)> fn);
+  void post(std::function<void(Shard&)> fn) { reactor_.post(std::move(fn)); }
   // Shard-to-shard control work that must stay ordered with data records.
   void push_fn(int dst, std::function<void(Shard&)> fn);
   // Queue `head` (+ payload bytes, referenced from `storage` when given) on
@@ -102,13 +105,6 @@ class Shard {
 
  private:
   friend class RouteManager;
-  enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Wake, MsgRingResult };
-  // Spilled bytes past which the publishing connection stops being read.
-  static constexpr size_t kSpillCap = 8u << 20;
-  // Bytes this shard's records in flight to its peers may pin (batch blocks
-  // and payloads, ring and spill alike) before its publishers stop being
-  // read: what bounds memory when a peer stalls or falls behind.
-  static constexpr size_t kInflightCap = 16u << 20;
   // Longest a fast producer is held for a slow subscriber (nats: 1 s).
   static constexpr int64_t kMaxStallNs = 1'000'000'000;
   // A stall a peer asks for lasts this long unless refreshed, and a shard
@@ -122,11 +118,6 @@ class Shard {
   // A subscriber holding less than this references shared blocks (no copy);
   // past it, small deliveries are copied so it pins no one else's bytes.
   static constexpr size_t kRefBudget = 1u << 20;
-  static uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
-    return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
-  }
-
-  bool init(std::string& err);
   void run();
   void handle_cqe(io_uring_cqe* cqe);
   void on_accept(int res, bool more);
@@ -137,11 +128,7 @@ class Shard {
   void feed_copy(Conn* c);
   bool may_sleep();
   void arm_recv(Conn* c);
-  void arm_accept();
-  void arm_event();
-  void drain_rings();
   void handle_rec(Rec& r, int src);
-  bool remote_stall_active();
   void note_pending(Conn* c);
   void end_turn();
   void flush(Conn* c);
@@ -151,9 +138,6 @@ class Shard {
   void throttle(Conn* c);
   void resume(Conn* c);
   void resume_parked(Conn* c);
-  void wake_peer(int d);
-  void give_back_buffer(uint16_t bid);
-  io_uring_sqe* sqe();
 
   // Client protocol.
   proto::Flow client_connect(Conn* c, std::string_view args);
@@ -172,54 +156,19 @@ class Shard {
                       Block* storage, const QueueTag& q = {});
   bool sub_accepts(Sub& s);
   bool local_member_can_take(const SubRef& r) const;
-  Block* batch_for(int dst, size_t need);
   void send_no_responders(Conn* c, std::string_view reply);
   uint32_t alloc_sub();
 
   Server& srv_;
   int id_;
   int nshards_;
-  io_uring ring_{};
-  bool ring_ok_ = false;
-  io_uring_buf_ring* br_ = nullptr;
-  char* buf_base_ = nullptr;
-  size_t br_mem_size_ = 0;
-  int event_fd_ = -1;
-  std::atomic<int> ring_fd_{-1};  // for peers' MSG_RING wake-ups, once our ring exists
-  bool msg_ring_ok_ = true;
-  uint64_t event_val_ = 0;
+  Reactor reactor_;
+  ShardLinks links_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  std::mutex posted_mu_;
-  std::vector<std::function<void(Shard&)>> posted_;
-  std::atomic<bool> has_posted_{false};
-  alignas(64) std::atomic<bool> sleeping_{false};
-  bool accept_armed_ = false;
   uint64_t next_rr_ = 0;
   int64_t now_ns_ = 0;
   int64_t next_timer_ns_ = 0;
-  int pending_buf_returns_ = 0;
-  unsigned bufs_out_ = 0;  // provided receive buffers held by us, not the kernel
-
-  // This turn's sendmsg headers and iovecs: the kernel copies them at
-  // submit, so one arena per shard replaces 4 KiB of iovecs per connection.
-  struct SendScratch {
-    static constexpr int kMaxIov = 256;
-    msghdr mh;
-    iovec iov[kMaxIov];
-  };
-  class ScratchArena {
-   public:
-    SendScratch& next() {
-      if (used_ == items_.size()) items_.push_back(std::make_unique<SendScratch>());
-      return *items_[used_++];
-    }
-    void reset() { used_ = 0; }
-   private:
-    std::vector<std::unique_ptr<SendScratch>> items_;
-    size_t used_ = 0;
-  };
-  ScratchArena send_scratch_;
 
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<uint32_t> free_conns_;
@@ -235,11 +184,6 @@ class Shard {
   RetireList retire_;
   SubPartition partition_;
 
-  // Per destination shard: records that did not fit the ring (in order),
-  // and the open batch block messages are formatted into.
-  std::vector<Fifo<Rec>> spill_;
-  size_t spill_bytes_ = 0;            // bytes referenced by spilled records
-  size_t inflight_bytes_ = 0;         // pinned by records not yet released by peers
   std::vector<Conn*> throttled_;      // publishers whose reading is paused
   // Fast-producer stalls, as nats-server: subscribers here past half their
   // max_pending stall the publishers that reach them (here directly, on a
@@ -248,8 +192,6 @@ class Shard {
   size_t stall_at_ = 0;
   bool stall_src_ = false;   // this publish reached a subscriber past half
   Conn* cur_src_ = nullptr;
-  std::vector<Block*> batch_;
-  std::vector<bool> touched_;
 
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;
