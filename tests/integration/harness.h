@@ -15,6 +15,21 @@ namespace itest {
 // Default bound for every wait in these tests.
 inline constexpr int kTimeoutMs = 5000;
 
+// True in the sanitizer suites, where the server under test is built the same
+// way: its memory figures (shadow memory, quarantine) and speed are not the
+// release build's, so RSS bounds are not checked there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 // Binary under test: env RINGNATS_BIN, else the RINGNATS_BIN compile-time define.
 std::string ringnats_bin();
 // Reference binary: env NATS_SERVER_BIN, else /usr/sbin/nats-server.

@@ -48,7 +48,9 @@ TEST(IndexScale, HundredThousandSubscribersOnOneSubject) {
   ASSERT_TRUE(sub.ping_pong(out, 5000)) << "100k SUBs not answered within 5 s";
   EXPECT_EQ(out, "PONG\r\n");
   long peak = srv.peak_rss_kib();
-  EXPECT_LT(peak, 100 * 1024) << "peak RSS " << peak << " KiB";
+  if (!kSanitized) {
+    EXPECT_LT(peak, 100 * 1024) << "peak RSS " << peak << " KiB";
+  }
 
   // One publish reaches every one of them.
   ASSERT_TRUE(connect_quiet(pub, srv.port(), "PUB fan 1\r\nx\r\n"));

@@ -36,17 +36,7 @@ using Clock = std::chrono::steady_clock;
 using itest::RawConn;
 using itest::ServerProcess;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr long kDefaultRssMb = 1024;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr long kDefaultRssMb = 1024;
-#else
-constexpr long kDefaultRssMb = 200;
-#endif
-#else
-constexpr long kDefaultRssMb = 200;
-#endif
+constexpr long kDefaultRssMb = itest::kSanitized ? 1024 : 200;
 
 long env_long(const char* name, long def) {
   const char* e = std::getenv(name);
@@ -54,18 +44,6 @@ long env_long(const char* name, long def) {
   char* end = nullptr;
   long v = std::strtol(e, &end, 10);
   return (end && *end == '\0' && v > 0) ? v : def;
-}
-
-// VmRSS of a process in KiB, -1 if it cannot be read.
-long rss_kib(pid_t pid) {
-  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-  if (!f) return -1;
-  char line[256];
-  long kib = -1;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
-  std::fclose(f);
-  return kib;
 }
 
 // Has the child exited? Leaves it waitable (WNOWAIT) for ServerProcess::stop.
@@ -355,7 +333,7 @@ TEST(Soak, GarbageClientsBesideSteadyStream) {
       break;
     }
     published += 100;
-    max_rss = std::max(max_rss, rss_kib(pid));
+    max_rss = std::max(max_rss, srv.rss_kib());
     if (exited(pid, &died_how)) break;
   }
   stop = true;
@@ -381,7 +359,7 @@ TEST(Soak, GarbageClientsBesideSteadyStream) {
   if (!dead) {
     RawConn probe;
     EXPECT_TRUE(quiet_connect(probe, port, "")) << "a new client gets no PONG";
-    long rss = rss_kib(pid);
+    long rss = srv.rss_kib();
     max_rss = std::max(max_rss, rss);
     EXPECT_LT(max_rss, max_rss_mb * 1024) << "server RSS peaked at " << max_rss << " KiB";
   }
