@@ -1,0 +1,95 @@
+// Idle means idle: a server with nothing to do sleeps in the kernel on every
+// shard, and one whose publisher is stalled by a subscriber that stopped
+// reading waits for it rather than spinning. CPU is read from
+// /proc/<pid>/stat over a fixed window (the window is the bound, not a
+// performance figure).
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "harness.h"
+
+using namespace itest;
+
+namespace {
+
+// utime + stime of a process, in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t rp = all.rfind(')');
+  if (rp == std::string::npos) return -1;
+  std::istringstream in(all.substr(rp + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+long ticks_over_one_second(pid_t pid) {
+  long before = cpu_ticks(pid);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the measuring window
+  return cpu_ticks(pid) - before;
+}
+
+}  // namespace
+
+TEST(Idle, ShardsSleepWhenThereIsNothingToDo) {
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 4, {}, &err)) << err;
+  RawConn c;
+  ASSERT_TRUE(connect_quiet(c, srv.port(), "SUB x 1\r\n"));
+  long hz = sysconf(_SC_CLK_TCK);
+  long t = ticks_over_one_second(srv.pid());
+  EXPECT_LE(t, hz / 20) << "an idle server used " << t << " ticks in 1 s";
+}
+
+TEST(Idle, StalledPublisherDoesNotSpin) {
+  ServerProcess srv;
+  std::string err;
+  std::string conf = "/tmp/idle-test-" + std::to_string(::getpid()) + ".conf";
+  FILE* f = std::fopen(conf.c_str(), "w");
+  std::fputs("max_pending: 1000000000\nwrite_deadline: \"60s\"\n", f);
+  std::fclose(f);
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf}, &err)) << err;
+  RawConn pub, slow;
+  ASSERT_TRUE(connect_quiet(pub, srv.port()));
+  ASSERT_TRUE(slow.connect(srv.port()));
+  int small = 4096;
+  setsockopt(slow.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  std::string line, out;
+  ASSERT_TRUE(slow.read_line(line));
+  ASSERT_TRUE(slow.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB foo 1\r\n"));
+  ASSERT_TRUE(slow.ping_pong(out));
+  // Publish until the server has stopped reading us a few hundred times
+  // (our socket buffer full).
+  std::string m;
+  for (int i = 0; i < 64; ++i) m += "PUB foo 1000\r\n" + std::string(1000, 'x') + "\r\n";
+  size_t off = 0;
+  int blocked = 0;
+  for (int i = 0; i < 200000 && blocked < 200; ++i) {
+    ssize_t n = ::send(pub.fd(), m.data() + off, m.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      ++blocked;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // bounded back-off
+      continue;
+    }
+    off = (off + static_cast<size_t>(n)) % m.size();
+  }
+  long hz = sysconf(_SC_CLK_TCK);
+  long t = ticks_over_one_second(srv.pid());
+  EXPECT_LE(t, hz / 2) << "a server whose only publisher is stalled used " << t << " ticks in 1 s";
+  std::remove(conf.c_str());
+}
