@@ -246,6 +246,19 @@ void Shard::send_info(Conn* c) {
 // --------------------------------------------------------------------------
 // Records from other shards
 
+// Ask shard `src` to stall its publisher `tag` (at most once a millisecond
+// per publisher: until it is stalled, every message it sends would ask).
+void Shard::ask_stall(int src, void* tag) {
+  if (stall_sent_tag_[src] == tag && now_ns_ - stall_sent_ns_[src] < 1'000'000) return;
+  stall_sent_tag_[src] = tag;
+  stall_sent_ns_[src] = now_ns_;
+  Rec s{RecKind::StallConn};
+  uint64_t t = reinterpret_cast<uint64_t>(tag);
+  s.slot = static_cast<uint32_t>(t >> 32);
+  s.gen = static_cast<uint32_t>(t);
+  push(src, s);
+}
+
 // A record from shard `src`. A delivery to a subscriber past half its
 // max_pending is still taken (nothing behind it on the ring waits), and
 // shard `src` is asked to stall the publishers feeding it.
@@ -257,8 +270,7 @@ void Shard::handle_rec(Rec& r, int src) {
         Sub& s = subs_[r.slot];
         if (s.alive && s.gen == r.gen) {
           Conn* c = conn_at(s.conn_slot, s.conn_gen);
-          if (c && c->over_half && !c->closing())
-            links_.request_stall(src, now_ns_ + kRemoteStallNs);
+          if (c && c->over_half && !c->closing() && r.ctl) ask_stall(src, r.ctl);
           if (c && !c->closing() && sub_accepts(s)) {
             taken = true;
             c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
@@ -273,7 +285,7 @@ void Shard::handle_rec(Rec& r, int src) {
       }
       // A queue member that left (or reached its max) since it was picked:
       // another member takes the message rather than nobody.
-      if (!taken && r.qlen) redirect_queue(r);
+      if (!taken && r.queued) redirect_queue(r);
       if (r.payload) {
         links_.discharge(src, r.plen);
         r.payload->unref();
@@ -325,6 +337,11 @@ void Shard::handle_rec(Rec& r, int src) {
       if (--c->pending_acks > 0) return;
       c->parser.set_hold(false);
       if (c->parked && !c->throttled) resume_parked(c);
+      return;
+    }
+    case RecKind::StallConn: {
+      Conn* c = conn_at(r.slot, r.gen);
+      if (c) stall(c);
       return;
     }
     case RecKind::NewConn:

@@ -75,6 +75,7 @@ struct Conn {
   bool throttled = false;    // reading stopped: rings backed up, or a subscriber stalls us
   bool over_half = false;    // outbound pending above max_pending/2: producers stall
   int64_t stall_deadline_ns = 0;  // a stalled publisher resumes by then regardless
+  int64_t stall_until_ns = 0;     // fast-producer stall: held until then unless renewed
   // A paused connection keeps the rest of its receive buffer (by reference).
   int held_bid = -1;
   uint32_t held_off = 0, held_len = 0;

@@ -175,13 +175,12 @@ proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, b
     c->storage->unref();
     c->storage = nullptr;
   }
-  // Fast producer: stop reading it while our rings back up or a subscriber
-  // here is past half its max_pending (nats-server stalls it the same way).
-  if (links_.over_caps() ||
-      (stall_src_ && c->type == ConnType::Client)) {
-    throttle(c);
-    return Flow::Pause;
-  }
+  // Fast producer: stop reading it while it reaches a subscriber past half
+  // its max_pending (nats-server stalls it the same way; a peer shard asks
+  // with a StallConn record), or while our links to peers back up.
+  if (stall_src_ && c->type == ConnType::Client) stall(c);
+  if (links_.over_caps()) throttle(c);
+  if (c->throttled) return Flow::Pause;
   return Flow::Continue;
 }
 
@@ -215,27 +214,32 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   }
 }
 
-// A queue delivery carries its group name (written just before the MSG line)
-// and the publisher's cid, so the subscriber's shard can hand the message to
-// another member if this one turns out to be gone (see queue_redirect.cc).
+// A delivery names its publisher (so the subscriber's shard can ask for a
+// fast-producer stall). A queue delivery also carries a QueueStash before
+// its MSG line (group, publisher cid, headers the line dropped), so the
+// member's shard can hand it to another member if this one is gone.
 void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
                            Block* storage, const QueueTag& q) {
   int dst = ref.shard;
   Shape sh = shape_for(m, ref.flags & kSubHeaders);
-  size_t line = msg_line_max(m, ref.sid.size()) + q.group.size();
+  size_t stash = q.group.empty() ? 0 : q.group.size() + static_cast<size_t>(sh.skip) + sizeof(QueueStash);
+  size_t line = msg_line_max(m, ref.sid.size()) + stash;
   Rec r{RecKind::Deliver};
   r.slot = ref.slot;
   r.gen = ref.gen;
-  auto put_group = [&](Block* b) {
-    if (q.group.empty()) return;
+  r.ctl = cur_pub_tag_;
+  auto put_stash = [&](Block* b) {
+    if (!stash) return;
     b->put(q.group.data(), q.group.size());
-    r.qlen = static_cast<uint16_t>(q.group.size());
+    b->put(payload.data(), static_cast<size_t>(sh.skip));  // the headers a MSG line drops
+    QueueStash qs{q.pub_cid, static_cast<uint32_t>(q.group.size()), static_cast<uint32_t>(sh.skip)};
+    b->put(&qs, sizeof(qs));
+    r.queued = true;
     r.hops = q.hops;
-    r.ctl = reinterpret_cast<void*>(static_cast<uintptr_t>(q.pub_cid));
   };
   if (storage) {
     Block* b = links_.batch_for(dst, line);
-    put_group(b);
+    put_stash(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
     r.block = b;
@@ -249,7 +253,7 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     links_.charge(dst, r.plen);
   } else {
     Block* b = links_.batch_for(dst, line + static_cast<size_t>(sh.size) + 2);
-    put_group(b);
+    put_stash(b);
     char* p = b->tail();
     char* e = write_msg_line(p, m, ref.sid, sh);
     e = put(e, payload.substr(static_cast<size_t>(sh.skip)));
@@ -261,8 +265,6 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     b->len += r.len;
   }
   push(dst, r);
-  // The subscriber's shard asked for a fast-producer stall.
-  if (links_.stalled(dst, now_ns_)) stall_src_ = true;
 }
 
 // Every set matching `subject`, into match_ (and its tokens into tokens_),
@@ -296,6 +298,7 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
                     std::string_view route_queues) {
   const bool from_route = src->type == ConnType::Route;
   cur_src_ = src;
+  cur_pub_tag_ = from_route ? nullptr : pub_tag(src->slot, src->gen);
   match_subject(m.subject);
 
   bool delivered = false;

@@ -106,16 +106,6 @@ void ShardLinks::publish(Reactor& self) {
   }
 }
 
-bool ShardLinks::stalled(int dst, int64_t now) const { return out(dst).stalled(now); }
-
-bool ShardLinks::any_stall(int64_t now) const {
-  for (int d = 0; d < n_; ++d)
-    if (d != id_ && out(d).stalled(now)) return true;
-  return false;
-}
-
-void ShardLinks::request_stall(int src, int64_t until) { in(src).request_stall(until); }
-
 bool ShardLinks::idle() const {
   for (int p = 0; p < n_; ++p) {
     if (p == id_) continue;

@@ -1,7 +1,6 @@
 // A shard's links to its peers: the outbound side of the SPSC ring to each
 // (the open batch block messages are formatted into, the in-order spill
-// behind a full ring, the bytes its records in flight pin, the stall flags
-// peers raise) and the inbound side (draining, freeing room). One FIFO per
+// behind a full ring, the bytes its records in flight pin) and the inbound side (draining, freeing room). One FIFO per
 // ordered pair of shards carries every record, so per-publisher order holds.
 // Only the owning shard's thread calls these.
 #pragma once
@@ -47,16 +46,12 @@ class ShardLinks {
   void refresh_inflight();
   // Close open batches, move spill into rings, publish, wake sleeping peers.
   void publish(Reactor& self);
-  // A peer asked us to stall the publishers feeding it (fast-producer stall).
-  bool stalled(int dst, int64_t now) const;
-  bool any_stall(int64_t now) const;
 
   // --- consuming ---
   // f(rec, src) for every record from every peer, in FIFO order per peer;
   // producers waiting for room are woken.
   template <class F>
   void drain(Reactor& self, F&& f);
-  void request_stall(int src, int64_t until);
   // Records from `src` pinned `n` bytes we are now done with.
   void discharge(int src, size_t n);
 

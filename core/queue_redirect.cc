@@ -2,10 +2,14 @@
 // publisher's shard picked the member from the index; if it unsubscribed,
 // closed or reached its auto-unsubscribe max before the record arrived, the
 // message is handed to another member of the same group here, so a queue
-// message reaches one member as long as any is subscribed. The redirected
-// message may arrive after later ones from the same publisher (only in that
-// window); a message is redirected at most kMaxHops times.
+// message reaches one member as long as any is subscribed. Members on this
+// shard come first (their state is known exactly here); another shard's
+// member is picked only when none here can take it. The redirected message
+// may arrive after later ones from the same publisher (only in that window);
+// it is redirected at most kMaxHops times.
 #include <array>
+#include <cstring>
+#include <string>
 
 #include "core/server.h"
 #include "core/shard.h"
@@ -14,7 +18,7 @@
 namespace ringnats {
 
 namespace {
-constexpr uint8_t kMaxHops = 3;
+constexpr uint8_t kMaxHops = 8;
 
 // Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr size"
 // (a line we formatted ourselves) back into message arguments.
@@ -41,9 +45,14 @@ bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
 }  // namespace
 
 void Shard::redirect_queue(const Rec& r) {
-  if (r.hops >= kMaxHops || r.off < r.qlen) return;
+  QueueStash qs;
+  if (r.hops >= kMaxHops || r.off < sizeof(qs)) return;
   const char* base = r.block->data;
-  std::string_view group(base + r.off - r.qlen, r.qlen);
+  std::memcpy(&qs, base + r.off - sizeof(qs), sizeof(qs));
+  size_t stash = sizeof(qs) + qs.group_len + qs.hdr_len;
+  if (r.off < stash) return;
+  std::string_view group(base + r.off - stash, qs.group_len);
+  std::string_view headers(base + r.off - sizeof(qs) - qs.hdr_len, qs.hdr_len);
   std::string_view rec(base + r.off, r.len);
   size_t eol = rec.find("\r\n");
   if (eol == std::string_view::npos) return;
@@ -59,25 +68,50 @@ void Shard::redirect_queue(const Rec& r) {
     payload = rec.substr(eol + 2, rec.size() - eol - 4);
   }
   if (payload.size() != static_cast<size_t>(m.size)) return;
-  uint64_t pub_cid = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(r.ctl));
 
   match_subject(m.subject);
-  std::vector<const SubRef*>& members = redirect_members_;
-  members.clear();
+  std::vector<const SubRef*>& here = redirect_members_;
+  std::vector<const SubRef*>& there = redirect_remote_;
+  here.clear();
+  there.clear();
   for (const SubSet* set : match_)
     for (const QueueGroup* g : set->groups.snapshot()) {
       if (g->name != group) continue;
       for (const SubRef& ref : g->members) {
         if (ref.is_route()) continue;  // routes were for the publisher's shard to pick
-        if (ref.cid == pub_cid && (ref.flags & kSubNoEcho)) continue;
-        if (ref.shard == id_ && (ref.slot == r.slot || !local_member_can_take(ref))) continue;
-        members.push_back(&ref);
+        if (ref.cid == qs.pub_cid && (ref.flags & kSubNoEcho)) continue;
+        if (ref.shard != id_) there.push_back(&ref);
+        else if (ref.slot != r.slot && local_member_can_take(ref)) here.push_back(&ref);
       }
     }
-  if (members.empty()) return;
-  const SubRef& to = *members[rng_() % members.size()];
+  auto& from = here.empty() ? there : here;
+  if (from.empty()) return;
+  const SubRef& to = *from[rng_() % from.size()];
+
+  // The MSG line dropped the headers for the member that was gone: put them
+  // back (one copy, on this rare path) so whoever takes it gets them.
+  Block* whole = nullptr;
+  std::string hdr_digits;
+  if (!headers.empty()) {
+    whole = Block::make(headers.size() + payload.size() + 2);
+    whole->put(headers.data(), headers.size());
+    whole->put(payload.data(), payload.size());
+    whole->put("\r\n", 2);
+    hdr_digits = std::to_string(headers.size());
+    m.op = proto::Op::Hpub;
+    m.hdr = static_cast<int64_t>(headers.size());
+    m.hdr_text = hdr_digits;
+    m.size = static_cast<int64_t>(headers.size() + payload.size());
+    m.size_text = {};
+    payload = std::string_view(whole->data, headers.size() + payload.size());
+    storage = whole;
+  }
+  void* saved_tag = cur_pub_tag_;
+  cur_pub_tag_ = nullptr;  // the publisher is not on this shard: no stall request
   if (to.shard == id_) deliver_local(to.slot, to, m, payload, storage);
-  else deliver_remote(to, m, payload, storage, QueueTag{group, pub_cid, static_cast<uint8_t>(r.hops + 1)});
+  else deliver_remote(to, m, payload, storage, QueueTag{group, qs.pub_cid, static_cast<uint8_t>(r.hops + 1)});
+  cur_pub_tag_ = saved_tag;
+  if (whole) whole->unref();
 }
 
 }  // namespace ringnats

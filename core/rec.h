@@ -19,6 +19,7 @@ enum class RecKind : uint8_t {
   SubRemove,    // ctl = SubOp: remove from this shard's partition
   SubAck,       // SubAdd applied; conn (slot,gen) may continue
   NewConn,      // slot = accepted fd, handed to this shard
+  StallConn,    // stall publisher (slot,gen) of this shard: it reached a subscriber past half its max_pending
   Control,      // ctl = std::function<void(Shard&)>*: run on this shard (control path)
 };
 
@@ -33,14 +34,25 @@ struct SubOp {
 
 struct Rec {
   RecKind kind;
-  uint8_t hops = 0;   // Deliver to a queue member: times it was redirected
-  uint16_t qlen = 0;  // Deliver to a queue member: group name length (bytes before off)
+  uint8_t hops = 0;       // Deliver to a queue member: times it was redirected
+  bool queued = false;    // Deliver to a queue member: a QueueStash precedes `off`
   uint32_t slot = 0, gen = 0;
   uint32_t off = 0, len = 0;
   Block* block = nullptr;
   Block* payload = nullptr;  // referenced for this record; receiver unrefs
   uint32_t poff = 0, plen = 0;
-  void* ctl = nullptr;  // control records; a queue Deliver: the publisher's cid
+  // Control records: the object to run or apply. Deliver: the publishing
+  // client on the sending shard, as (slot << 32 | gen), 0 for none.
+  void* ctl = nullptr;
+};
+
+// Written just before the MSG line of a delivery to a queue member, so the
+// member's shard can hand the message to another member if this one is gone:
+// [group name][headers the MSG line dropped][QueueStash].
+struct QueueStash {
+  uint64_t pub_cid;
+  uint32_t group_len;
+  uint32_t hdr_len;
 };
 
 }  // namespace ringnats

@@ -38,6 +38,8 @@ std::vector<int> allowed_cpus() {
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partition_(srv.qsbr(), retire_),
       rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
+  stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
+  stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
   stall_at_ = std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap);
   conns_.reserve(1024);
 }
@@ -423,6 +425,15 @@ void Shard::throttle(Conn* c) {
   throttled_.push_back(c);
 }
 
+// Fast-producer stall, as nats-server: `c` reached a subscriber past half its
+// max_pending; it is not read for kStallNs (renewed while it keeps reaching
+// one), at most kMaxStallNs in a row.
+void Shard::stall(Conn* c) {
+  if (c->closing()) return;
+  c->stall_until_ns = now_ns_ + kStallNs;
+  throttle(c);
+}
+
 void Shard::resume(Conn* c) {
   c->throttled = false;
   if (c->closing()) return;
@@ -452,7 +463,7 @@ void Shard::end_turn() {
     std::vector<Conn*> again;
     again.swap(throttled_);
     for (Conn* c : again) {
-      if ((over_half_ > 0 || links_.any_stall(now_ns_)) && now_ns_ < c->stall_deadline_ns)
+      if (now_ns_ < c->stall_until_ns && now_ns_ < c->stall_deadline_ns)
         throttled_.push_back(c);
       else resume(c);
     }

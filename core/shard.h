@@ -48,6 +48,10 @@ struct QueueTag {
   uint64_t pub_cid = 0;
   uint8_t hops = 0;
 };
+// The (slot, gen) of a publishing client, as carried in Rec::ctl.
+inline void* pub_tag(uint32_t slot, uint32_t gen) {
+  return reinterpret_cast<void*>((uint64_t(slot) << 32) | gen);
+}
 
 class Shard {
  public:
@@ -107,9 +111,10 @@ class Shard {
   friend class RouteManager;
   // Longest a fast producer is held for a slow subscriber (nats: 1 s).
   static constexpr int64_t kMaxStallNs = 1'000'000'000;
-  // A stall a peer asks for lasts this long unless refreshed, and a shard
-  // with throttled publishers looks again at least this often.
-  static constexpr int64_t kRemoteStallNs = 20'000'000;
+  // A stall lasts this long unless the publisher reaches a subscriber past
+  // half again, and a shard with throttled publishers looks again at least
+  // this often.
+  static constexpr int64_t kStallNs = 20'000'000;
   static constexpr int64_t kStallPollNs = 5'000'000;
   // Producers stall when a subscriber has this much queued: nats-server's
   // max_pending/2, capped so the queued blocks stay in our warm pools
@@ -129,6 +134,7 @@ class Shard {
   bool may_sleep();
   void arm_recv(Conn* c);
   void handle_rec(Rec& r, int src);
+  void ask_stall(int src, void* tag);
   void note_pending(Conn* c);
   void end_turn();
   void flush(Conn* c);
@@ -136,6 +142,7 @@ class Shard {
   void finish_draining(Conn* c);
   void release(Conn* c);  // the one free path (conn_lifetime.cc)
   void throttle(Conn* c);
+  void stall(Conn* c);
   void resume(Conn* c);
   void resume_parked(Conn* c);
 
@@ -192,6 +199,10 @@ class Shard {
   size_t stall_at_ = 0;
   bool stall_src_ = false;   // this publish reached a subscriber past half
   Conn* cur_src_ = nullptr;
+  void* cur_pub_tag_ = nullptr;       // cur_src_ as Rec::ctl (clients only)
+  // Per source shard: the last publisher we asked it to stall, and when.
+  std::vector<void*> stall_sent_tag_;
+  std::vector<int64_t> stall_sent_ns_;
 
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;
@@ -201,7 +212,7 @@ class Shard {
   size_t ngroups_ = 0;
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
   std::vector<RouteTarget> route_targets_;
-  std::vector<const SubRef*> redirect_members_;
+  std::vector<const SubRef*> redirect_members_, redirect_remote_;
   std::minstd_rand rng_;
 };
 

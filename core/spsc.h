@@ -64,16 +64,6 @@ class SpscRing {
   }
   uint64_t in_flight() const { return charged_ - discharged_.load(std::memory_order_acquire); }
 
-  // Fast-producer stall, asked by the consumer when a delivery reached a
-  // subscriber past half its max_pending: the producer stops reading the
-  // publishers that feed this ring until `until` (monotonic ns). Refreshed
-  // while the subscriber stays behind; nothing else on the ring waits.
-  void request_stall(int64_t until) {
-    if (until - stall_until_.load(std::memory_order_relaxed) > 1'000'000)
-      stall_until_.store(until, std::memory_order_relaxed);
-  }
-  bool stalled(int64_t now) const { return stall_until_.load(std::memory_order_relaxed) > now; }
-
   // Room handshake: a producer holding items it could not push sets this
   // before it sleeps; the consumer takes it after freeing room and wakes it.
   void set_producer_waiting() { producer_waiting_.store(true, std::memory_order_seq_cst); }
@@ -121,7 +111,6 @@ class SpscRing {
   size_t bytes_ = 0;
   T* slots_ = nullptr;
   alignas(64) std::atomic<bool> producer_waiting_{false};
-  std::atomic<int64_t> stall_until_{0};
   uint64_t charged_ = 0;                          // producer-private
   alignas(64) std::atomic<uint64_t> discharged_{0};
   uint64_t discharged_local_ = 0;                 // consumer-private
