@@ -299,6 +299,14 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   const bool from_route = src->type == ConnType::Route;
   cur_src_ = src;
   cur_pub_tag_ = from_route ? nullptr : pub_tag(src->slot, src->gen);
+  route_queue_names_.clear();
+  for (size_t i = 0; i < route_queues.size();) {
+    while (i < route_queues.size() && (route_queues[i] == ' ' || route_queues[i] == '\t')) ++i;
+    size_t j = i;
+    while (j < route_queues.size() && route_queues[j] != ' ' && route_queues[j] != '\t') ++j;
+    if (j > i) route_queue_names_.push_back(route_queues.substr(i, j - i));
+    i = j;
+  }
   match_subject(m.subject);
 
   bool delivered = false;
@@ -339,12 +347,11 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
     for (const QueueGroup* gq : set->groups.snapshot()) {
       const QueueGroup& g = *gq;
       if (from_route) {
-        // Only the groups the sending server picked us for.
+        // Only the groups the sending server picked us for (all of them,
+        // however many it named).
         bool named = false;
-        std::array<std::string_view, 32> q;
-        size_t nq = proto::split_args(route_queues, q);
-        for (size_t i = 0; i < nq && i < q.size(); ++i)
-          if (q[i] == g.name) { named = true; break; }
+        for (std::string_view q : route_queue_names_)
+          if (q == g.name) { named = true; break; }
         if (!named) continue;
       }
       GroupPick* gp = nullptr;

@@ -213,6 +213,7 @@ class Shard {
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
   std::vector<RouteTarget> route_targets_;
   std::vector<const SubRef*> redirect_members_, redirect_remote_;
+  std::vector<std::string_view> route_queue_names_;  // of the routed message being published
   std::minstd_rand rng_;
 };
 

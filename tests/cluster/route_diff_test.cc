@@ -107,6 +107,13 @@ std::vector<RouteCase> cases() {
   c.push_back({"rmsg_queue_named", {R("RMSG $G qq | grp 3\r\nabc\r\n")}, "", kOpen, "MSG qq 2 3\r\nabc\r\n"});
   c.push_back({"rmsg_queue_named_with_reply", {R("RMSG $G qq + r grp 3\r\nabc\r\n")}, "", kOpen,
                "MSG qq 2 r 3\r\nabc\r\n"});
+  {
+    // Our group named after 40 others: every name counts, not just the first 32.
+    std::string many;
+    for (int i = 0; i < 40; ++i) many += " q" + std::to_string(i);
+    c.push_back({"rmsg_queue_named_after_40_others", {R("RMSG $G qq |" + many + " grp 3\r\nabc\r\n")}, "",
+                 kOpen, "MSG qq 2 3\r\nabc\r\n"});
+  }
   c.push_back({"rmsg_no_queue_list_skips_groups", {R("RMSG $G qq 3\r\nabc\r\n")}, "", kOpen, ""});
   c.push_back({"rmsg_plus_reply_no_queues", {R("RMSG $G foo + r 3\r\nabc\r\n")}, "", kOpen,
                "MSG foo 1 r 3\r\nabc\r\n"});
