@@ -36,7 +36,7 @@ std::string ringnats_bin();
 std::string stock_bin();
 // True when the binary's basename is "ringnats" (it then understands --shards).
 bool is_ringnats(const std::string& bin);
-// A port that was free a moment ago (bind 127.0.0.1:0, read it back, close).
+// A loopback port that was free a moment ago, outside the ephemeral range.
 int free_port();
 
 // One server child process on 127.0.0.1. Killed in stop() and the destructor;
