@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -210,6 +211,63 @@ bool connect_quiet(RawConn& c, int port, const std::string& after) {
   std::string line, out;
   if (!c.read_line(line)) return false;  // INFO
   return c.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n" + after) && c.ping_pong(out);
+}
+
+bool connect_stalled_reader(RawConn& c, int port, const std::string& subject) {
+  if (!c.connect(port)) return false;
+  int small = 4096;
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  std::string line, out;
+  if (!c.read_line(line)) return false;
+  return c.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB " + subject + " 1\r\n") &&
+         c.ping_pong(out);
+}
+
+TempConfig::TempConfig(const std::string& body) {
+  static int n = 0;
+  path_ = "/tmp/ringnats-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".conf";
+  FILE* f = std::fopen(path_.c_str(), "w");
+  if (f) {
+    std::fputs(body.c_str(), f);
+    std::fclose(f);
+  }
+}
+
+TempConfig::~TempConfig() { std::remove(path_.c_str()); }
+
+struct Flooder::State {
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> sent{0};
+  std::thread thread;
+};
+
+Flooder::Flooder(RawConn& pub, const std::string& subject) : st_(new State) {
+  int fd = pub.fd();
+  std::string m;
+  for (int i = 0; i < 64; ++i) m += "PUB " + subject + " 1000\r\n" + std::string(1000, 'x') + "\r\n";
+  st_->thread = std::thread([st = st_, fd, m] {
+    size_t off = 0;
+    while (!st->stop.load()) {
+      ssize_t n = ::send(fd, m.data() + off, m.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
+        std::this_thread::yield();
+        continue;
+      }
+      off = (off + static_cast<size_t>(n)) % m.size();
+      st->sent += static_cast<size_t>(n);
+    }
+  });
+}
+
+Flooder::~Flooder() {
+  st_->stop = true;
+  st_->thread.join();
+  delete st_;
+}
+
+void Flooder::wait_for_bytes(size_t n, int timeout_ms) {
+  for (int i = 0; i < timeout_ms && st_->sent.load() < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // bounded poll on the flood
 }
 
 long ServerProcess::status_kib(const char* field) const {

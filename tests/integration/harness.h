@@ -120,6 +120,39 @@ class RawConn {
 // followed by `after`, and synchronises on a PING/PONG.
 bool connect_quiet(RawConn& c, int port, const std::string& after = "");
 
+// A subscriber to `subject` that never reads, with a 4 KiB receive buffer so
+// the server's sends to it back up at once.
+bool connect_stalled_reader(RawConn& c, int port, const std::string& subject);
+
+// A config file for one test, removed when this goes out of scope.
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& body);
+  ~TempConfig();
+  TempConfig(const TempConfig&) = delete;
+  TempConfig& operator=(const TempConfig&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Publishes 1 KiB messages on `subject` from `pub` on a thread, as fast as
+// the server reads them, until destroyed. wait_for_bytes() polls (bounded)
+// until that many bytes were accepted, so a stalled reader is far behind.
+class Flooder {
+ public:
+  Flooder(RawConn& pub, const std::string& subject);
+  ~Flooder();
+  Flooder(const Flooder&) = delete;
+  Flooder& operator=(const Flooder&) = delete;
+  void wait_for_bytes(size_t n, int timeout_ms = 1000);
+
+ private:
+  struct State;
+  State* st_;
+};
+
 // ---- Server-to-client stream splitting and normalisation ----
 
 // Splits a server->client byte stream into whole protocol frames (a control

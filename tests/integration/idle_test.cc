@@ -4,12 +4,9 @@
 // /proc/<pid>/stat over a fixed window (the window is the bound, not a
 // performance figure).
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -57,39 +54,20 @@ TEST(Idle, ShardsSleepWhenThereIsNothingToDo) {
 }
 
 TEST(Idle, StalledPublisherDoesNotSpin) {
+  TempConfig conf("max_pending: 1000000000\nwrite_deadline: \"60s\"\n");
   ServerProcess srv;
   std::string err;
-  std::string conf = "/tmp/idle-test-" + std::to_string(::getpid()) + ".conf";
-  FILE* f = std::fopen(conf.c_str(), "w");
-  std::fputs("max_pending: 1000000000\nwrite_deadline: \"60s\"\n", f);
-  std::fclose(f);
-  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf}, &err)) << err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf.path()}, &err)) << err;
   RawConn pub, slow;
   ASSERT_TRUE(connect_quiet(pub, srv.port()));
-  ASSERT_TRUE(slow.connect(srv.port()));
-  int small = 4096;
-  setsockopt(slow.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-  std::string line, out;
-  ASSERT_TRUE(slow.read_line(line));
-  ASSERT_TRUE(slow.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB foo 1\r\n"));
-  ASSERT_TRUE(slow.ping_pong(out));
-  // Publish until the server has stopped reading us a few hundred times
-  // (our socket buffer full).
-  std::string m;
-  for (int i = 0; i < 64; ++i) m += "PUB foo 1000\r\n" + std::string(1000, 'x') + "\r\n";
-  size_t off = 0;
-  int blocked = 0;
-  for (int i = 0; i < 200000 && blocked < 200; ++i) {
-    ssize_t n = ::send(pub.fd(), m.data() + off, m.size() - off, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n < 0) {
-      ++blocked;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // bounded back-off
-      continue;
-    }
-    off = (off + static_cast<size_t>(n)) % m.size();
+  ASSERT_TRUE(connect_stalled_reader(slow, srv.port(), "foo"));
+  {
+    // Publish for two seconds (the server soon stops reading us, far past
+    // what the slow reader holds). Then nothing more is sent while we measure.
+    Flooder flood(pub, "foo");
+    flood.wait_for_bytes(1u << 30, 2000);
   }
   long hz = sysconf(_SC_CLK_TCK);
   long t = ticks_over_one_second(srv.pid());
   EXPECT_LE(t, hz / 2) << "a server whose only publisher is stalled used " << t << " ticks in 1 s";
-  std::remove(conf.c_str());
 }

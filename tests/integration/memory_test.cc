@@ -14,15 +14,6 @@
 
 using namespace itest;
 
-namespace {
-
-std::string write_config(const std::string& name, const std::string& body) {
-  std::string path = "/tmp/ringnats-memtest-" + std::to_string(::getpid()) + "-" + name + ".conf";
-  std::ofstream(path) << body;
-  return path;
-}
-
-}  // namespace
 
 // A subscriber on another shard that never reads, sent one tiny message per
 // turn: each used to pin a whole 64 KiB batch block while only its bytes were
@@ -31,8 +22,8 @@ TEST(Memory, SlowSubscriberPinnedBlocksAreCounted) {
   if (kSanitized) GTEST_SKIP() << "RSS bounds are for the release build";
   ServerProcess srv;
   std::string err;
-  std::string conf = write_config("slow", "max_pending: 8MB\nwrite_deadline: \"60s\"\n");
-  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf}, &err)) << err;
+  TempConfig conf("max_pending: 8MB\nwrite_deadline: \"60s\"\n");
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf.path()}, &err)) << err;
   // Accept order alternates shards: pub on 0, slow on 1.
   RawConn pub, slow;
   ASSERT_TRUE(connect_quiet(pub, srv.port()));
@@ -55,7 +46,6 @@ TEST(Memory, SlowSubscriberPinnedBlocksAreCounted) {
   peak = std::max(peak, srv.rss_kib());
   EXPECT_LT(peak - base, 6 * 1024) << "server holds " << (peak - base) / 1024
                                     << " MiB for one slow subscriber with max_pending 8 MiB";
-  ::unlink(conf.c_str());
 }
 
 TEST(Memory, IdleRssGrowsLinearlyWithShards) {
