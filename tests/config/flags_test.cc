@@ -401,38 +401,11 @@ TEST(Config, NatsFeaturesWeDoNotImplementAreReported) {
 
 const char* kNats = "/usr/sbin/nats-server";
 
-struct Outcome {
-  int status = -1;
-  std::string err;
-};
+using Outcome = ringnats::testing::Exit;
 
+// Every case exits at once; the bound only keeps one from hanging the suite.
 Outcome run_nats(const std::vector<std::string>& args, const std::string& cwd) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 2);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    close(pipefd[0]);
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    alarm(10);  // every case exits at once; never let one hang the suite
-    std::vector<char*> argv{const_cast<char*>(kNats)};
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(kNats, argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  Outcome o;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) o.err.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return o;
+  return ringnats::testing::run_binary(kNats, args, cwd, std::chrono::seconds(10));
 }
 
 // nats reports map keys in random order; compare line sets.

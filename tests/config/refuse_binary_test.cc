@@ -1,19 +1,16 @@
 // The real ringnats binary with options it must refuse: it exits 1 before
 // listening, with the location and reason on stderr; an option it may ignore
 // starts it with a warning in the log.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/config/test_util.h"
 
+using ringnats::testing::Exit;
+using ringnats::testing::run_binary;
 using ringnats::testing::TempDir;
 
 namespace {
@@ -23,60 +20,10 @@ const char* binary() {
   return RINGNATS_BIN;
 }
 
-struct Exit {
-  int status = -1;  // exit code; -1 when killed or still running at the deadline
-  std::string err;  // stderr
-};
-
-// Runs the binary with args; kills it (status -1) after `limit`, or sends
-// SIGTERM after `limit` when `stop` is set and collects the normal exit.
+// Runs the binary with args; killed (status -1) after `limit`, or sent
+// SIGTERM after `limit` when `stop` is set and its normal exit collected.
 Exit run(const std::vector<std::string>& args, std::chrono::milliseconds limit, bool stop = false) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 2);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    close(pipefd[0]);
-    std::vector<char*> argv{const_cast<char*>(binary())};
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(binary(), argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-  Exit e;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  int st = 0;
-  bool signalled = false;
-  for (;;) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) e.err.append(buf, static_cast<size_t>(n));
-    pid_t w = waitpid(pid, &st, WNOHANG);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      if (stop && !signalled) {
-        kill(pid, SIGTERM);
-        signalled = true;
-        deadline += std::chrono::seconds(5);
-        continue;
-      }
-      kill(pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      close(pipefd[0]);
-      return e;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) e.err.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  if (WIFEXITED(st)) e.status = WEXITSTATUS(st);
-  return e;
+  return run_binary(binary(), args, "/tmp", limit, stop);
 }
 
 TEST(RefuseBinary, AccountsBlockStopsTheServer) {
