@@ -1,35 +1,58 @@
-// A connection's whole lifetime on its shard, in one place: open (new_conn),
-// close (close_conn, the only close path), drain, and free (release, the
-// only free path). States only move forward (Open -> Draining -> Closed ->
-// Free, see ConnState), so a second close or free is a no-op by construction.
-// Only the owning shard's thread touches its Conns.
+// A connection's whole lifetime on its shard, in one place: open, close (the
+// only close path), drain, and free (release, the only free path). States
+// only move forward (Open -> Draining -> Closed -> Free, see ConnState), so a
+// second close or free is a no-op by construction. Every reference to a
+// connection from outside this table is (slot, gen): a reused slot has a new
+// generation. Only the owning shard's thread touches its Conns.
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <algorithm>
 
-#include "core/clock.h"
-#include "core/cluster_hooks.h"
-#include "core/log.h"
+#include "core/conn_table.h"
+#include "core/reactor.h"
 #include "core/server.h"
-#include "core/shard.h"
 
 namespace ringnats {
 
-Conn* Shard::conn_at(uint32_t slot, uint32_t gen) {
-  if (slot >= conns_.size()) return nullptr;
-  Conn* c = conns_[slot].get();
-  if (!c || c->gen != gen || c->state == ConnState::Free) return nullptr;
-  return c;
+ConnTable::ConnTable(Server& srv, Reactor& reactor, ConnEvents& events, const int64_t& now)
+    : srv_(srv), reactor_(reactor), events_(events), now_(now),
+      stall_at_(std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap)) {
+  conns_.reserve(1024);
 }
 
-Conn* Shard::new_conn(int fd, ConnType type) {
+ConnTable::~ConnTable() {
+  for (auto& c : conns_) {
+    if (c && c->fd >= 0) ::close(c->fd);
+    if (c && c->storage) c->storage->unref();
+  }
+}
+
+namespace {
+void read_peer(Conn* c) {
+  sockaddr_storage ss{};
+  socklen_t sl = sizeof(ss);
+  if (getpeername(c->fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) return;
+  char ip[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    c->remote_port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+    c->remote_port = ntohs(a->sin6_port);
+  }
+  c->remote_ip = ip;
+}
+}  // namespace
+
+Conn* ConnTable::open(int fd, ConnType type) {
   uint32_t slot;
-  if (!free_conns_.empty()) {
-    slot = free_conns_.back();
-    free_conns_.pop_back();
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
   } else {
     slot = static_cast<uint32_t>(conns_.size());
     conns_.emplace_back();
@@ -43,69 +66,29 @@ Conn* Shard::new_conn(int fd, ConnType type) {
   c->gen = gen;
   c->fd = fd;
   c->cid = srv_.next_cid();
-  c->created_ns = c->last_in_ns = now_ns_ = mono_ns();
+  c->created_ns = c->last_in_ns = now_;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_storage ss{};
-  socklen_t sl = sizeof(ss);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0) {
-    char ip[INET6_ADDRSTRLEN] = {0};
-    if (ss.ss_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-      c->remote_port = ntohs(a->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-      c->remote_port = ntohs(a->sin6_port);
-    }
-    c->remote_ip = ip;
-  }
-  if (type == ConnType::Client) {
-    int n = srv_.num_conns().fetch_add(1) + 1;
-    log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port,
-               static_cast<unsigned long long>(c->cid));
-    send_info(c);
-    if (n > srv_.opts().max_connections) {
-      log::error("%s:%d - cid:%llu - maximum connections exceeded", c->remote_ip.c_str(),
-                 c->remote_port, static_cast<unsigned long long>(c->cid));
-      send_err(c, proto::ErrCode::MaxConnections);
-      return c;
-    }
-    if (srv_.auth_required()) {
-      c->parser.set_require_connect(true);
-      c->auth_deadline_ns = c->created_ns + srv_.opts().auth_timeout_ns;
-    }
-    c->next_ping_ns = c->created_ns + srv_.opts().ping_interval_ns;
-  }
-  arm_recv(c);
+  read_peer(c);
+  events_.conn_opened(c);
+  if (c->state == ConnState::Open) arm_recv(c);
   return c;
 }
 
-// The one close path. Safe to call from anywhere on the shard, any number of
-// times, including from inside the parser callbacks for this connection:
-// nothing is freed here unless no operation is in flight, and the caller's
-// Conn* stays valid until the end of the turn either way.
-void Shard::close_conn(Conn* c, proto::ErrCode why) {
+void ConnTable::arm_recv(Conn* c) {
+  reactor_.arm_recv(c->fd, ud(Ud::Recv, c->slot, c->gen));
+  c->recv_armed = true;
+}
+
+void ConnTable::close(Conn* c, proto::ErrCode why) {
   if (c->state != ConnState::Open) return;
   c->parser.set_hold(true);
-  if (c->throttled) {
-    throttled_.erase(std::remove(throttled_.begin(), throttled_.end(), c), throttled_.end());
-    c->throttled = false;
-  }
-  if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) cl->route_closed(*this, c);
-  if (c->type == ConnType::Client) {
-    srv_.num_conns().fetch_sub(1);
-    log::debug("%s:%d - cid:%llu - Client connection closed: %s", c->remote_ip.c_str(),
-               c->remote_port, static_cast<unsigned long long>(c->cid),
-               why == proto::ErrCode::SlowConsumer ? "Slow Consumer (Pending Bytes)" : "Client Closed");
-  }
-  // Drop every subscription: later deliveries find the slot gone.
-  for (auto& [sid, slot] : c->subs) remove_sub(c, slot);
-  c->subs.clear();
+  // Leaves Open before the events run: whatever they do to `c` (an UNSUB's
+  // index change, a route's teardown) sees it closing.
+  c->state = ConnState::Draining;
+  events_.conn_closing(c, why);
   if (why != proto::ErrCode::SlowConsumer && !c->out.empty()) {
     // Like nats-server, let what is queued (an -ERR above all) go out first.
-    c->state = ConnState::Draining;
     note_pending(c);
     ::shutdown(c->fd, SHUT_RD);
     mark_dirty(c);
@@ -120,17 +103,14 @@ void Shard::close_conn(Conn* c, proto::ErrCode why) {
   release(c);
 }
 
-// Draining is over (the last bytes went out, or could not).
-void Shard::finish_draining(Conn* c) {
+void ConnTable::finish_draining(Conn* c) {
   if (c->state != ConnState::Draining) return;
   c->state = ConnState::Closed;
   ::shutdown(c->fd, SHUT_RDWR);
   release(c);
 }
 
-// The one free path: frees once the connection is closed and the kernel has
-// completed every operation it had on it. Idempotent.
-void Shard::release(Conn* c) {
+void ConnTable::release(Conn* c) {
   if (c->state != ConnState::Closed || c->recv_armed || c->send_inflight) return;
   c->state = ConnState::Free;
   if (c->held_bid >= 0) {
@@ -148,7 +128,12 @@ void Shard::release(Conn* c) {
   }
   // Reusable only after this turn: the dirty and waiting lists may still
   // name this Conn.
-  released_conns_.push_back(c->slot);
+  released_.push_back(c->slot);
+}
+
+void ConnTable::recycle() {
+  free_.insert(free_.end(), released_.begin(), released_.end());
+  released_.clear();
 }
 
 }  // namespace ringnats

@@ -11,8 +11,9 @@
 #include <cstring>
 #include <string>
 
+#include "core/fanout.h"
 #include "core/server.h"
-#include "core/shard.h"
+#include "core/sub_table.h"
 #include "proto/parser.h"
 
 namespace ringnats {
@@ -44,7 +45,7 @@ bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
 }
 }  // namespace
 
-void Shard::redirect_queue(const Rec& r) {
+void Fanout::redirect_queue(const Rec& r) {
   QueueStash qs;
   if (r.hops >= kMaxHops || r.off < sizeof(qs)) return;
   const char* base = r.block->data;
@@ -81,7 +82,7 @@ void Shard::redirect_queue(const Rec& r) {
         if (ref.is_route()) continue;  // routes were for the publisher's shard to pick
         if (ref.cid == qs.pub_cid && (ref.flags & kSubNoEcho)) continue;
         if (ref.shard != id_) there.push_back(&ref);
-        else if (ref.slot != r.slot && local_member_can_take(ref)) here.push_back(&ref);
+        else if (ref.slot != r.slot && subs_.can_take(ref)) here.push_back(&ref);
       }
     }
   auto& from = here.empty() ? there : here;

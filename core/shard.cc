@@ -1,7 +1,8 @@
 // The shard loop: one turn reaps completions (accept hand-off, receive and
 // parse, send done), drains the records peers sent, runs timers, then ends
-// the turn (resume publishers, publish to peers, flush connections). The
-// io_uring plumbing is in reactor.cc, the links to peers in links.cc.
+// the turn (resume publishers, publish to peers, flush connections). What
+// the parser finds is dispatched here to the client session, the cluster
+// layer or the fan-out; see shard.h for the parts.
 #include "core/shard.h"
 
 #include <errno.h>
@@ -37,21 +38,10 @@ std::vector<int> allowed_cpus() {
 
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partition_(srv.qsbr(), retire_),
-      rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
-  stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
-  stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
-  stall_at_ = std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap);
-  conns_.reserve(1024);
-}
+      conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partition_, links_),
+      session_(srv, conns_, subs_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
 
-Shard::~Shard() {
-  for (auto& c : conns_) {
-    if (c && c->fd >= 0) ::close(c->fd);
-    if (c && c->storage) c->storage->unref();
-  }
-}
-
-Qsbr& Shard::qsbr() { return srv_.qsbr(); }
+Shard::~Shard() = default;
 
 bool Shard::start(std::string& err) {
   // The ring is created on the shard's own thread: with SINGLE_ISSUER only
@@ -89,42 +79,6 @@ void Shard::push_fn(int dst, std::function<void(Shard&)> fn) {
   Rec r{RecKind::Control};
   r.ctl = new std::function<void(Shard&)>(std::move(fn));
   push(dst, r);
-}
-
-void Shard::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
-                         std::string_view payload, Block* storage) {
-  if (dst == id_) {
-    Conn* c = conn_at(slot, gen);
-    if (!c || c->closing()) return;
-    c->out.append(head);
-    if (storage) c->out.append_ref(storage, payload.data(), payload.size());
-    else if (!payload.empty()) c->out.append(payload);
-    mark_dirty(c);
-    return;
-  }
-  Rec r{RecKind::DeliverConn};
-  r.slot = slot;
-  r.gen = gen;
-  size_t need = head.size() + (storage ? 0 : payload.size());
-  Block* b = links_.batch_for(dst, need);
-  r.block = b;
-  r.off = b->len;
-  b->put(head.data(), head.size());
-  if (!storage) b->put(payload.data(), payload.size());
-  r.len = b->len - r.off;
-  if (storage) {
-    links_.charge(dst, payload.size());
-    storage->ref();
-    r.payload = storage;
-    r.poff = static_cast<uint32_t>(payload.data() - storage->data);
-    r.plen = static_cast<uint32_t>(payload.size());
-  }
-  push(dst, r);
-}
-
-void Shard::arm_recv(Conn* c) {
-  reactor_.arm_recv(c->fd, ud(Ud::Recv, c->slot, c->gen));
-  c->recv_armed = true;
 }
 
 // --------------------------------------------------------------------------
@@ -208,7 +162,7 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       on_accept(cqe->res, cqe->flags & IORING_CQE_F_MORE);
       return;
     case Ud::Recv: {
-      Conn* c = conn_at(slot, gen);
+      Conn* c = conns_.at(slot, gen);
       if (!c) {
         if ((cqe->flags & IORING_CQE_F_BUFFER)) {
           reactor_.took_buffer();
@@ -220,8 +174,8 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       return;
     }
     case Ud::Send: {
-      Conn* c = conn_at(slot, gen);
-      if (c) on_send(c, cqe->res);
+      Conn* c = conns_.at(slot, gen);
+      if (c) conns_.on_send(c, cqe->res);
       return;
     }
     default:
@@ -244,7 +198,7 @@ void Shard::on_accept(int res, bool more) {
   }
   int target = static_cast<int>(next_rr_++ % static_cast<uint64_t>(nshards_));
   if (target == id_) {
-    new_conn(res, ConnType::Client);
+    conns_.open(res, ConnType::Client);
   } else {
     Rec r{RecKind::NewConn};
     r.slot = static_cast<uint32_t>(res);
@@ -253,27 +207,8 @@ void Shard::on_accept(int res, bool more) {
   if (!more && !stop_.load()) reactor_.arm_accept(srv_.listen_fd());
 }
 
-void Shard::mark_dirty(Conn* c) {
-  if (!c->dirty) {
-    c->dirty = true;
-    dirty_.push_back(c);
-  }
-  if (!c->over_half && c->type == ConnType::Client && c->out.pending() > stall_at_) {
-    c->over_half = true;
-    ++over_half_;
-  }
-}
-
-// Pending went down (a send completed) or the connection is going away.
-void Shard::note_pending(Conn* c) {
-  if (c->over_half && (c->closing() || c->out.pending() <= stall_at_)) {
-    c->over_half = false;
-    --over_half_;
-  }
-}
-
 // --------------------------------------------------------------------------
-// Receive and send
+// Receive and parse
 
 void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   c->recv_armed = false;
@@ -286,8 +221,8 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
       waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
       return;
     }
-    close_conn(c, proto::ErrCode::None);
-    release(c);
+    conns_.close(c, proto::ErrCode::None);
+    conns_.release(c);
     return;
   }
   c->last_in_ns = now_ns_;
@@ -314,8 +249,8 @@ void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
     return;
   }
   reactor_.give_back(bid);
-  if (c->closing()) release(c);
-  else if (!c->parked && !c->throttled) arm_recv(c);
+  if (c->closing()) conns_.release(c);
+  else if (!c->parked && !c->throttled) conns_.arm_recv(c);
 }
 
 // Same for a remainder that was copied out of its receive buffer.
@@ -327,96 +262,12 @@ void Shard::feed_copy(Conn* c) {
   h.clear();
   h.shrink_to_fit();
   c->held_copy_off = 0;
-  if (c->closing()) release(c);
-  else if (!c->parked && !c->throttled) arm_recv(c);
-}
-
-struct ConnHandler {
-  Shard* s;
-  Conn* c;
-  proto::Flow on_op(proto::Op op, std::string_view args) { return s->on_op(c, op, args); }
-  proto::Flow on_msg_args(const proto::MsgArgs& m) { return s->on_msg_args(c, m); }
-  char* payload_storage(const proto::MsgArgs& m) { return s->payload_storage(c, m); }
-  proto::Flow on_msg(const proto::MsgArgs& m, std::string_view p, bool stored) {
-    return s->on_msg(c, m, p, stored);
-  }
-};
-
-// Returns how many bytes were consumed; fewer than `len` means paused.
-size_t Shard::feed(Conn* c, const char* data, size_t len) {
-  ConnHandler h{this, c};
-  proto::FeedResult r = c->parser.feed(data, len, h);
-  switch (r.status) {
-    case proto::FeedResult::Done:
-      return len;
-    case proto::FeedResult::Paused:
-      c->parked = true;
-      return r.consumed;
-    case proto::FeedResult::Stopped:
-      return len;
-    case proto::FeedResult::Error:
-      if (r.err == proto::ErrCode::UnknownOp || r.err == proto::ErrCode::ProtocolViolation)
-        log::error("%s:%d - cid:%llu - Client parser ERROR", c->remote_ip.c_str(), c->remote_port,
-                   static_cast<unsigned long long>(c->cid));
-      if (r.err == proto::ErrCode::AuthViolation) log::error("%s:%d - cid:%llu - Authorization Error",
-          c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
-      send_err(c, r.err);
-      return len;
-  }
-  return len;
-}
-
-void Shard::on_send(Conn* c, int res) {
-  c->send_inflight = false;
-  if (res < 0) {
-    c->out.clear();
-    close_conn(c, proto::ErrCode::None);
-    finish_draining(c);
-    release(c);
-    return;
-  }
-  c->out.consume(static_cast<size_t>(res));
-  note_pending(c);
-  switch (c->state) {
-    case ConnState::Open:
-      if (!c->out.empty()) mark_dirty(c);
-      return;
-    case ConnState::Draining:
-      if (c->out.empty()) finish_draining(c);
-      else flush(c);
-      return;
-    case ConnState::Closed:
-      c->out.clear();
-      release(c);
-      return;
-    case ConnState::Free:
-      return;
-  }
-}
-
-// One gathered send per connection in flight (a second could reorder bytes).
-void Shard::flush(Conn* c) {
-  if (c->send_inflight || c->out.empty() || c->state == ConnState::Closed ||
-      c->state == ConnState::Free)
-    return;
-  reactor_.send(c->fd, c->out, ud(Ud::Send, c->slot, c->gen));
-  c->send_inflight = true;
-  c->send_started_ns = now_ns_;
-}
-
-void Shard::send_err(Conn* c, proto::ErrCode e) {
-  proto::ErrInfo info = proto::err_info(e);
-  if (!info.wire.empty() && e != proto::ErrCode::SlowConsumer) {
-    c->out.append(info.wire);
-    mark_dirty(c);
-  }
-  if (info.closes) close_conn(c, e);
+  if (c->closing()) conns_.release(c);
+  else if (!c->parked && !c->throttled) conns_.arm_recv(c);
 }
 
 // --------------------------------------------------------------------------
-// Rings between shards
-
-void Shard::push(int dst, const Rec& r) { links_.push(dst, r); }
+// Throttled publishers
 
 void Shard::throttle(Conn* c) {
   if (c->throttled) return;
@@ -450,7 +301,7 @@ void Shard::resume_parked(Conn* c) {
   } else if (!c->held_copy.empty()) {
     feed_copy(c);
   } else if (!c->recv_armed && !c->closing() && !c->throttled) {
-    arm_recv(c);
+    conns_.arm_recv(c);
   }
 }
 
@@ -469,84 +320,32 @@ void Shard::end_turn() {
     }
   }
   links_.publish(reactor_);
-  const size_t max_pending = static_cast<size_t>(srv_.opts().max_pending);
-  for (size_t i = 0; i < dirty_.size(); ++i) {
-    Conn* c = dirty_[i];
-    c->dirty = false;
-    if (c->state == ConnState::Free) continue;
-    // Charged with what it really holds: its bytes and the blocks they pin.
-    if (c->type == ConnType::Client && !c->closing() && c->out.footprint() > max_pending) {
-      log::notice("%s:%d - cid:%llu - Slow Consumer Detected: MaxPending of %lld Exceeded",
-                c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
-                static_cast<long long>(srv_.opts().max_pending));
-      send_err(c, proto::ErrCode::SlowConsumer);
-      continue;
-    }
-    flush(c);
-  }
-  dirty_.clear();
+  conns_.flush_dirty();
   reactor_.commit_buffers();
   // Re-arm connections that found no buffer only when one is free again:
   // re-arming into an empty ring would spin on ENOBUFS.
   if (reactor_.buffers_free()) {
     for (auto [slot, gen] : waiting_bufs_)
-      if (Conn* c = conn_at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed &&
+      if (Conn* c = conns_.at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed &&
                                          c->held_bid < 0 && c->held_copy.empty() && !c->parked &&
                                          !c->throttled)
-        arm_recv(c);
+        conns_.arm_recv(c);
     waiting_bufs_.clear();
   }
-  free_conns_.insert(free_conns_.end(), released_conns_.begin(), released_conns_.end());
-  released_conns_.clear();
+  conns_.recycle();
   reactor_.submit();
   retire_.reclaim(srv_.qsbr());
 }
 
 void Shard::run_timers() {
-  const Options& o = srv_.opts();
   next_timer_ns_ = now_ns_ + 100'000'000;
-  for (auto& up : conns_) {
-    Conn* c = up.get();
-    if (!c || c->state == ConnState::Free) continue;
-    if (c->closing()) {
-      // Its last words cannot be delivered to a peer that stopped reading.
-      if (c->send_inflight && now_ns_ - c->send_started_ns > o.write_deadline_ns)
-        ::shutdown(c->fd, SHUT_RDWR);
-      continue;
-    }
-    if (auto* cl = srv_.cluster(); cl && c->type == ConnType::Route) {
-      cl->route_timer(*this, c);
-      continue;
-    }
-    if (c->send_inflight && now_ns_ - c->send_started_ns > o.write_deadline_ns) {
-      log::notice("%s:%d - cid:%llu - Slow Consumer Detected: WriteDeadline of %.3fs exceeded",
-                  c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
-                  static_cast<double>(o.write_deadline_ns) / 1e9);
-      send_err(c, proto::ErrCode::SlowConsumer);
-      continue;
-    }
-    if (c->auth_deadline_ns && now_ns_ >= c->auth_deadline_ns) {
-      log::debug("%s:%d - cid:%llu - Authentication Timeout", c->remote_ip.c_str(), c->remote_port,
-                 static_cast<unsigned long long>(c->cid));
-      send_err(c, proto::ErrCode::AuthTimeout);
-      continue;
-    }
-    if (now_ns_ >= c->next_ping_ns) {
-      c->next_ping_ns = now_ns_ + o.ping_interval_ns;
-      if (now_ns_ - c->last_in_ns < o.ping_interval_ns && c->ping_out == 0) continue;
-      if (c->ping_out + 1 > o.ping_max) {
-        log::debug("%s:%d - cid:%llu - Stale Client Connection - Closing", c->remote_ip.c_str(),
-                   c->remote_port, static_cast<unsigned long long>(c->cid));
-        c->out.append("PING\r\n");
-        send_err(c, proto::ErrCode::StaleConnection);
-        continue;
-      }
-      ++c->ping_out;
-      c->out.append("PING\r\n");
-      mark_dirty(c);
-    }
-  }
-  if (auto* cl = srv_.cluster()) cl->shard_timer(*this);
+  ClusterHooks* cl = srv_.cluster();
+  conns_.for_each([&](Conn* c) {
+    if (c->closing()) conns_.expire_closing(c);
+    else if (c->type == ConnType::Route) { if (cl) cl->route_timer(*this, c); }
+    else session_.tick(c, now_ns_);
+  });
+  if (cl) cl->shard_timer(*this);
 }
 
 }  // namespace ringnats

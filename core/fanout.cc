@@ -1,14 +1,15 @@
-// The PUB hot path: match on the publisher's shard against the partitions
-// that can hold interest, pick queue members here, then write each delivery
-// either straight into a local subscriber's outbound queue or into the batch
-// block bound for the subscriber's shard (the payload's one copy).
+// Matching and fan-out (see fanout.h): the publish walk, the MSG lines it
+// writes, and the receiving side of the records it sends to peers.
+#include "core/fanout.h"
+
 #include <cstring>
 
+#include "core/clock.h"
 #include "core/cluster_hooks.h"
-#include "core/log.h"
+#include "core/conn_table.h"
+#include "core/links.h"
 #include "core/server.h"
-#include "core/shard.h"
-#include "proto/route_args.h"
+#include "core/sub_table.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -97,99 +98,21 @@ char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shap
 
 }  // namespace
 
-// A queue member on this shard that would accept a delivery now (checked
-// before it is picked, so a pick never lands on a member that drops it).
-bool Shard::local_member_can_take(const SubRef& r) const {
-  if (r.slot >= subs_.size()) return false;
-  const Sub& s = subs_[r.slot];
-  return s.alive && s.gen == r.gen && !(s.max && s.delivered >= s.max);
+Fanout::Fanout(Server& srv, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
+               const int64_t& now)
+    : srv_(srv), id_(id), nshards_(srv.nshards()), conns_(conns), subs_(subs), links_(links),
+      now_(now), rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
+  stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
+  stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
 }
 
-bool Shard::sub_accepts(Sub& s) {
-  if (s.max && s.delivered >= s.max) return false;
-  ++s.delivered;
-  return true;
-}
-
-proto::Flow Shard::on_msg_args(Conn* c, const MsgArgs& m) {
-  if (c->type == ConnType::Route) {
-    if (auto* cl = srv_.cluster()) return cl->route_msg_args(*this, c, m);
-    return Flow::Continue;
-  }
-  if (m.op == proto::Op::Hpub && !c->headers) {
-    log::error("%s:%d - cid:%llu - Client parser ERROR (headers not supported)",
-               c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
-    close_conn(c, ErrCode::ProtocolViolation);
-    return Flow::Stop;
-  }
-  if (m.size > srv_.opts().max_payload) {
-    log::error("%s:%d - cid:%llu - Maximum Payload Violation: %lld vs %lld", c->remote_ip.c_str(),
-               c->remote_port, static_cast<unsigned long long>(c->cid),
-               static_cast<long long>(m.size), static_cast<long long>(srv_.opts().max_payload));
-    send_err(c, ErrCode::MaxPayload);
-    return Flow::Stop;
-  }
-  if (c->pedantic && !proto::valid_literal_subject(m.subject)) {
-    send_err(c, ErrCode::InvalidPubSubject);
-  }
-  return Flow::Continue;
-}
-
-char* Shard::payload_storage(Conn* c, const MsgArgs& m) {
-  if (c->storage) c->storage->unref();
-  c->storage = Block::make(static_cast<size_t>(m.size) + 2);
-  c->storage->len = static_cast<uint32_t>(m.size + 2);
-  c->storage->data[m.size] = '\r';
-  c->storage->data[m.size + 1] = '\n';
-  return c->storage->data;
-}
-
-proto::Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool stored) {
-  Block* storage = stored ? c->storage : nullptr;
-  stall_src_ = false;
-  if (c->type == ConnType::Client) {
-    if (c->verbose) {
-      c->out.append("+OK\r\n");
-      mark_dirty(c);
-    }
-    publish(c, m, payload, storage);
-  } else if (m.account != "$G") {
-    // We host only the global account; nats drops and logs the rest.
-    log::debug("%s:%d - rid - Unknown account \"%.*s\" for routed message on subject \"%.*s\"",
-               c->remote_ip.c_str(), c->remote_port, static_cast<int>(m.account.size()),
-               m.account.data(), static_cast<int>(m.subject.size()), m.subject.data());
-  } else {
-    // Route: reply and queue groups split as nats splits them (the cluster
-    // layer's route_msg_args checked the line before the payload was read).
-    proto::RoutedMsgArgs ra;
-    proto::parse_routed_msg(m.op == proto::Op::Hmsg   ? proto::RoutedOp::Hmsg
-                            : m.op == proto::Op::Lmsg ? proto::RoutedOp::Lmsg
-                                                      : proto::RoutedOp::Rmsg,
-                            m.args, ra);
-    MsgArgs local = m;
-    local.reply = ra.reply;
-    std::string_view queues = ra.queues;
-    publish(c, local, payload, storage, queues);
-  }
-  if (stored) {
-    c->storage->unref();
-    c->storage = nullptr;
-  }
-  // Fast producer: stop reading it while it reaches a subscriber past half
-  // its max_pending (nats-server stalls it the same way; a peer shard asks
-  // with a StallConn record), or while our links to peers back up.
-  if (stall_src_ && c->type == ConnType::Client) stall(c);
-  if (links_.over_caps()) throttle(c);
-  if (c->throttled) return Flow::Pause;
-  return Flow::Continue;
-}
-
-void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
+void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
                           std::string_view payload, Block* storage) {
-  Sub& s = subs_[slot];
-  if (!s.alive || s.gen != ref.gen) return;
-  Conn* c = conn_at(s.conn_slot, s.conn_gen);
-  if (!c || c->closing() || !sub_accepts(s)) return;
+  Sub* sp = subs_.at(slot, ref.gen);
+  if (!sp) return;
+  Sub& s = *sp;
+  Conn* c = conns_.at(s.conn_slot, s.conn_gen);
+  if (!c || c->closing() || !SubTable::take(s)) return;
   Shape sh = shape_for(m, c->headers);
   size_t line = msg_line_max(m, s.sid.size());
   if (storage) {
@@ -206,11 +129,10 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
     *e++ = '\n';
     c->out.commit(p, static_cast<size_t>(e - p));
   }
-  mark_dirty(c);
+  conns_.mark_dirty(c);
   if (c->over_half && c != cur_src_) stall_src_ = true;
-  if (s.max && s.delivered >= s.max) {
-    c->subs.erase(s.sid);
-    remove_sub(c, slot);
+  if (SubTable::exhausted(s)) {
+    subs_.unsubscribe(c, slot);
   }
 }
 
@@ -218,7 +140,7 @@ void Shard::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
 // fast-producer stall). A queue delivery also carries a QueueStash before
 // its MSG line (group, publisher cid, headers the line dropped), so the
 // member's shard can hand it to another member if this one is gone.
-void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
+void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
                            Block* storage, const QueueTag& q) {
   int dst = ref.shard;
   Shape sh = shape_for(m, ref.flags & kSubHeaders);
@@ -264,12 +186,12 @@ void Shard::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view
     r.len = static_cast<uint32_t>(e - p);
     b->len += r.len;
   }
-  push(dst, r);
+  links_.push(dst, r);
 }
 
 // Every set matching `subject`, into match_ (and its tokens into tokens_),
 // in nats-server's trie walk order.
-void Shard::match_subject(std::string_view subject) {
+void Fanout::match_subject(std::string_view subject) {
   match_.clear();
   uint64_t h = hash_subject(subject);
   srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(subject, h, match_);
@@ -294,9 +216,10 @@ void Shard::match_subject(std::string_view subject) {
   }
 }
 
-void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
+void Fanout::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
                     std::string_view route_queues) {
   const bool from_route = src->type == ConnType::Route;
+  stall_src_ = false;
   cur_src_ = src;
   cur_pub_tag_ = from_route ? nullptr : pub_tag(src->slot, src->gen);
   route_queue_names_.clear();
@@ -369,7 +292,7 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
           if (from_route) continue;
         } else if (self_skip && r.cid == src->cid) {
           continue;
-        } else if (r.shard == id_ && !local_member_can_take(r)) {
+        } else if (r.shard == id_ && !subs_.can_take(r)) {
           // Gone, or at its auto-unsubscribe max: like nats-server, pick
           // among the members that can take the message.
           continue;
@@ -401,7 +324,7 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
   if (cl && nroutes > 0) {
     for (size_t i = 0; i < nroutes; ++i) {
       const RouteTarget& t = route_targets_[i];
-      cl->forward_to_route(*this, *t.ref, m, payload, storage, t.plain, t.queues);
+      cl->forward_to_route(srv_.shard(id_), *t.ref, m, payload, storage, t.plain, t.queues);
     }
     delivered = true;
   }
@@ -410,24 +333,109 @@ void Shard::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block
     send_no_responders(src, m.reply);
 }
 
-void Shard::send_no_responders(Conn* c, std::string_view reply) {
+void Fanout::send_no_responders(Conn* c, std::string_view reply) {
   // nats answers on one of the requester's own subscriptions matching reply.
   for (auto it = c->subs.begin(); it != c->subs.end(); ++it) {
     uint32_t slot = it->second;
     Sub& s = subs_[slot];
     if (!s.alive || !s.queue.empty() || !proto::subject_matches(s.subject, reply)) continue;
-    if (!sub_accepts(s)) continue;
+    if (!SubTable::take(s)) continue;
     std::string line;
     line.reserve(reply.size() + s.sid.size() + 48);
     line.append("HMSG ").append(reply).append(" ").append(s.sid).append(" 16 16\r\nNATS/1.0 503\r\n\r\n\r\n");
     c->out.append(line);
-    mark_dirty(c);
-    if (s.max && s.delivered >= s.max) {
-      c->subs.erase(it);
-      remove_sub(c, slot);
+    conns_.mark_dirty(c);
+    if (SubTable::exhausted(s)) {
+      subs_.unsubscribe(c, slot);
     }
     return;
   }
+}
+
+}  // namespace ringnats
+
+namespace ringnats {
+
+// A delivery from shard `src`. One to a subscriber past half its
+// max_pending is still taken (nothing behind it on the ring waits), and
+// `src` is asked to stall the publisher feeding it.
+void Fanout::on_deliver(Rec& r, int src) {
+  bool taken = false;
+  if (Sub* s = subs_.at(r.slot, r.gen)) {
+    Conn* c = conns_.at(s->conn_slot, s->conn_gen);
+    if (c && c->over_half && !c->closing() && r.ctl) ask_stall(src, r.ctl);
+    if (c && !c->closing() && SubTable::take(*s)) {
+      taken = true;
+      c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
+      if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
+      conns_.mark_dirty(c);
+      if (SubTable::exhausted(*s)) subs_.unsubscribe(c, r.slot);
+    }
+  }
+  // A queue member that left (or reached its max) since it was picked:
+  // another member takes the message rather than nobody.
+  if (!taken && r.queued) redirect_queue(r);
+  if (r.payload) {
+    links_.discharge(src, r.plen);
+    r.payload->unref();
+  }
+}
+
+void Fanout::on_deliver_conn(Rec& r, int src) {
+  Conn* c = conns_.at(r.slot, r.gen);
+  if (c && !c->closing()) {
+    c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
+    if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
+    conns_.mark_dirty(c);
+  }
+  if (r.payload) {
+    links_.discharge(src, r.plen);
+    r.payload->unref();
+  }
+}
+
+void Fanout::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
+                          std::string_view payload, Block* storage) {
+  if (dst == id_) {
+    Conn* c = conns_.at(slot, gen);
+    if (!c || c->closing()) return;
+    c->out.append(head);
+    if (storage) c->out.append_ref(storage, payload.data(), payload.size());
+    else if (!payload.empty()) c->out.append(payload);
+    conns_.mark_dirty(c);
+    return;
+  }
+  Rec r{RecKind::DeliverConn};
+  r.slot = slot;
+  r.gen = gen;
+  size_t need = head.size() + (storage ? 0 : payload.size());
+  Block* b = links_.batch_for(dst, need);
+  r.block = b;
+  r.off = b->len;
+  b->put(head.data(), head.size());
+  if (!storage) b->put(payload.data(), payload.size());
+  r.len = b->len - r.off;
+  if (storage) {
+    links_.charge(dst, payload.size());
+    storage->ref();
+    r.payload = storage;
+    r.poff = static_cast<uint32_t>(payload.data() - storage->data);
+    r.plen = static_cast<uint32_t>(payload.size());
+  }
+  links_.push(dst, r);
+}
+
+// Ask shard `src` to stall its publisher `tag` (at most once a millisecond
+// per publisher: until it is stalled, every message it sends would ask).
+void Fanout::ask_stall(int src, void* tag) {
+  if (stall_sent_tag_[src] == tag && now_ - stall_sent_ns_[src] < 1'000'000) return;
+  stall_sent_tag_[src] = tag;
+  stall_sent_ns_[src] = now_;
+  Rec s{RecKind::StallConn};
+  uint64_t t = reinterpret_cast<uint64_t>(tag);
+  s.slot = static_cast<uint32_t>(t >> 32);
+  s.gen = static_cast<uint32_t>(t);
+  links_.push(src, s);
 }
 
 }  // namespace ringnats

@@ -1,0 +1,105 @@
+// A connection's output: bytes queue in its OutBuf, the connection joins the
+// dirty list, and at the end of the turn one gathered send starts for it (a
+// second in flight could reorder bytes). A client holding more than
+// max_pending (counted with the blocks it pins) is cut off as a slow
+// consumer. Only the owning shard's thread.
+#include <sys/socket.h>
+
+#include "core/conn_table.h"
+#include "core/log.h"
+#include "core/reactor.h"
+#include "core/server.h"
+
+namespace ringnats {
+
+void ConnTable::mark_dirty(Conn* c) {
+  if (!c->dirty) {
+    c->dirty = true;
+    dirty_.push_back(c);
+  }
+  if (!c->over_half && c->type == ConnType::Client && c->out.pending() > stall_at_) {
+    c->over_half = true;
+    ++over_half_;
+  }
+}
+
+void ConnTable::note_pending(Conn* c) {
+  if (c->over_half && (c->closing() || c->out.pending() <= stall_at_)) {
+    c->over_half = false;
+    --over_half_;
+  }
+}
+
+void ConnTable::send_err(Conn* c, proto::ErrCode e) {
+  proto::ErrInfo info = proto::err_info(e);
+  if (!info.wire.empty() && e != proto::ErrCode::SlowConsumer) {
+    c->out.append(info.wire);
+    mark_dirty(c);
+  }
+  if (info.closes) close(c, e);
+}
+
+void ConnTable::on_send(Conn* c, int res) {
+  c->send_inflight = false;
+  if (res < 0) {
+    c->out.clear();
+    close(c, proto::ErrCode::None);
+    finish_draining(c);
+    release(c);
+    return;
+  }
+  c->out.consume(static_cast<size_t>(res));
+  note_pending(c);
+  switch (c->state) {
+    case ConnState::Open:
+      if (!c->out.empty()) mark_dirty(c);
+      return;
+    case ConnState::Draining:
+      if (c->out.empty()) finish_draining(c);
+      else flush(c);
+      return;
+    case ConnState::Closed:
+      c->out.clear();
+      release(c);
+      return;
+    case ConnState::Free:
+      return;
+  }
+}
+
+void ConnTable::flush(Conn* c) {
+  if (c->send_inflight || c->out.empty() || c->state == ConnState::Closed ||
+      c->state == ConnState::Free)
+    return;
+  reactor_.send(c->fd, c->out, ud(Ud::Send, c->slot, c->gen));
+  c->send_inflight = true;
+  c->send_started_ns = now_;
+}
+
+void ConnTable::flush_dirty() {
+  const Options& o = srv_.opts();
+  const size_t max_pending = static_cast<size_t>(o.max_pending);
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Conn* c = dirty_[i];
+    c->dirty = false;
+    if (c->state == ConnState::Free) continue;
+    // Charged with what it really holds: its bytes and the blocks they pin.
+    if (c->type == ConnType::Client && !c->closing() && c->out.footprint() > max_pending) {
+      log::notice("%s:%d - cid:%llu - Slow Consumer Detected: MaxPending of %lld Exceeded",
+                  c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid),
+                  static_cast<long long>(o.max_pending));
+      send_err(c, proto::ErrCode::SlowConsumer);
+      continue;
+    }
+    flush(c);
+  }
+  dirty_.clear();
+}
+
+void ConnTable::expire_closing(Conn* c) {
+  // Its last words cannot be delivered to a peer that stopped reading.
+  if (c->closing() && c->send_inflight && now_ - c->send_started_ns > srv_.opts().write_deadline_ns)
+    ::shutdown(c->fd, SHUT_RDWR);
+}
+
+}  // namespace ringnats

@@ -1,0 +1,98 @@
+// The connections of one shard: their slots and generations, their lifetime
+// (open -> draining -> closed -> free; conn_lifetime.cc is the only place a
+// state changes) and their output (the dirty list, one send in flight each,
+// the slow-consumer cut; conn_output.cc). Only the owning shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/conn.h"
+#include "proto/errors.h"
+
+namespace ringnats {
+
+class Server;
+class Reactor;
+
+// What the shard does around a connection's lifetime.
+class ConnEvents {
+ public:
+  virtual ~ConnEvents() = default;
+  // A new connection is set up; it starts reading after this unless closed.
+  virtual void conn_opened(Conn* c) = 0;
+  // `c` leaves Open (once): drop its subscriptions, routes, throttling.
+  virtual void conn_closing(Conn* c, proto::ErrCode why) = 0;
+};
+
+class ConnTable {
+ public:
+  // Producers stall when a subscriber has this much queued: nats-server's
+  // max_pending/2, capped so the queued blocks stay in our warm pools
+  // (bench-compare: 256 KiB beat 1 MiB, which beat 4 MiB, in every cell).
+  static constexpr size_t kStallSoftCap = 256u << 10;
+
+  // `now` is the shard's turn clock.
+  ConnTable(Server& srv, Reactor& reactor, ConnEvents& events, const int64_t& now);
+  ~ConnTable();
+  ConnTable(const ConnTable&) = delete;
+  ConnTable& operator=(const ConnTable&) = delete;
+
+  // --- lifetime (conn_lifetime.cc) ---
+  Conn* open(int fd, ConnType type);
+  // The one close path: idempotent, safe inside the connection's own parser
+  // callbacks (the Conn stays valid until the end of the turn).
+  void close(Conn* c, proto::ErrCode why);
+  // Draining is over: its last bytes went out, or could not.
+  void finish_draining(Conn* c);
+  // The one free path: frees once closed with no operation in flight.
+  void release(Conn* c);
+  // The connection (slot, gen), or null if that occupant is gone.
+  Conn* at(uint32_t slot, uint32_t gen) {
+    if (slot >= conns_.size()) return nullptr;
+    Conn* c = conns_[slot].get();
+    return c && c->gen == gen && c->state != ConnState::Free ? c : nullptr;
+  }
+  // End of turn: released slots become reusable (nothing names them now).
+  void recycle();
+  // f(Conn*) for every connection not yet freed.
+  // (By index: `f` may open connections.)
+  template <class F>
+  void for_each(F&& f) {
+    for (size_t i = 0; i < conns_.size(); ++i)
+      if (Conn* c = conns_[i].get(); c && c->state != ConnState::Free) f(c);
+  }
+  void arm_recv(Conn* c);
+
+  // --- output (conn_output.cc) ---
+  // `c` has bytes to send: flushed at the end of the turn.
+  void mark_dirty(Conn* c);
+  // Its pending bytes went down, or it is going away.
+  void note_pending(Conn* c);
+  // An -ERR (if the error has one), closing when the error closes.
+  void send_err(Conn* c, proto::ErrCode e);
+  void on_send(Conn* c, int res);
+  // End of turn: cut slow consumers, start one send per dirty connection.
+  void flush_dirty();
+  // Client connections past half their max_pending (publishers to them stall).
+  int over_half() const { return over_half_; }
+  // Shut down a closing connection whose last send is past write_deadline.
+  void expire_closing(Conn* c);
+
+ private:
+  void flush(Conn* c);
+
+  Server& srv_;
+  Reactor& reactor_;
+  ConnEvents& events_;
+  const int64_t& now_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> released_;
+  std::vector<Conn*> dirty_;
+  size_t stall_at_;
+  int over_half_ = 0;
+};
+
+}  // namespace ringnats

@@ -1,0 +1,102 @@
+// Matching and fan-out, the PUB hot path: on the publisher's shard, match the
+// subject against every partition that can hold interest, pick one member
+// per queue group, and write each delivery either straight into a local
+// subscriber's outbound queue or into the batch bound for the subscriber's
+// shard (the payload's one copy). The receiving side of those records, and
+// queue redirects for members that left, are here too. Shard thread only;
+// the index is read under QSBR (the turn keeps what it reads alive).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "core/conn.h"
+#include "core/rec.h"
+#include "core/sublist.h"
+
+namespace ringnats {
+
+class Server;
+class ConnTable;
+class SubTable;
+class ShardLinks;
+
+// What a delivery to a queue member carries besides the message.
+struct QueueTag {
+  std::string_view group;  // empty: not a queue delivery
+  uint64_t pub_cid = 0;
+  uint8_t hops = 0;
+};
+// The (slot, gen) of a publishing client, as carried in Rec::ctl.
+inline void* pub_tag(uint32_t slot, uint32_t gen) {
+  return reinterpret_cast<void*>((uint64_t(slot) << 32) | gen);
+}
+
+class Fanout {
+ public:
+  // A subscriber holding less than this references shared blocks (no copy);
+  // past it, small deliveries are copied so it pins no one else's bytes.
+  static constexpr size_t kRefBudget = 1u << 20;
+
+  Fanout(Server& srv, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
+         const int64_t& now);
+
+  // A message from `src` (client or route). `storage` is the block a split
+  // payload was assembled in (payload points into it), else null.
+  // `route_queues`: the queue groups a routed message names.
+  void publish(Conn* src, const proto::MsgArgs& m, std::string_view payload, Block* storage,
+               std::string_view route_queues = {});
+  // The last publish reached a subscriber on this shard past half its
+  // max_pending: the publisher should stall.
+  bool reached_slow_subscriber() const { return stall_src_; }
+
+  // Records from shard `src`: a delivery to a subscription, or to a
+  // connection (cluster control traffic).
+  void on_deliver(Rec& r, int src);
+  void on_deliver_conn(Rec& r, int src);
+  // `head` (+ payload, referenced from `storage` when given) to connection
+  // (slot, gen) of shard `dst`, ordered with this shard's deliveries.
+  void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
+                    std::string_view payload, Block* storage);
+
+ private:
+  void match_subject(std::string_view subject);
+  void deliver_local(uint32_t sub_slot, const SubRef& ref, const proto::MsgArgs& m,
+                     std::string_view payload, Block* storage);
+  void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
+                      Block* storage, const QueueTag& q = {});
+  void send_no_responders(Conn* c, std::string_view reply);
+  void redirect_queue(const Rec& r);  // queue_redirect.cc
+  void ask_stall(int src, void* tag);
+
+  Server& srv_;
+  int id_;
+  int nshards_;
+  ConnTable& conns_;
+  SubTable& subs_;
+  ShardLinks& links_;
+  const int64_t& now_;
+
+  bool stall_src_ = false;       // this publish reached a subscriber past half
+  Conn* cur_src_ = nullptr;
+  void* cur_pub_tag_ = nullptr;  // cur_src_ as Rec::ctl (clients only)
+  // Per source shard: the last publisher we asked it to stall, and when.
+  std::vector<void*> stall_sent_tag_;
+  std::vector<int64_t> stall_sent_ns_;
+
+  // Scratch reused per message (no allocation on the hot path).
+  std::vector<const SubSet*> match_;
+  std::vector<std::string_view> tokens_;
+  struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint64_t total; };
+  std::vector<GroupPick> groups_;
+  size_t ngroups_ = 0;
+  struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
+  std::vector<RouteTarget> route_targets_;
+  std::vector<const SubRef*> redirect_members_, redirect_remote_;
+  std::vector<std::string_view> route_queue_names_;  // of the routed message being published
+  std::minstd_rand rng_;
+};
+
+}  // namespace ringnats

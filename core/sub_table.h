@@ -1,0 +1,74 @@
+// The subscription slots of one shard and their lifetime. A SUB takes a slot
+// and enters the index: this shard's partition directly, or through a SubAdd
+// record to the shard owning its subject's partition (the connection then
+// waits for the SubAck). Removal frees the slot and bumps its generation, so
+// deliveries still in flight find it gone. Also applies the index changes
+// peers send for this shard's partition. Only the owning shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/conn.h"
+#include "core/rec.h"
+#include "core/sublist.h"
+
+namespace ringnats {
+
+class Server;
+class ShardLinks;
+
+class SubTable {
+ public:
+  SubTable(Server& srv, int id, SubPartition& partition, ShardLinks& links);
+
+  // A new subscription of `c` (its sid is not taken). True when the index
+  // change went to a peer: `c` must hold its input until the SubAck.
+  bool subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
+  // Removes one of `c`'s subscriptions (and its sid from c->subs).
+  void unsubscribe(Conn* c, uint32_t slot);
+  // Removes all of `c`'s subscriptions (it is closing).
+  void unsubscribe_all(Conn* c);
+
+  // The live subscription (slot, gen), or null.
+  Sub* at(uint32_t slot, uint32_t gen) {
+    if (slot >= subs_.size()) return nullptr;
+    Sub& s = subs_[slot];
+    return s.alive && s.gen == gen ? &s : nullptr;
+  }
+  Sub& operator[](uint32_t slot) { return subs_[slot]; }
+  // A local queue member that would accept a delivery now (checked before
+  // it is picked, so a pick never lands on a member that drops it).
+  bool can_take(const SubRef& r) const {
+    if (r.slot >= subs_.size()) return false;
+    const Sub& s = subs_[r.slot];
+    return s.alive && s.gen == r.gen && !(s.max && s.delivered >= s.max);
+  }
+  // Counts one delivery if the subscription's auto-unsubscribe max allows.
+  static bool take(Sub& s) {
+    if (s.max && s.delivered >= s.max) return false;
+    ++s.delivered;
+    return true;
+  }
+  static bool exhausted(const Sub& s) { return s.max && s.delivered >= s.max; }
+
+  // SubAdd / SubRemove records from peers: change this shard's partition
+  // (and ack a SubAdd that asks for it).
+  void apply(const Rec& r);
+
+ private:
+  uint32_t alloc();
+  void remove(uint32_t slot);
+  void interest_changed(std::string_view subject, std::string_view queue, InterestChange ch);
+
+  Server& srv_;
+  int id_;
+  int nshards_;
+  SubPartition& partition_;
+  ShardLinks& links_;
+  std::vector<Sub> subs_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace ringnats
