@@ -855,7 +855,7 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
   // The payload is followed by its CRLF both in receive buffers and blocks.
   std::string_view body(payload.data() + skip, static_cast<size_t>(m.size - skip) + 2);
   s.send_to_conn(route.shard, route.slot, route.gen, std::string_view(start, static_cast<size_t>(p - start)),
-                 body, storage);
+                 body, storage, m.size - skip);
 }
 
 void RouteManager::refresh_client_urls() {

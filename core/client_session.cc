@@ -2,6 +2,7 @@
 // which errors close the connection follow nats-server 2.9.
 #include "core/client_session.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/conn_table.h"
@@ -21,8 +22,16 @@ namespace {
 unsigned long long id(const Conn* c) { return static_cast<unsigned long long>(c->cid); }
 }  // namespace
 
-ClientSession::ClientSession(Server& srv, ConnTable& conns, SubTable& subs)
-    : srv_(srv), conns_(conns), subs_(subs) {}
+namespace {
+// As nats-server: the first PING (which measures the RTT monitoring shows)
+// goes out 2 s after connect, and the RTT is measured again when older than
+// a minute, even on a busy connection.
+constexpr int64_t kFirstPingNs = 2'000'000'000;
+constexpr int64_t kRttRefreshNs = 60'000'000'000;
+}  // namespace
+
+ClientSession::ClientSession(Server& srv, ConnTable& conns, SubTable& subs, const int64_t& now)
+    : srv_(srv), conns_(conns), subs_(subs), now_(now) {}
 
 void ClientSession::ok(Conn* c) {
   if (!c->verbose) return;
@@ -50,7 +59,7 @@ void ClientSession::opened(Conn* c) {
     c->parser.set_require_connect(true);
     c->auth_deadline_ns = c->created_ns + o.auth_timeout_ns;
   }
-  c->next_ping_ns = c->created_ns + o.ping_interval_ns;
+  c->next_ping_ns = c->created_ns + std::min(kFirstPingNs, o.ping_interval_ns);
 }
 
 void ClientSession::closing(Conn* c, ErrCode why) {
@@ -79,6 +88,7 @@ Flow ClientSession::on_op(Conn* c, Op op, std::string_view args) {
       return Flow::Continue;
     }
     case Op::Pong:
+      if (c->ping_out > 0 && c->rtt_start_ns) c->rtt_ns = std::max<int64_t>(now_ - c->rtt_start_ns, 1);
       c->ping_out = 0;
       return Flow::Continue;
     case Op::Ok:
@@ -243,7 +253,8 @@ void ClientSession::tick(Conn* c, int64_t now) {
   }
   if (now < c->next_ping_ns) return;
   c->next_ping_ns = now + o.ping_interval_ns;
-  if (now - c->last_in_ns < o.ping_interval_ns && c->ping_out == 0) return;
+  bool need_rtt = c->rtt_ns == 0 || now - c->rtt_start_ns > kRttRefreshNs;
+  if (now - c->last_in_ns < o.ping_interval_ns && c->ping_out == 0 && !need_rtt) return;
   if (c->ping_out + 1 > o.ping_max) {
     log::debug("%s:%d - cid:%llu - Stale Client Connection - Closing", c->remote_ip.c_str(),
                c->remote_port, id(c));
@@ -252,6 +263,7 @@ void ClientSession::tick(Conn* c, int64_t now) {
     return;
   }
   ++c->ping_out;
+  c->rtt_start_ns = now;
   c->out.append("PING\r\n");
   conns_.mark_dirty(c);
 }

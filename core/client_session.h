@@ -18,7 +18,8 @@ class SubTable;
 
 class ClientSession {
  public:
-  ClientSession(Server& srv, ConnTable& conns, SubTable& subs);
+  // `now` is the shard's turn clock.
+  ClientSession(Server& srv, ConnTable& conns, SubTable& subs, const int64_t& now);
 
   // A client connection was accepted: INFO, the connection limit, timers.
   void opened(Conn* c);
@@ -41,6 +42,7 @@ class ClientSession {
   Server& srv_;
   ConnTable& conns_;
   SubTable& subs_;
+  const int64_t& now_;
 };
 
 }  // namespace ringnats

@@ -97,6 +97,15 @@ struct Conn {
 
   absl::flat_hash_map<std::string, uint32_t> subs;  // sid -> sub slot
 
+  // Counters for monitoring, written by the owning shard only (plain
+  // integers: nothing atomic on the message path), read through
+  // Server::gather on the shard's own thread.
+  uint64_t in_msgs = 0, in_bytes = 0, out_msgs = 0, out_bytes = 0;
+  int64_t last_activity_ns = 0;  // last message in or out (nats' "last_activity")
+  int64_t start_wall_ns = 0;     // wall clock at accept (nats' "start")
+  int64_t rtt_ns = 0;            // from the last server PING to its PONG
+  int64_t rtt_start_ns = 0;      // that PING went out (0: none outstanding)
+
   // Route peers (cluster layer) keep their own state behind this.
   void* route = nullptr;
 };

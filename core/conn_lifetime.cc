@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 
+#include "core/clock.h"
 #include "core/conn_table.h"
 #include "core/reactor.h"
 #include "core/server.h"
@@ -66,7 +67,8 @@ Conn* ConnTable::open(int fd, ConnType type) {
   c->gen = gen;
   c->fd = fd;
   c->cid = srv_.next_cid();
-  c->created_ns = c->last_in_ns = now_;
+  c->created_ns = c->last_in_ns = c->last_activity_ns = now_;
+  c->start_wall_ns = wall_ns();
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   read_peer(c);

@@ -75,6 +75,9 @@ char* Shard::payload_storage(Conn* c, const MsgArgs& m) {
 Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool stored) {
   Block* storage = stored ? c->storage : nullptr;
   bool reached_slow = false;
+  ++c->in_msgs;
+  c->in_bytes += static_cast<uint64_t>(m.size);
+  c->last_activity_ns = now_ns_;
   if (c->type == ConnType::Client) {
     if (c->verbose) {
       c->out.append("+OK\r\n");
@@ -107,7 +110,10 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
   // its max_pending (nats-server stalls it the same way; a peer shard asks
   // with a StallConn record), or while our links to peers back up.
   if (reached_slow) stall(c);
-  if (links_.over_caps()) throttle(c);
+  if (links_.over_caps() && !c->throttled) {
+    ++stats_.link_throttles;
+    throttle(c);
+  }
   return c->throttled ? Flow::Pause : Flow::Continue;
 }
 
@@ -119,6 +125,11 @@ void Shard::conn_opened(Conn* c) {
 }
 
 void Shard::conn_closing(Conn* c, ErrCode why) {
+  stats_.closed_in_msgs += c->in_msgs;
+  stats_.closed_in_bytes += c->in_bytes;
+  stats_.closed_out_msgs += c->out_msgs;
+  stats_.closed_out_bytes += c->out_bytes;
+  if (why == ErrCode::SlowConsumer) ++stats_.slow_consumers;
   if (c->throttled) {
     throttled_.erase(std::remove(throttled_.begin(), throttled_.end(), c), throttled_.end());
     c->throttled = false;

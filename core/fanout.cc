@@ -130,6 +130,7 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
     c->out.commit(p, static_cast<size_t>(e - p));
   }
   conns_.mark_dirty(c);
+  count_out(c, static_cast<uint64_t>(sh.size));
   if (c->over_half && c != cur_src_) stall_src_ = true;
   if (SubTable::exhausted(s)) {
     subs_.unsubscribe(c, slot);
@@ -149,6 +150,7 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
   Rec r{RecKind::Deliver};
   r.slot = ref.slot;
   r.gen = ref.gen;
+  r.msg_size = static_cast<uint32_t>(sh.size);
   r.ctl = cur_pub_tag_;
   auto put_stash = [&](Block* b) {
     if (!stash) return;
@@ -345,6 +347,7 @@ void Fanout::send_no_responders(Conn* c, std::string_view reply) {
     line.append("HMSG ").append(reply).append(" ").append(s.sid).append(" 16 16\r\nNATS/1.0 503\r\n\r\n\r\n");
     c->out.append(line);
     conns_.mark_dirty(c);
+    count_out(c, 16);
     if (SubTable::exhausted(s)) {
       subs_.unsubscribe(c, slot);
     }
@@ -369,6 +372,7 @@ void Fanout::on_deliver(Rec& r, int src) {
       c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
       if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
       conns_.mark_dirty(c);
+      count_out(c, r.msg_size);
       if (SubTable::exhausted(*s)) subs_.unsubscribe(c, r.slot);
     }
   }
@@ -387,6 +391,7 @@ void Fanout::on_deliver_conn(Rec& r, int src) {
     c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
     if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
     conns_.mark_dirty(c);
+    if (r.is_msg) count_out(c, r.msg_size);
   }
   if (r.payload) {
     links_.discharge(src, r.plen);
@@ -395,7 +400,7 @@ void Fanout::on_deliver_conn(Rec& r, int src) {
 }
 
 void Fanout::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
-                          std::string_view payload, Block* storage) {
+                          std::string_view payload, Block* storage, int64_t msg_size) {
   if (dst == id_) {
     Conn* c = conns_.at(slot, gen);
     if (!c || c->closing()) return;
@@ -403,11 +408,14 @@ void Fanout::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view
     if (storage) c->out.append_ref(storage, payload.data(), payload.size());
     else if (!payload.empty()) c->out.append(payload);
     conns_.mark_dirty(c);
+    if (msg_size >= 0) count_out(c, static_cast<uint64_t>(msg_size));
     return;
   }
   Rec r{RecKind::DeliverConn};
   r.slot = slot;
   r.gen = gen;
+  r.is_msg = msg_size >= 0;
+  r.msg_size = r.is_msg ? static_cast<uint32_t>(msg_size) : 0;
   size_t need = head.size() + (storage ? 0 : payload.size());
   Block* b = links_.batch_for(dst, need);
   r.block = b;

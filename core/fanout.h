@@ -58,8 +58,9 @@ class Fanout {
   void on_deliver_conn(Rec& r, int src);
   // `head` (+ payload, referenced from `storage` when given) to connection
   // (slot, gen) of shard `dst`, ordered with this shard's deliveries.
+  // `msg_size` >= 0: it is a message of that size (counted as sent).
   void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
-                    std::string_view payload, Block* storage);
+                    std::string_view payload, Block* storage, int64_t msg_size = -1);
 
  private:
   void match_subject(std::string_view subject);
@@ -70,6 +71,11 @@ class Fanout {
   void send_no_responders(Conn* c, std::string_view reply);
   void redirect_queue(const Rec& r);  // queue_redirect.cc
   void ask_stall(int src, void* tag);
+  void count_out(Conn* c, uint64_t bytes) {
+    ++c->out_msgs;
+    c->out_bytes += bytes;
+    c->last_activity_ns = now_;
+  }
 
   Server& srv_;
   int id_;

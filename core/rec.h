@@ -36,8 +36,10 @@ struct Rec {
   RecKind kind;
   uint8_t hops = 0;       // Deliver to a queue member: times it was redirected
   bool queued = false;    // Deliver to a queue member: a QueueStash precedes `off`
+  bool is_msg = false;    // DeliverConn: a message (counted as sent), of msg_size bytes
   uint32_t slot = 0, gen = 0;
   uint32_t off = 0, len = 0;
+  uint32_t msg_size = 0;  // Deliver, and DeliverConn when is_msg: the message's size
   Block* block = nullptr;
   Block* payload = nullptr;  // referenced for this record; receiver unrefs
   uint32_t poff = 0, plen = 0;

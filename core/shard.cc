@@ -39,7 +39,7 @@ std::vector<int> allowed_cpus() {
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partition_(srv.qsbr(), retire_),
       conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partition_, links_),
-      session_(srv, conns_, subs_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
+      session_(srv, conns_, subs_, now_ns_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
 
 Shard::~Shard() = default;
 
@@ -107,6 +107,7 @@ void Shard::run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     q.online(id_);
     now_ns_ = mono_ns();
+    ++stats_.turns;
 
     reactor_.reap([this](io_uring_cqe* cqe) { handle_cqe(cqe); });
     if (reactor_.take_msg_ring_failure())
@@ -140,6 +141,7 @@ void Shard::run() {
     // Throttled publishers resume when a stall expires: look again soon.
     if (!throttled_.empty() && wait_ns > kStallPollNs) wait_ns = kStallPollNs;
     if (wait_ns < 1'000'000) wait_ns = 1'000'000;
+    ++stats_.sleeps;
     reactor_.wait(wait_ns);
     reactor_.awake();
   }
@@ -218,6 +220,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   if (res <= 0 || c->closing()) {
     if (has_buf) reactor_.give_back(bid);
     if (res == -ENOBUFS && !c->closing()) {
+      ++stats_.recv_no_buffer;
       waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
       return;
     }
@@ -238,6 +241,7 @@ void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
   size_t used = feed(c, data + off, len - off);
   if (used < len - off && !c->closing()) {
     if (reactor_.buffers_short()) {
+      ++stats_.held_copies;
       c->held_copy.assign(data + off + used, len - off - used);
       c->held_copy_off = 0;
       reactor_.give_back(bid);
@@ -281,6 +285,7 @@ void Shard::throttle(Conn* c) {
 // one), at most kMaxStallNs in a row.
 void Shard::stall(Conn* c) {
   if (c->closing()) return;
+  if (!c->throttled) ++stats_.stalls;
   c->stall_until_ns = now_ns_ + kStallNs;
   throttle(c);
 }

@@ -37,6 +37,7 @@
 #include "core/qsbr.h"
 #include "core/reactor.h"
 #include "core/rec.h"
+#include "core/shard_stats.h"
 #include "core/sub_table.h"
 #include "core/sublist.h"
 
@@ -72,9 +73,10 @@ class Shard : private ConnEvents {
   void push(int dst, const Rec& r) { links_.push(dst, r); }
   // Queue `head` (+ payload bytes, referenced from `storage` when given) on
   // connection (slot, gen) of shard `dst`, through the batch to that shard.
+  // `msg_size` >= 0: a message of that size (counted as sent to it).
   void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
-                    std::string_view payload, Block* storage) {
-    fanout_.send_to_conn(dst, slot, gen, head, payload, storage);
+                    std::string_view payload, Block* storage, int64_t msg_size = -1) {
+    fanout_.send_to_conn(dst, slot, gen, head, payload, storage, msg_size);
   }
   template <class F>
   void for_each_conn(F&& f) {
@@ -88,6 +90,10 @@ class Shard : private ConnEvents {
   void mark_dirty(Conn* c) { conns_.mark_dirty(c); }
   Conn* conn_at(uint32_t slot, uint32_t gen) { return conns_.at(slot, gen); }
   SubPartition& partition_mut() { return partition_; }
+  // Monitoring (this shard's thread, e.g. inside Server::gather).
+  const ShardStats& stats() const { return stats_; }
+  const ShardLinks& links() const { return links_; }
+  const Reactor& reactor_view() const { return reactor_; }
   Server& server() { return srv_; }
   int64_t now_ns() const { return now_ns_; }
 
@@ -149,6 +155,7 @@ class Shard : private ConnEvents {
   // across turns, and a slot may be reused meanwhile.
   std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
   std::vector<Conn*> throttled_;  // publishers whose reading is paused
+  ShardStats stats_;
 };
 
 }  // namespace ringnats

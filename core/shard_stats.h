@@ -1,0 +1,24 @@
+// A shard's counters for monitoring. Written only by the shard's own thread
+// (plain integers: nothing atomic or locked on the message path) and read on
+// that thread too, through Server::gather.
+#pragma once
+
+#include <cstdint>
+
+namespace ringnats {
+
+struct ShardStats {
+  // Messages and bytes of connections already closed: a live connection
+  // counts on its Conn, so a server total is these plus every live Conn's.
+  uint64_t closed_in_msgs = 0, closed_in_bytes = 0;
+  uint64_t closed_out_msgs = 0, closed_out_bytes = 0;
+  uint64_t slow_consumers = 0;
+  uint64_t turns = 0;           // loop turns
+  uint64_t sleeps = 0;          // turns that ended asleep
+  uint64_t stalls = 0;          // fast-producer stalls begun
+  uint64_t link_throttles = 0;  // publishers paused while links to peers backed up
+  uint64_t recv_no_buffer = 0;  // receives that found no provided buffer
+  uint64_t held_copies = 0;     // paused remainders copied out (buffers short)
+};
+
+}  // namespace ringnats
