@@ -1,0 +1,323 @@
+// Go-compatible text formats (see go_format.h). Written from Go's documented
+// behaviour and observed output of nats-server 2.9.10.
+#include "monitor/go_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace ringnats::monitor {
+
+namespace {
+
+constexpr int64_t kUs = 1000, kMs = 1000 * kUs, kSec = 1000 * kMs;
+
+// v as "int.frac" with `prec` fractional digits, trailing zeros (and a bare
+// dot) dropped: fmt_frac(1500, 3) = "1.5".
+std::string fmt_frac(uint64_t v, int prec) {
+  uint64_t p = 1;
+  for (int i = 0; i < prec; ++i) p *= 10;
+  std::string out = std::to_string(v / p);
+  uint64_t f = v % p;
+  if (f) {
+    std::string digits(prec, '0');
+    for (int i = prec - 1; i >= 0; --i, f /= 10) digits[i] = char('0' + f % 10);
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  return out;
+}
+
+// Length of the valid UTF-8 sequence at s[i], 0 if invalid.
+size_t utf8_len(std::string_view s, size_t i, uint32_t* cp) {
+  unsigned char c = s[i];
+  size_t n;
+  uint32_t v;
+  if (c < 0x80) { *cp = c; return 1; }
+  if ((c & 0xE0) == 0xC0) { n = 2; v = c & 0x1F; }
+  else if ((c & 0xF0) == 0xE0) { n = 3; v = c & 0x0F; }
+  else if ((c & 0xF8) == 0xF0) { n = 4; v = c & 0x07; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char cc = s[i + k];
+    if ((cc & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (cc & 0x3F);
+  }
+  if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+      v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+    return 0;
+  *cp = v;
+  return n;
+}
+
+void append_hex4(std::string& out, unsigned v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", v);
+  out += buf;
+}
+
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '<': case '>': case '&': append_hex4(out, c); break;
+        default:
+          if (c < 0x20) append_hex4(out, c);
+          else out += char(c);
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp;
+    size_t n = utf8_len(s, i, &cp);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else if (cp == 0x2028 || cp == 0x2029) {
+      append_hex4(out, cp);
+      i += n;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  out += '"';
+}
+
+void json_value(std::string& out, const Json& v, bool indent, int depth) {
+  auto newline = [&](int d) {
+    if (!indent) return;
+    out += '\n';
+    out.append(size_t(2 * d), ' ');
+  };
+  switch (v.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
+    case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
+    case Json::value_t::number_float: out += go_float(v.get<double>()); break;
+    case Json::value_t::string: json_string(out, v.get_ref<const std::string&>()); break;
+    case Json::value_t::array: {
+      if (v.empty()) { out += "[]"; break; }
+      out += '[';
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out += ',';
+        first = false;
+        newline(depth + 1);
+        json_value(out, e, indent, depth + 1);
+      }
+      newline(depth);
+      out += ']';
+      break;
+    }
+    case Json::value_t::object: {
+      if (v.empty()) { out += "{}"; break; }
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : v.items()) {
+        if (!first) out += ',';
+        first = false;
+        newline(depth + 1);
+        json_string(out, k);
+        out += indent ? ": " : ":";
+        json_value(out, e, indent, depth + 1);
+      }
+      newline(depth);
+      out += '}';
+      break;
+    }
+    default: out += "null"; break;  // binary, discarded: never produced here
+  }
+}
+
+std::string parse_error(const char* fn, std::string_view s, bool range) {
+  return std::string("strconv.") + fn + ": parsing " + go_quote(s) +
+         (range ? ": value out of range" : ": invalid syntax");
+}
+
+}  // namespace
+
+std::string go_time(int64_t unix_ns, bool utc) {
+  if (unix_ns == 0) return "0001-01-01T00:00:00Z";
+  int64_t secs = unix_ns / kSec, nanos = unix_ns % kSec;
+  if (nanos < 0) { nanos += kSec; --secs; }
+  time_t t = time_t(secs);
+  struct tm tm {};
+  if (utc) gmtime_r(&t, &tm); else localtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out = buf;
+  if (nanos) {
+    std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(nanos));
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    out += '.';
+    out += f;
+  }
+  long off = utc ? 0 : tm.tm_gmtoff;
+  if (off == 0) {
+    out += 'Z';
+  } else {
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 3600, (off / 60) % 60);
+    out += buf;
+  }
+  return out;
+}
+
+std::string go_duration(int64_t ns) {
+  if (ns == 0) return "0s";
+  bool neg = ns < 0;
+  uint64_t u = neg ? uint64_t(0) - uint64_t(ns) : uint64_t(ns);
+  std::string out;
+  if (u < uint64_t(kSec)) {
+    if (u < uint64_t(kUs)) out = std::to_string(u) + "ns";
+    else if (u < uint64_t(kMs)) out = fmt_frac(u, 3) + "\xC2\xB5s";  // µs
+    else out = fmt_frac(u, 6) + "ms";
+  } else {
+    uint64_t secs = u / kSec, frac = u % kSec;
+    std::string s = fmt_frac(secs % 60 * kSec + frac, 9) + "s";
+    uint64_t mins = secs / 60;
+    if (mins) {
+      uint64_t hours = mins / 60;
+      s = std::to_string(mins % 60) + "m" + s;
+      if (hours) s = std::to_string(hours) + "h" + s;
+    }
+    out = s;
+  }
+  return neg ? "-" + out : out;
+}
+
+std::string nats_uptime(int64_t ns) {
+  int64_t tsecs = ns / kSec, tmins = tsecs / 60, thrs = tmins / 60, tdays = thrs / 24,
+          tyrs = tdays / 365;
+  char buf[96];
+  if (tyrs > 0)
+    std::snprintf(buf, sizeof buf, "%lldy%lldd%lldh%lldm%llds", (long long)tyrs,
+                  (long long)(tdays % 365), (long long)(thrs % 24), (long long)(tmins % 60),
+                  (long long)(tsecs % 60));
+  else if (tdays > 0)
+    std::snprintf(buf, sizeof buf, "%lldd%lldh%lldm%llds", (long long)tdays,
+                  (long long)(thrs % 24), (long long)(tmins % 60), (long long)(tsecs % 60));
+  else if (thrs > 0)
+    std::snprintf(buf, sizeof buf, "%lldh%lldm%llds", (long long)thrs, (long long)(tmins % 60),
+                  (long long)(tsecs % 60));
+  else if (tmins > 0)
+    std::snprintf(buf, sizeof buf, "%lldm%llds", (long long)tmins, (long long)(tsecs % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%llds", (long long)tsecs);
+  return buf;
+}
+
+std::string nats_rtt(int64_t ns) {
+  if (ns > kUs && ns < kMs) ns -= ns % kUs;
+  return go_duration(ns);
+}
+
+std::string go_quote(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    uint32_t cp;
+    size_t n = utf8_len(s, i, &cp);
+    if (n == 0) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (n > 1) { out.append(s.substr(i, n)); i += n; continue; }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out += char(c);
+        }
+    }
+    ++i;
+  }
+  return out + "\"";
+}
+
+std::optional<bool> go_parse_bool(std::string_view s, std::string& err) {
+  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return false;
+  err = parse_error("ParseBool", s, false);
+  return std::nullopt;
+}
+
+std::optional<int64_t> go_atoi(std::string_view s, std::string& err) {
+  std::string_view d = s;
+  bool neg = false;
+  if (!d.empty() && (d[0] == '+' || d[0] == '-')) { neg = d[0] == '-'; d.remove_prefix(1); }
+  if (d.empty()) { err = parse_error("Atoi", s, false); return std::nullopt; }
+  uint64_t v = 0;
+  const uint64_t limit = neg ? uint64_t(INT64_MAX) + 1 : uint64_t(INT64_MAX);
+  for (char c : d) {
+    if (c < '0' || c > '9') { err = parse_error("Atoi", s, false); return std::nullopt; }
+    if (v > (limit - uint64_t(c - '0')) / 10) { err = parse_error("Atoi", s, true); return std::nullopt; }
+    v = v * 10 + uint64_t(c - '0');
+  }
+  return neg ? int64_t(0 - v) : int64_t(v);
+}
+
+std::optional<uint64_t> go_parse_uint(std::string_view s, std::string& err) {
+  if (s.empty()) { err = parse_error("ParseUint", s, false); return std::nullopt; }
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') { err = parse_error("ParseUint", s, false); return std::nullopt; }
+    if (v > (UINT64_MAX - uint64_t(c - '0')) / 10) { err = parse_error("ParseUint", s, true); return std::nullopt; }
+    v = v * 10 + uint64_t(c - '0');
+  }
+  return v;
+}
+
+std::string go_float(double f) {
+  if (!std::isfinite(f)) return "0";  // Go refuses these; never produced here
+  double a = std::fabs(f);
+  bool sci = a != 0 && (a < 1e-6 || a >= 1e21);
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, f,
+                         sci ? std::chars_format::scientific : std::chars_format::fixed);
+  std::string out(buf, r.ptr);
+  if (sci) {  // Go writes e-07 as e-7
+    size_t n = out.size();
+    if (n >= 4 && out[n - 4] == 'e' && out[n - 3] == '-' && out[n - 2] == '0')
+      out.erase(n - 2, 1);
+  }
+  return out;
+}
+
+std::string go_json(const Json& v, bool indent) {
+  std::string out;
+  json_value(out, v, indent, 0);
+  return out;
+}
+
+}  // namespace ringnats::monitor
