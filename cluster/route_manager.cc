@@ -804,6 +804,17 @@ void RouteManager::local_interest(Shard& s, std::string_view subject, std::strin
   for (auto& [shard, slot, gen] : targets) s.send_to_conn(shard, slot, gen, line, {}, nullptr);
 }
 
+bool RouteManager::route_view(const Conn* c, bool with_subs, RouteView& out) {
+  auto* rs = static_cast<const RouteState*>(c->route);
+  if (!rs || !rs->registered) return false;
+  out.remote_id = rs->remote_id;
+  out.solicited = rs->solicited;
+  out.configured = rs->explicit_route;
+  out.num_subs = rs->remote_keys.size();
+  if (with_subs) out.subs.assign(rs->remote_keys.begin(), rs->remote_keys.end());
+  return true;
+}
+
 void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                                     std::string_view payload, Block* storage, bool plain,
                                     const std::vector<std::string_view>& queues) {

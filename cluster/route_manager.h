@@ -55,6 +55,7 @@ class RouteManager : public ClusterHooks {
   void route_timer(Shard& s, Conn* c) override;
   void local_interest(Shard& s, std::string_view subject, std::string_view queue, int before,
                       int after) override;
+  bool route_view(const Conn* c, bool with_subs, RouteView& out) override;
   void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                         std::string_view payload, Block* storage, bool plain,
                         const std::vector<std::string_view>& queues) override;

@@ -47,6 +47,7 @@ void ClientSession::send_info(Conn* c) {
 void ClientSession::opened(Conn* c) {
   const Options& o = srv_.opts();
   int n = srv_.num_conns().fetch_add(1) + 1;
+  srv_.count_client();
   log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port, id(c));
   send_info(c);
   if (n > o.max_connections) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include <vector>
 
@@ -40,6 +42,18 @@ class ClusterHooks {
   // On the publisher's shard: send one RMSG/HMSG to the route behind `route`
   // (plain interest and/or the queue groups picked on it). `storage` is the
   // payload's block when it has one.
+  // Monitoring, on the route's shard: what the core cannot see of route `c`
+  // (false if it is not a registered route yet).
+  struct RouteView {
+    std::string remote_id;
+    bool solicited = false, configured = false;
+    size_t num_subs = 0;
+    std::vector<std::pair<std::string, std::string>> subs;  // (subject, queue), if asked
+  };
+  virtual bool route_view(const Conn* c, bool with_subs, RouteView& out) {
+    (void)c; (void)with_subs; (void)out;
+    return false;
+  }
   virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                                 std::string_view payload, Block* storage, bool plain,
                                 const std::vector<std::string_view>& queues) = 0;

@@ -4,6 +4,7 @@
 // starts here: Shard::feed -> on_msg -> Fanout::publish (fanout.cc).
 #include "core/cluster_hooks.h"
 #include "core/log.h"
+#include "core/monitor_hooks.h"
 #include "core/server.h"
 #include "core/shard.h"
 #include "proto/route_args.h"
@@ -138,6 +139,7 @@ void Shard::conn_closing(Conn* c, ErrCode why) {
     if (auto* cl = srv_.cluster()) cl->route_closed(*this, c);
   } else {
     session_.closing(c, why);
+    if (auto* mon = srv_.monitor()) mon->client_closing(*this, *c, why);
   }
   // Later deliveries find its subscriptions gone.
   subs_.unsubscribe_all(c);

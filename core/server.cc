@@ -7,10 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "proto/connect.h"
 
@@ -19,6 +23,7 @@ namespace ringnats {
 size_t shard_ring_capacity(int nshards);
 
 Server::Server(Options opts) : opts_(std::move(opts)) {
+  start_wall_ns_ = wall_ns();
   server_id_ = proto::make_server_id();
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
@@ -92,6 +97,28 @@ void Server::shutdown() {
 
 void Server::wait() {
   for (auto& s : shards_) s->join();
+}
+
+bool Server::gather(const std::function<void(Shard&)>& fn, int timeout_ms) {
+  // Shared with the shards: one that answers after the timeout still finds
+  // it alive (and `fn` with it).
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    int left;
+    std::function<void(Shard&)> fn;
+  };
+  auto st = std::make_shared<State>();
+  st->left = nshards_;
+  st->fn = fn;
+  for (auto& s : shards_)
+    s->post([st](Shard& sh) {
+      st->fn(sh);
+      std::lock_guard<std::mutex> g(st->mu);
+      if (--st->left == 0) st->cv.notify_all();
+    });
+  std::unique_lock<std::mutex> g(st->mu);
+  return st->cv.wait_for(g, std::chrono::milliseconds(timeout_ms), [&] { return st->left == 0; });
 }
 
 void Server::set_connect_urls(std::vector<std::string> urls) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 namespace ringnats {
 
 class ClusterHooks;  // implemented by cluster/
+class MonitorHooks;  // implemented by monitor/
 
 // Binds and listens on host:port (port 0 or -1: any). Returns the fd, or -1
 // with `err` set; the bound port goes to *bound_port.
@@ -54,6 +56,19 @@ class Server {
   int64_t connect_urls_changed_ns() const { return urls_changed_ns_.load(); }
 
   ClusterHooks* cluster() { return cluster_.load(std::memory_order_acquire); }
+  MonitorHooks* monitor() { return monitor_.load(std::memory_order_acquire); }
+  void set_monitor(MonitorHooks* m) { monitor_.store(m, std::memory_order_release); }
+
+  // Control path (monitoring, any thread but a shard's): runs `fn` on every
+  // shard's own thread, at its next turn, and waits for all of them, at
+  // most `timeout_ms` (false if one did not answer: stopping). `fn` must
+  // not block, and whatever it captures must outlive a late answer (capture
+  // shared state by value). One lock per shard per call; never per message.
+  bool gather(const std::function<void(Shard&)>& fn, int timeout_ms = 2000);
+  // Client connections accepted since start.
+  uint64_t total_clients() const { return total_clients_.load(std::memory_order_relaxed); }
+  void count_client() { total_clients_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t start_wall_ns() const { return start_wall_ns_; }
   void set_cluster(ClusterHooks* c) { cluster_.store(c, std::memory_order_release); }
 
   static constexpr const char* kCompatVersion = "2.9.10";
@@ -83,6 +98,9 @@ class Server {
   std::string cluster_name_;
   std::atomic<int64_t> urls_changed_ns_{0};
   std::atomic<ClusterHooks*> cluster_{nullptr};
+  std::atomic<MonitorHooks*> monitor_{nullptr};
+  std::atomic<uint64_t> total_clients_{0};
+  int64_t start_wall_ns_ = 0;
 };
 
 }  // namespace ringnats

@@ -94,6 +94,11 @@ class Shard : private ConnEvents {
   const ShardStats& stats() const { return stats_; }
   const ShardLinks& links() const { return links_; }
   const Reactor& reactor_view() const { return reactor_; }
+  // A client subscription slot named in Conn::subs.
+  const Sub& subscription(uint32_t slot) { return subs_[slot]; }
+  // f(const Sub&) for every live client subscription on this shard.
+  template <class F>
+  void for_each_sub(F&& f) { subs_.for_each_live(f); }
   Server& server() { return srv_; }
   int64_t now_ns() const { return now_ns_; }
 

@@ -53,6 +53,12 @@ class SubTable {
   }
   static bool exhausted(const Sub& s) { return s.max && s.delivered >= s.max; }
 
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (const Sub& s : subs_)
+      if (s.alive) f(s);
+  }
+
   // SubAdd / SubRemove records from peers: change this shard's partition
   // (and ack a SubAdd that asks for it).
   void apply(const Rec& r);
