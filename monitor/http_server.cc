@@ -3,6 +3,7 @@
 #include "monitor/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <chrono>
@@ -98,6 +99,12 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   svr_ = std::make_unique<httplib::Server>();
   svr_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   svr_->set_keep_alive_timeout(2);
+  // SO_REUSEADDR only, as Go's listener: httplib's default adds SO_REUSEPORT,
+  // which would let a second server share (and steal from) our port.
+  svr_->set_socket_options([](int fd) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     Query q;
     for (const auto& [k, v] : req.params) q.emplace(k, v);  // emplace keeps the first

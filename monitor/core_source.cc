@@ -1,0 +1,374 @@
+// Snapshots of a running server for the monitor (see core_source.h). Every
+// read of shard state happens on that shard's thread inside Server::gather;
+// results travel back through a shared_ptr so a shard that answers after a
+// timeout writes into memory that is still alive.
+#include "monitor/core_source.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/clock.h"
+#include "core/cluster_hooks.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "proto/subject.h"
+
+namespace ringnats::monitor {
+
+namespace {
+
+// nats-server's ClosedState texts for the reasons ringnats closes with.
+std::string reason_text(proto::ErrCode why) {
+  using proto::ErrCode;
+  switch (why) {
+    case ErrCode::None: return "Client Closed";
+    case ErrCode::UnknownOp: return "Parse Error";
+    case ErrCode::MaxControlLine: return "Maximum Control Line Exceeded";
+    case ErrCode::MaxPayload: return "Maximum Message Payload Exceeded";
+    case ErrCode::AuthViolation: return "Authentication Failure";
+    case ErrCode::AuthTimeout: return "Authentication Timeout";
+    case ErrCode::StaleConnection: return "Stale Connection";
+    case ErrCode::BadClientProtocol: return "Bad Client Protocol Version";
+    case ErrCode::NoRespondersNeedsHeaders: return "No Responders Requires Headers";
+    case ErrCode::MaxConnections: return "Maximum Connections Exceeded";
+    case ErrCode::MaxSubscriptions: return "Maximum Subscriptions Exceeded";
+    case ErrCode::RoutePort: return "Incorrect Port";
+    case ErrCode::ProtocolViolation: return "Protocol Violation";
+    case ErrCode::SlowConsumer: return "Slow Consumer (Pending Bytes)";
+    default: return "Client Closed";
+  }
+}
+
+void fill_subs(Shard& s, const Conn& c, std::vector<SubDetail>& out) {
+  out.reserve(c.subs.size());
+  for (const auto& [sid, slot] : c.subs) {
+    const Sub& sub = s.subscription(slot);
+    if (!sub.alive) continue;
+    SubDetail d;
+    d.subject = sub.subject;
+    d.queue = sub.queue;
+    d.sid = sub.sid;
+    d.msgs = static_cast<int64_t>(sub.delivered);
+    d.max = static_cast<int64_t>(sub.max);
+    d.cid = c.cid;
+    out.push_back(std::move(d));
+  }
+}
+
+ConnSnapshot conn_snapshot(Shard& s, const Conn& c, bool with_subs) {
+  ConnSnapshot k;
+  k.cid = c.cid;
+  k.ip = c.remote_ip;
+  k.port = c.remote_port;
+  k.start_ns = c.start_wall_ns;
+  k.last_activity_ns = mono_to_wall_ns(c.last_activity_ns);
+  k.rtt_ns = c.rtt_ns;
+  k.pending_bytes = static_cast<int64_t>(c.out.pending());
+  k.in_msgs = static_cast<int64_t>(c.in_msgs);
+  k.in_bytes = static_cast<int64_t>(c.in_bytes);
+  k.out_msgs = static_cast<int64_t>(c.out_msgs);
+  k.out_bytes = static_cast<int64_t>(c.out_bytes);
+  k.num_subs = static_cast<uint32_t>(c.subs.size());
+  k.name = c.name;
+  k.lang = c.lang;
+  k.version = c.version;
+  if (with_subs) fill_subs(s, c, k.subs);
+  return k;
+}
+
+// Per-shard results of one gather, alive as long as any shard may write.
+template <class T>
+std::shared_ptr<std::vector<T>> per_shard(Server& srv) {
+  return std::make_shared<std::vector<T>>(static_cast<size_t>(srv.nshards()));
+}
+
+int64_t rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  long long size = 0, resident = 0;
+  f >> size >> resident;
+  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE);
+}
+
+// utime + stime of the whole process, in ns.
+int64_t process_cpu_ns() {
+  std::ifstream f("/proc/self/stat");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t p = all.rfind(')');
+  if (p == std::string::npos) return 0;
+  std::istringstream in(all.substr(p + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  // Fields after the command: state(3) ... utime(14) stime(15).
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+CoreSource::CoreSource(Server& srv) : srv_(srv) {
+  last_cpu_ns_ = process_cpu_ns();
+  last_wall_ns_ = mono_ns();
+}
+
+double CoreSource::cpu_percent() {
+  std::lock_guard<std::mutex> g(cpu_mu_);
+  int64_t now = mono_ns();
+  // Like nats' sampling: CPU used over the last interval, at most once a
+  // second apart so back-to-back requests do not read noise.
+  if (now - last_wall_ns_ >= 1'000'000'000) {
+    int64_t cpu = process_cpu_ns();
+    last_pcpu_ = 100.0 * static_cast<double>(cpu - last_cpu_ns_) / static_cast<double>(now - last_wall_ns_);
+    last_cpu_ns_ = cpu;
+    last_wall_ns_ = now;
+  }
+  return last_pcpu_;
+}
+
+ServerSnapshot CoreSource::server() {
+  const Options& o = srv_.opts();
+  ServerSnapshot v;
+  v.server_id = srv_.server_id();
+  v.server_name = srv_.server_name();
+  v.version = Server::kCompatVersion;
+  v.host = o.host;
+  v.port = srv_.client_port();
+  v.auth_required = srv_.auth_required();
+  v.connect_urls = srv_.connect_urls();
+  v.max_connections = o.max_connections;
+  v.max_subscriptions = o.max_subs;
+  v.ping_interval_ns = o.ping_interval_ns;
+  v.ping_max = o.ping_max;
+  v.http_host = o.http_host;
+  v.http_port = o.http_port;
+  v.http_base_path = o.http_base_path;
+  v.auth_timeout = static_cast<double>(o.auth_timeout_ns) / 1e9;
+  v.max_control_line = o.max_control_line;
+  v.max_payload = o.max_payload;
+  v.max_pending = o.max_pending;
+  if (o.cluster.enabled || !o.cluster.routes.empty()) {
+    v.cluster.name = srv_.cluster_name();
+    v.cluster.addr = o.cluster.host;
+    v.cluster.cluster_port = o.cluster.port;
+    v.cluster.auth_timeout = static_cast<double>(o.cluster.auth_timeout_ns) / 1e9;
+    for (const auto& r : o.cluster.routes) {
+      std::string u = r;
+      size_t at = u.find("://");
+      if (at != std::string::npos) u = u.substr(at + 3);
+      if (size_t cred = u.rfind('@'); cred != std::string::npos) u = u.substr(cred + 1);
+      v.cluster.urls.push_back(u);
+    }
+  }
+  v.write_deadline_ns = o.write_deadline_ns;
+  v.start_ns = srv_.start_wall_ns();
+  v.config_load_time_ns = srv_.start_wall_ns();
+  v.mem = rss_bytes();
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  v.cores = static_cast<int>(ncpu > 0 ? ncpu : 1);
+  v.gomaxprocs = srv_.nshards();
+  v.cpu = cpu_percent();
+  v.total_connections = srv_.total_clients();
+
+  struct Counts {
+    int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0, slow = 0;
+    int clients = 0, routes = 0;
+    uint32_t subs = 0;
+  };
+  auto counts = per_shard<Counts>(srv_);
+  srv_.gather([counts](Shard& s) {
+    Counts& k = (*counts)[static_cast<size_t>(s.id())];
+    const ShardStats& st = s.stats();
+    k.in_msgs = static_cast<int64_t>(st.closed_in_msgs);
+    k.in_bytes = static_cast<int64_t>(st.closed_in_bytes);
+    k.out_msgs = static_cast<int64_t>(st.closed_out_msgs);
+    k.out_bytes = static_cast<int64_t>(st.closed_out_bytes);
+    k.slow = static_cast<int64_t>(st.slow_consumers);
+    k.subs = static_cast<uint32_t>(s.partition().entries());
+    s.for_each_conn([&](Conn* c) {
+      k.in_msgs += static_cast<int64_t>(c->in_msgs);
+      k.in_bytes += static_cast<int64_t>(c->in_bytes);
+      k.out_msgs += static_cast<int64_t>(c->out_msgs);
+      k.out_bytes += static_cast<int64_t>(c->out_bytes);
+      if (c->type == ConnType::Client) ++k.clients;
+      else if (c->route) ++k.routes;
+    });
+  });
+  for (const Counts& k : *counts) {
+    v.in_msgs += k.in_msgs;
+    v.in_bytes += k.in_bytes;
+    v.out_msgs += k.out_msgs;
+    v.out_bytes += k.out_bytes;
+    v.slow_consumers += k.slow;
+    v.connections += k.clients;
+    v.routes += k.routes;
+    v.subscriptions += k.subs;
+  }
+  v.remotes = v.routes;
+  return v;
+}
+
+std::vector<ConnSnapshot> CoreSource::open_conns(bool with_subs) {
+  auto res = per_shard<std::vector<ConnSnapshot>>(srv_);
+  srv_.gather([res, with_subs](Shard& s) {
+    auto& out = (*res)[static_cast<size_t>(s.id())];
+    s.for_each_conn([&](Conn* c) {
+      if (c->type == ConnType::Client) out.push_back(conn_snapshot(s, *c, with_subs));
+    });
+  });
+  std::vector<ConnSnapshot> all;
+  for (auto& v : *res)
+    for (auto& c : v) all.push_back(std::move(c));
+  return all;
+}
+
+std::vector<RouteSnapshot> CoreSource::routes(bool with_subs) {
+  auto res = per_shard<std::vector<RouteSnapshot>>(srv_);
+  Server& srv = srv_;
+  srv_.gather([res, with_subs, &srv](Shard& s) {
+    ClusterHooks* cl = srv.cluster();
+    if (!cl) return;
+    auto& out = (*res)[static_cast<size_t>(s.id())];
+    s.for_each_conn([&](Conn* c) {
+      ClusterHooks::RouteView view;
+      if (c->type != ConnType::Route || !cl->route_view(c, with_subs, view)) return;
+      RouteSnapshot r;
+      r.rid = c->cid;
+      r.remote_id = view.remote_id;
+      r.did_solicit = view.solicited;
+      r.is_configured = view.configured;
+      r.ip = c->remote_ip;
+      r.port = c->remote_port;
+      r.start_ns = c->start_wall_ns;
+      r.last_activity_ns = mono_to_wall_ns(c->last_activity_ns);
+      r.rtt_ns = c->rtt_ns;
+      r.pending_bytes = static_cast<int64_t>(c->out.pending());
+      r.in_msgs = static_cast<int64_t>(c->in_msgs);
+      r.in_bytes = static_cast<int64_t>(c->in_bytes);
+      r.out_msgs = static_cast<int64_t>(c->out_msgs);
+      r.out_bytes = static_cast<int64_t>(c->out_bytes);
+      r.num_subs = static_cast<uint32_t>(view.num_subs);
+      for (auto& [subject, queue] : view.subs) {
+        SubDetail d;
+        d.account = "$G";
+        d.subject = subject;
+        d.queue = queue;
+        r.subs.push_back(std::move(d));
+      }
+      out.push_back(std::move(r));
+    });
+  });
+  std::vector<RouteSnapshot> all;
+  for (auto& v : *res)
+    for (auto& r : v) all.push_back(std::move(r));
+  return all;
+}
+
+SubsStats CoreSource::subs_stats() {
+  auto res = per_shard<size_t>(srv_);
+  srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.partition().entries(); });
+  SubsStats st;
+  for (size_t n : *res) st.num_subscriptions += static_cast<uint32_t>(n);
+  return st;
+}
+
+std::vector<SubDetail> CoreSource::subs(const std::string& test) {
+  auto res = per_shard<std::vector<SubDetail>>(srv_);
+  srv_.gather([res, test](Shard& s) {
+    auto& out = (*res)[static_cast<size_t>(s.id())];
+    s.for_each_sub([&](const Sub& sub) {
+      if (!test.empty() && !proto::subject_matches(sub.subject, test)) return;
+      Conn* c = s.conn_at(sub.conn_slot, sub.conn_gen);
+      if (!c) return;
+      SubDetail d;
+      d.account = "$G";
+      d.subject = sub.subject;
+      d.queue = sub.queue;
+      d.sid = sub.sid;
+      d.msgs = static_cast<int64_t>(sub.delivered);
+      d.max = static_cast<int64_t>(sub.max);
+      d.cid = c->cid;
+      out.push_back(std::move(d));
+    });
+  });
+  std::vector<SubDetail> all;
+  for (auto& v : *res)
+    for (auto& d : v) all.push_back(std::move(d));
+  return all;
+}
+
+std::vector<ShardLoopSnapshot> CoreSource::shard_loops() {
+  auto res = per_shard<ShardLoopSnapshot>(srv_);
+  srv_.gather([res](Shard& s) {
+    ShardLoopSnapshot& k = (*res)[static_cast<size_t>(s.id())];
+    k.shard = s.id();
+    const ShardStats& st = s.stats();
+    using K = LoopFigure::Kind;
+    auto add = [&](const char* name, const char* help, K kind, double v) {
+      k.figures.push_back(LoopFigure{name, help, kind, v});
+    };
+    add("loop_turns_total", "Loop turns of the shard.", K::Counter, static_cast<double>(st.turns));
+    add("loop_sleeps_total", "Loop turns that ended with the shard asleep.", K::Counter,
+        static_cast<double>(st.sleeps));
+    add("stalls_total", "Fast-producer stalls begun (a publisher reached a subscriber past half its max_pending).",
+        K::Counter, static_cast<double>(st.stalls));
+    add("link_throttles_total", "Publishers paused while the links to peer shards were backed up.",
+        K::Counter, static_cast<double>(st.link_throttles));
+    add("recv_no_buffer_total", "Receives that found no provided buffer.", K::Counter,
+        static_cast<double>(st.recv_no_buffer));
+    add("held_copies_total", "Paused receive remainders copied out because buffers ran short.",
+        K::Counter, static_cast<double>(st.held_copies));
+    add("spilled_bytes", "Bytes waiting in order behind full rings to peer shards.", K::Gauge,
+        static_cast<double>(s.links().spill_bytes()));
+    add("inflight_bytes", "Payload bytes pinned by records in flight to peer shards.", K::Gauge,
+        static_cast<double>(s.links().inflight_bytes()));
+    add("recv_buffers_held", "Provided receive buffers held by the shard (not the kernel).", K::Gauge,
+        static_cast<double>(s.reactor_view().buffers_held()));
+    int conns = 0;
+    s.for_each_conn([&](Conn*) { ++conns; });
+    add("connections", "Open connections on the shard (clients and routes).", K::Gauge, conns);
+  });
+  return std::move(*res);
+}
+
+void CoreSource::client_closing(Shard& s, const Conn& c, proto::ErrCode why) {
+  ConnSnapshot k = conn_snapshot(s, c, true);
+  for (auto& d : k.subs) d.account = "$G";
+  k.stop_ns = wall_ns();
+  k.reason = reason_text(why);
+  closed_.record(std::move(k));
+}
+
+namespace {
+struct Running {
+  std::unique_ptr<CoreSource> source;
+  std::unique_ptr<MonitorServer> http;
+};
+Running& running() {
+  static Running r;
+  return r;
+}
+}  // namespace
+
+bool start_monitor(Server& srv, std::string& err) {
+  const Options& o = srv.opts();
+  if (o.http_port == 0) return true;
+  Running& r = running();
+  r.source = std::make_unique<CoreSource>(srv);
+  r.http = std::make_unique<MonitorServer>();
+  if (!r.http->start(o.http_host, o.http_port, o.http_base_path, *r.source, err)) return false;
+  srv.set_monitor(r.source.get());
+  log::notice("%s", r.http->log_line().c_str());
+  return true;
+}
+
+void stop_monitor(Server& srv) {
+  Running& r = running();
+  if (r.http) r.http->stop();
+  srv.set_monitor(nullptr);
+}
+
+}  // namespace ringnats::monitor
