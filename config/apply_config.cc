@@ -285,12 +285,11 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty())
       s.errors.push_back(v.where() + ": Cannot have a user/pass and token");
   } else if (k == "http") {
-    // Monitoring is not implemented: checked and kept, but no listener opens.
     parse_listen(v, o.http_host, o.http_port, s);
-    s.ignored.push_back(key);
   } else if (k == "http_port" || k == "monitor_port") {
     set_int(v, o.http_port, s);
-    s.ignored.push_back(key);
+  } else if (k == "http_base_path") {
+    get_str(v, o.http_base_path, s);
   } else if (k == "cluster") {
     parse_cluster(key, v, o, s);
   } else if (k == "logfile" || k == "log_file") {

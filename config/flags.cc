@@ -170,8 +170,7 @@ void apply_flag(const FlagSet& f, Options& o, FlagState& st, std::vector<std::st
   else if (n == "pass") o.password = v;
   else if (n == "auth") o.auth_token = v;
   else if (n == "m" || n == "http_port") {
-    o.http_port = static_cast<int>(num());  // kept, but no monitoring listener opens
-    ignore_if(num() != 0);
+    o.http_port = static_cast<int>(num());
   } else if (n == "ms" || n == "https_port") {
     if (num() != 0 && st.refused.empty()) st.refused = n;
   } else if (n == "c" || n == "config") st.config_file = v;

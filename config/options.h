@@ -49,7 +49,8 @@ struct Options {
   std::string log_file;
   std::string pid_file;
 
-  int http_port = 0;             // monitoring; 0 = off
+  int http_port = 0;             // monitoring; 0 = off, -1 = any free port
+  std::string http_base_path;    // monitoring endpoints under this path
 
   int shards = 0;                // ringnats only: 0 = online CPUs
 

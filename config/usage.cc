@@ -14,7 +14,7 @@ Server Options:
     -n, --name
         --server_name <server_name>  Name of this server (default: its id)
     -P, --pid <file>                 Write the process id to this file
-    -m, --http_port <port>           HTTP monitoring port (not supported, ignored)
+    -m, --http_port <port>           Use port for http monitoring
     -ms,--https_port <port>          HTTPS monitoring port (TLS: refused)
     -c, --config <file>              Read options from this configuration file
     -t                               Check the configuration file and exit

@@ -42,6 +42,8 @@ class ShardLinks {
   bool below_half_caps() const {
     return spill_bytes_ < kSpillCap / 2 && inflight_bytes_ < kInflightCap / 2;
   }
+  size_t spill_bytes() const { return spill_bytes_; }
+  size_t inflight_bytes() const { return inflight_bytes_; }
   // Re-reads what peers released (once per turn).
   void refresh_inflight();
   // Close open batches, move spill into rings, publish, wake sleeping peers.

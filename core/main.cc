@@ -30,6 +30,11 @@ namespace ringnats::cluster {
 bool start_cluster(Server& srv, std::string& err);
 void stop_cluster(Server& srv);
 }  // namespace ringnats::cluster
+namespace ringnats::monitor {
+// Starts the HTTP monitor when the options ask for it (monitor/).
+bool start_monitor(Server& srv, std::string& err);
+void stop_monitor(Server& srv);
+}  // namespace ringnats::monitor
 
 int main(int argc, char** argv) {
   Options opts;
@@ -63,6 +68,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::notice("  Shards:   %d (io_uring, one per core)", srv.nshards());
+  if (!monitor::start_monitor(srv, err)) {
+    log::fatal("%s", err.c_str());
+    srv.shutdown();
+    srv.wait();
+    return 1;
+  }
   log::notice("Listening for client connections on %s:%d", opts.host.c_str(), srv.client_port());
   if (opts.cluster.enabled || !opts.cluster.routes.empty()) {
     if (!cluster::start_cluster(srv, err)) {
@@ -86,6 +97,7 @@ int main(int argc, char** argv) {
     break;
   }
   log::notice("Initiating Shutdown...");
+  monitor::stop_monitor(srv);
   cluster::stop_cluster(srv);
   srv.shutdown();
   srv.wait();

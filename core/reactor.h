@@ -82,6 +82,7 @@ class Reactor {
   void commit_buffers();               // make given-back buffers usable again
   bool buffers_free() const { return bufs_out_ < kBufCount; }
   bool buffers_short() const { return bufs_out_ * 4 >= kBufCount; }
+  unsigned buffers_held() const { return bufs_out_; }
 
   // --- other threads ---
   void wake();                                   // if sleeping
