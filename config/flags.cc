@@ -349,7 +349,11 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
     }
     return fail("unrecognized command: " + go_quote(pa.positional[0]));
   }
-  if (!st.signal.empty()) return fail("sending signals (--signal) is not supported, use kill(1)");
+  if (!st.signal.empty()) {
+    r.action = CliAction::Signal;
+    r.signal = st.signal;
+    return r;
+  }
 
   std::string warning_text;
   if (!st.config_file.empty()) {

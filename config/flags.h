@@ -22,6 +22,7 @@ enum class CliAction {
   Version,       // "ringnats: v<version>"
   TestConfigOk,  // -t and the config file is valid
   Error,         // exit 1 after printing err
+  Signal,        // --signal: send it to a running server (ops/send_signal.h)
 };
 
 // Everything main needs to behave like nats-server. Print err to stderr
@@ -35,6 +36,7 @@ struct CliResult {
   // safely ignores (e.g. "jetstream", "--js"); main logs a warning for each.
   // Options it does not implement and may not ignore make parse_cli fail.
   std::vector<std::string> ignored;
+  std::string signal;      // for Signal: "<command>[=<pid or pid file>]"
 };
 
 // Parses flags, then the config file (-c), then applies the flags again so

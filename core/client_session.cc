@@ -134,12 +134,11 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
   c->name = o.name;
   c->lang = o.lang;
   c->version = o.version;
-  const Options& opts = srv_.opts();
+  c->auth_user = o.user;
+  c->auth_pass = o.pass;
+  c->auth_token = o.auth_token;
   if (srv_.auth_required()) {
-    bool ok = !opts.auth_token.empty()
-                  ? o.auth_token == opts.auth_token
-                  : (o.user == opts.username && o.pass == opts.password);
-    if (!ok) {
+    if (!authorized(*c)) {
       log::error("%s:%d - cid:%llu - authentication error - User \"%s\"", c->remote_ip.c_str(),
                  c->remote_port, id(c), o.user.c_str());
       conns_.send_err(c, ErrCode::AuthViolation);
@@ -163,6 +162,29 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
   }
   ok(c);
   return Flow::Continue;
+}
+
+bool ClientSession::authorized(const Conn& c) const {
+  const Options& o = srv_.opts();
+  if (!srv_.auth_required()) return true;
+  if (!o.auth_token.empty()) return c.auth_token == o.auth_token;
+  return c.auth_user == o.username && c.auth_pass == o.password;
+}
+
+void ClientSession::recheck_auth(Conn* c) {
+  if (c->closing()) return;
+  if (!c->connect_received) {
+    // Still in its handshake: it must now authenticate in time.
+    if (srv_.auth_required() && !c->auth_deadline_ns) {
+      c->parser.set_require_connect(true);
+      c->auth_deadline_ns = now_ + srv_.opts().auth_timeout_ns;
+    }
+    return;
+  }
+  if (authorized(*c)) return;
+  log::error("%s:%d - cid:%llu - authentication error - User \"%s\"", c->remote_ip.c_str(),
+             c->remote_port, id(c), c->auth_user.c_str());
+  conns_.send_err(c, ErrCode::AuthViolation);
 }
 
 Flow ClientSession::sub(Conn* c, std::string_view args) {

@@ -32,6 +32,10 @@ class ClientSession {
   // Ping, authentication-timeout and write-deadline checks, every 100 ms.
   void tick(Conn* c, int64_t now);
   void send_info(Conn* c);
+  // Whether `c`'s CONNECT credentials pass the current authorization.
+  bool authorized(const Conn& c) const;
+  // After a reload: close the clients that no longer pass (nats does).
+  void recheck_auth(Conn* c);
 
  private:
   proto::Flow connect(Conn* c, std::string_view args);

@@ -62,6 +62,9 @@ struct Conn {
   bool connect_received = false;
   bool first_pong_sent = false;
   std::string name, lang, version;
+  // Credentials from CONNECT, kept so a config reload can check them again,
+  // as nats-server does (empty when the client sent none).
+  std::string auth_user, auth_pass, auth_token;
   std::string remote_ip;
   int remote_port = 0;
 

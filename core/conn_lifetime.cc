@@ -67,6 +67,7 @@ Conn* ConnTable::open(int fd, ConnType type) {
   c->gen = gen;
   c->fd = fd;
   c->cid = srv_.next_cid();
+  ++live_;
   c->created_ns = c->last_in_ns = c->last_activity_ns = now_;
   c->start_wall_ns = wall_ns();
   int one = 1;
@@ -115,6 +116,7 @@ void ConnTable::finish_draining(Conn* c) {
 void ConnTable::release(Conn* c) {
   if (c->state != ConnState::Closed || c->recv_armed || c->send_inflight) return;
   c->state = ConnState::Free;
+  --live_;
   if (c->held_bid >= 0) {
     reactor_.give_back(static_cast<uint16_t>(c->held_bid));
     c->held_bid = -1;

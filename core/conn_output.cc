@@ -96,6 +96,10 @@ void ConnTable::flush_dirty() {
   dirty_.clear();
 }
 
+void ConnTable::options_changed() {
+  stall_at_ = std::min<size_t>(static_cast<size_t>(srv_.opts().max_pending / 2), kStallSoftCap);
+}
+
 void ConnTable::expire_closing(Conn* c) {
   // Its last words cannot be delivered to a peer that stopped reading.
   if (c->closing() && c->send_inflight && now_ - c->send_started_ns > srv_.opts().write_deadline_ns)

@@ -54,6 +54,8 @@ class ConnTable {
     Conn* c = conns_[slot].get();
     return c && c->gen == gen && c->state != ConnState::Free ? c : nullptr;
   }
+  // Connections not yet freed.
+  size_t live() const { return live_; }
   // End of turn: released slots become reusable (nothing names them now).
   void recycle();
   // f(Conn*) for every connection not yet freed.
@@ -75,6 +77,8 @@ class ConnTable {
   void on_send(Conn* c, int res);
   // End of turn: cut slow consumers, start one send per dirty connection.
   void flush_dirty();
+  // Re-reads max_pending (after a reload).
+  void options_changed();
   // Client connections past half their max_pending (publishers to them stall).
   int over_half() const { return over_half_; }
   // Shut down a closing connection whose last send is past write_deadline.
@@ -91,6 +95,7 @@ class ConnTable {
   std::vector<uint32_t> free_;
   std::vector<uint32_t> released_;
   std::vector<Conn*> dirty_;
+  size_t live_ = 0;
   size_t stall_at_;
   int over_half_ = 0;
 };

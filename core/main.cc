@@ -22,6 +22,8 @@
 #include "config/options.h"
 #include "core/log.h"
 #include "core/server.h"
+#include "ops/control.h"
+#include "ops/send_signal.h"
 
 using namespace ringnats;
 
@@ -39,15 +41,11 @@ void stop_monitor(Server& srv);
 int main(int argc, char** argv) {
   Options opts;
   CliResult cli = parse_cli(argc, argv, opts);
+  if (cli.action == CliAction::Signal) return ops::send_signal(cli.signal);
   if (int code = finish_cli(cli); code >= 0) return code;
 
   // Signals are taken synchronously by this thread; shards never see them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
+  sigset_t set = ops::control_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -62,6 +60,7 @@ int main(int argc, char** argv) {
   log::notice("  Version:  %s (nats-server %s compatible)", RINGNATS_VERSION, Server::kCompatVersion);
   log::notice("  Name:     %s", srv.server_name().c_str());
   log::notice("  ID:       %s", srv.server_id().c_str());
+  if (!opts.config_file.empty()) log::notice("Using configuration file: %s", opts.config_file.c_str());
   std::string err;
   if (!srv.start(err)) {
     log::fatal("Error listening on port: %s:%d, \"%s\"", opts.host.c_str(), opts.port, err.c_str());
@@ -89,13 +88,7 @@ int main(int argc, char** argv) {
   }
   log::notice("Server is ready");
 
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    if (sig == SIGHUP || sig == SIGUSR1) continue;  // reload / reopen: not yet
-    log::debug("Trapped \"%s\" signal", sig == SIGINT ? "interrupt" : "terminated");
-    break;
-  }
+  ops::run_control(srv, set, argc, argv);
   log::notice("Initiating Shutdown...");
   monitor::stop_monitor(srv);
   cluster::stop_cluster(srv);

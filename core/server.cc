@@ -99,6 +99,36 @@ void Server::wait() {
   for (auto& s : shards_) s->join();
 }
 
+bool Server::replace_options(const Options& next, int timeout_ms) {
+  struct Barrier {
+    std::mutex mu;
+    std::condition_variable cv;
+    int parked = 0;
+    bool released = false;
+  };
+  auto b = std::make_shared<Barrier>();
+  for (auto& s : shards_)
+    s->post([b](Shard& sh) {
+      {
+        std::unique_lock<std::mutex> g(b->mu);
+        ++b->parked;
+        b->cv.notify_all();
+        b->cv.wait(g, [&] { return b->released; });
+      }
+      sh.options_changed();
+    });
+  std::unique_lock<std::mutex> g(b->mu);
+  bool all = b->cv.wait_for(g, std::chrono::milliseconds(timeout_ms),
+                            [&] { return b->parked == nshards_; });
+  if (all) {
+    std::unique_lock<std::shared_mutex> w(opts_mu_);
+    opts_ = next;
+  }
+  b->released = true;
+  b->cv.notify_all();
+  return all;
+}
+
 bool Server::gather(const std::function<void(Shard&)>& fn, int timeout_ms) {
   // Shared with the shards: one that answers after the timeout still finds
   // it alive (and `fn` with it).

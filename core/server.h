@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,19 @@ class Server {
   void shutdown();   // any thread
   void wait();       // until every shard has stopped
 
+  // Shard threads read the options directly (a reload changes them only
+  // while every shard is parked, see replace_options). Any other thread
+  // takes a copy.
   const Options& opts() const { return opts_; }
+  Options opts_snapshot() const {
+    std::shared_lock<std::shared_mutex> g(opts_mu_);
+    return opts_;
+  }
+  // Control path (config reload): parks every shard at a turn boundary,
+  // replaces the options, then lets each shard apply what depends on them
+  // (Shard::options_changed) before it goes on. False if a shard did not
+  // park within `timeout_ms` (the options are then unchanged).
+  bool replace_options(const Options& next, int timeout_ms = 5000);
   int nshards() const { return nshards_; }
   Shard& shard(int i) { return *shards_[i]; }
   SpscRing<Rec>& ring(int from, int to) { return *rings_[from * nshards() + to]; }
@@ -84,6 +97,7 @@ class Server {
 
  private:
   Options opts_;
+  mutable std::shared_mutex opts_mu_;  // writers: replace_options only
   int nshards_ = 1;
   std::string server_id_, server_name_;
   std::unique_ptr<Qsbr> qsbr_;

@@ -104,10 +104,24 @@ void Shard::run() {
   if (id_ == 0 && srv_.listen_fd() >= 0) reactor_.arm_accept(srv_.listen_fd());
   if (auto* cl = srv_.cluster()) cl->shard_started(*this);
 
-  while (!stop_.load(std::memory_order_relaxed)) {
+  // A stop drains: clients are closed with their queued output still going
+  // out and routes get a FIN; the loop ends when every connection is freed,
+  // or after kStopDrainNs.
+  bool stopping = false;
+  int64_t stop_deadline = 0;
+  for (;;) {
     q.online(id_);
     now_ns_ = mono_ns();
     ++stats_.turns;
+    if (stop_.load(std::memory_order_relaxed)) {
+      if (!stopping) {
+        stopping = true;
+        stop_deadline = now_ns_ + kStopDrainNs;
+        begin_stop();
+      } else if (conns_.live() == 0 || now_ns_ >= stop_deadline) {
+        break;
+      }
+    }
 
     reactor_.reap([this](io_uring_cqe* cqe) { handle_cqe(cqe); });
     if (reactor_.take_msg_ring_failure())
@@ -130,7 +144,7 @@ void Shard::run() {
     // what is in flight: the consumer wakes us when it frees either.
     links_.announce_waiting(!throttled_.empty());
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!may_sleep() || stop_.load(std::memory_order_relaxed)) {
+    if (!may_sleep() || (stop_.load(std::memory_order_relaxed) && !stopping)) {
       reactor_.awake();
       reactor_.submit();
       continue;
@@ -139,14 +153,21 @@ void Shard::run() {
     retire_.reclaim(q);
     int64_t wait_ns = next_timer_ns_ - mono_ns();
     // Throttled publishers resume when a stall expires: look again soon.
-    if (!throttled_.empty() && wait_ns > kStallPollNs) wait_ns = kStallPollNs;
+    if ((stopping || !throttled_.empty()) && wait_ns > kStallPollNs) wait_ns = kStallPollNs;
     if (wait_ns < 1'000'000) wait_ns = 1'000'000;
     ++stats_.sleeps;
     reactor_.wait(wait_ns);
     reactor_.awake();
   }
   q.offline(id_);
+}
+
+void Shard::begin_stop() {
   if (auto* cl = srv_.cluster()) cl->shard_stopping(*this);
+  conns_.for_each([&](Conn* c) {
+    if (c->type == ConnType::Client) conns_.close(c, proto::ErrCode::None);
+  });
+  end_turn();
 }
 
 // Nothing is left for this turn: no completions, no posted work, no inbound
@@ -340,6 +361,13 @@ void Shard::end_turn() {
   conns_.recycle();
   reactor_.submit();
   retire_.reclaim(srv_.qsbr());
+}
+
+void Shard::options_changed() {
+  conns_.options_changed();
+  conns_.for_each([&](Conn* c) {
+    if (c->type == ConnType::Client) session_.recheck_auth(c);
+  });
 }
 
 void Shard::run_timers() {

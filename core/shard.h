@@ -101,6 +101,9 @@ class Shard : private ConnEvents {
   void for_each_sub(F&& f) { subs_.for_each_live(f); }
   Server& server() { return srv_; }
   int64_t now_ns() const { return now_ns_; }
+  // After a config reload, on this shard's thread: re-derive what depends on
+  // the options, and close clients whose credentials no longer pass.
+  void options_changed();
 
   // Parser callbacks (client and route), through ConnHandler in shard.cc.
   proto::Flow on_op(Conn* c, proto::Op op, std::string_view args);
@@ -116,12 +119,15 @@ class Shard : private ConnEvents {
   // this often.
   static constexpr int64_t kStallNs = 20'000'000;
   static constexpr int64_t kStallPollNs = 5'000'000;
+  // Longest a stopping shard waits for its connections' last output.
+  static constexpr int64_t kStopDrainNs = 2'000'000'000;
 
   // ConnEvents
   void conn_opened(Conn* c) override;
   void conn_closing(Conn* c, proto::ErrCode why) override;
 
   void run();
+  void begin_stop();
   bool may_sleep();
   void handle_cqe(io_uring_cqe* cqe);
   void on_accept(int res, bool more);

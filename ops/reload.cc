@@ -1,0 +1,111 @@
+// Config reload (see reload.h). The option names in the log and in the
+// refusal are nats-server's: config keys for what it reloads, Go field names
+// for what it refuses.
+#include "ops/reload.h"
+
+#include "config/flags.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "monitor/go_format.h"
+
+namespace ringnats::ops {
+
+namespace {
+
+std::string b(bool v) { return v ? "true" : "false"; }
+std::string dur(int64_t ns) { return monitor::go_duration(ns); }
+
+template <class T>
+std::string str(const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) return v;
+  else return std::to_string(v);
+}
+
+}  // namespace
+
+std::vector<std::string> reload_changes(const Options& o, const Options& n, std::string& refused) {
+  // Refused first, in nats' order of Options fields.
+  auto fixed = [&](const char* field, const auto& a, const auto& z) {
+    if (refused.empty() && !(a == z))
+      refused = std::string("config reload not supported for ") + field + ": old=" + str(a) +
+                ", new=" + str(z);
+  };
+  fixed("ServerName", o.server_name, n.server_name);
+  fixed("Host", o.host, n.host);
+  fixed("Port", o.port, n.port);
+  fixed("ClientAdvertise", o.client_advertise, n.client_advertise);
+  fixed("MaxSubs", o.max_subs, n.max_subs);
+  fixed("HTTPHost", o.http_host, n.http_host);
+  fixed("HTTPPort", o.http_port, n.http_port);
+  fixed("HTTPBasePath", o.http_base_path, n.http_base_path);
+  fixed("PidFile", o.pid_file, n.pid_file);
+  fixed("Shards", o.shards, n.shards);
+  // Cluster: routes added or removed are not reloaded by ringnats yet.
+  const ClusterOptions &oc = o.cluster, &nc = n.cluster;
+  if (refused.empty() &&
+      (oc.enabled != nc.enabled || oc.name != nc.name || oc.host != nc.host || oc.port != nc.port ||
+       oc.routes != nc.routes || oc.advertise != nc.advertise || oc.no_advertise != nc.no_advertise ||
+       oc.username != nc.username || oc.password != nc.password ||
+       oc.connect_retries != nc.connect_retries || oc.auth_timeout_ns != nc.auth_timeout_ns))
+    refused = "config reload not supported for Cluster";
+
+  std::vector<std::string> out;
+  auto changed = [&](const char* key, bool differs, const std::string& value) {
+    if (differs) out.push_back(std::string("Reloaded: ") + key + (value.empty() ? "" : " = " + value));
+  };
+  changed("trace", o.trace != n.trace, b(n.trace));
+  changed("debug", o.debug != n.debug, b(n.debug));
+  changed("logtime", o.logtime != n.logtime, b(n.logtime));
+  changed("log_file", o.log_file != n.log_file, n.log_file);
+  changed("authorization username", o.username != n.username, "");
+  changed("authorization password", o.password != n.password, "");
+  changed("authorization token", o.auth_token != n.auth_token, "");
+  changed("authorization timeout", o.auth_timeout_ns != n.auth_timeout_ns,
+          str(static_cast<double>(n.auth_timeout_ns) / 1e9));
+  changed("ping_interval", o.ping_interval_ns != n.ping_interval_ns, dur(n.ping_interval_ns));
+  changed("ping_max", o.ping_max != n.ping_max, str(n.ping_max));
+  changed("max_connections", o.max_connections != n.max_connections, str(n.max_connections));
+  changed("max_payload", o.max_payload != n.max_payload, str(n.max_payload));
+  changed("max_pending", o.max_pending != n.max_pending, str(n.max_pending));
+  changed("max_control_line", o.max_control_line != n.max_control_line, str(n.max_control_line));
+  changed("write_deadline", o.write_deadline_ns != n.write_deadline_ns, dur(n.write_deadline_ns));
+  return out;
+}
+
+bool reload(Server& srv, int argc, char** argv, std::string& err) {
+  Options next;
+  CliResult cli = parse_cli(argc, argv, next);
+  if (cli.action != CliAction::Run) {
+    err = cli.err;
+    while (!err.empty() && err.back() == '\n') err.pop_back();
+    // nats' parse errors come without the program name.
+    std::string prefix = std::string(kProgramName) + ": ";
+    if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
+    return false;
+  }
+  Options cur = srv.opts_snapshot();
+  std::string refused;
+  std::vector<std::string> changes = reload_changes(cur, next, refused);
+  if (!refused.empty()) {
+    err = refused;
+    return false;
+  }
+  if (cur.debug != next.debug || cur.trace != next.trace || cur.logtime != next.logtime ||
+      cur.log_file != next.log_file) {
+    std::string log_err;
+    if (!log::init(next, &log_err)) {
+      err = log_err;
+      log::init(cur);
+      return false;
+    }
+  }
+  if (!srv.replace_options(next)) {
+    err = "the shards did not answer in time";
+    return false;
+  }
+  for (const auto& c : changes) log::notice("%s", c.c_str());
+  log::notice("Reloaded server configuration");
+  return true;
+}
+
+}  // namespace ringnats::ops
