@@ -320,6 +320,30 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     set_int(v, o.ping_max, s);
   } else if (k == "write_deadline") {
     parse_duration_field("write_deadline", v, o.write_deadline_ns, s);
+  } else if (k == "lame_duck_duration" || k == "lame_duck_grace_period") {
+    // nats takes only a duration string here (an int fails its type assertion).
+    bool duration = k == "lame_duck_duration";
+    if (v.kind != ConfKind::String) {
+      const char* go_type = v.kind == ConfKind::Int     ? "int64"
+                            : v.kind == ConfKind::Float ? "float64"
+                            : v.kind == ConfKind::Bool  ? "bool"
+                            : v.kind == ConfKind::Array ? "[]interface {}"
+                            : v.kind == ConfKind::Datetime ? "time.Time"
+                                                           : "map[string]interface {}";
+      s.errors.push_back(v.where() + ": interface conversion: interface {} is " + go_type + ", not string");
+      return;
+    }
+    int64_t ns = 0;
+    std::string err;
+    if (!conf::parse_go_duration(v.str, ns, err)) {
+      s.errors.push_back(v.where() + ": error parsing " + std::string(k) + ": " + err);
+    } else if (duration && ns < 30 * kSecond) {
+      s.errors.push_back(v.where() + ": invalid lame_duck_duration of " + v.str + ", minimum is 30 seconds");
+    } else if (!duration && ns < 0) {
+      s.errors.push_back(v.where() + ": invalid lame_duck_grace_period, needs to be positive");
+    } else {
+      (duration ? o.lame_duck_duration_ns : o.lame_duck_grace_period_ns) = ns;
+    }
   } else if (k == "shards") {
     set_int(v, o.shards, s);
   } else if (unsupported::check_top_key(key, v, s.errors, s.ignored)) {

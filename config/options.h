@@ -54,6 +54,11 @@ struct Options {
 
   int shards = 0;                // ringnats only: 0 = online CPUs
 
+  // Lame-duck mode (SIGUSR2): wait the grace period, then close clients
+  // spread over the rest of the duration, then stop.
+  int64_t lame_duck_duration_ns = 120 * kSecond;
+  int64_t lame_duck_grace_period_ns = 10 * kSecond;
+
   ClusterOptions cluster;
 
   std::string http_host;         // monitoring bind host; filled with host if unset

@@ -67,7 +67,9 @@ void ClientSession::closing(Conn* c, ErrCode why) {
   srv_.num_conns().fetch_sub(1);
   log::debug("%s:%d - cid:%llu - Client connection closed: %s", c->remote_ip.c_str(),
              c->remote_port, id(c),
-             why == ErrCode::SlowConsumer ? "Slow Consumer (Pending Bytes)" : "Client Closed");
+             why == ErrCode::SlowConsumer     ? "Slow Consumer (Pending Bytes)"
+             : why == ErrCode::ServerShutdown ? "Server Shutdown"
+                                              : "Client Closed");
 }
 
 Flow ClientSession::on_op(Conn* c, Op op, std::string_view args) {

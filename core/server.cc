@@ -99,6 +99,12 @@ void Server::wait() {
   for (auto& s : shards_) s->join();
 }
 
+void Server::enter_lame_duck() {
+  lame_duck_.store(true, std::memory_order_relaxed);
+  // Out of LISTEN at once: new clients are refused, not left waiting.
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
+}
+
 bool Server::replace_options(const Options& next, int timeout_ms) {
   struct Barrier {
     std::mutex mu;
@@ -180,6 +186,7 @@ std::string Server::client_info(const Conn& c) {
   info.client_ip = c.remote_ip;
   if (opts_.cluster.enabled) info.cluster = cluster_name_.empty() ? opts_.cluster.name : cluster_name();
   if (!opts_.cluster.no_advertise) info.connect_urls = connect_urls();
+  info.ldm = lame_duck_.load(std::memory_order_relaxed);
   return proto::info_line(info);
 }
 

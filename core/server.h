@@ -82,6 +82,9 @@ class Server {
   uint64_t total_clients() const { return total_clients_.load(std::memory_order_relaxed); }
   void count_client() { total_clients_.fetch_add(1, std::memory_order_relaxed); }
   int64_t start_wall_ns() const { return start_wall_ns_; }
+  // Lame-duck mode: no new clients, and INFO says "ldm":true. Any thread.
+  void enter_lame_duck();
+  bool lame_duck() const { return lame_duck_.load(std::memory_order_relaxed); }
   void set_cluster(ClusterHooks* c) { cluster_.store(c, std::memory_order_release); }
 
   static constexpr const char* kCompatVersion = "2.9.10";
@@ -114,6 +117,7 @@ class Server {
   std::atomic<ClusterHooks*> cluster_{nullptr};
   std::atomic<MonitorHooks*> monitor_{nullptr};
   std::atomic<uint64_t> total_clients_{0};
+  std::atomic<bool> lame_duck_{false};
   int64_t start_wall_ns_ = 0;
 };
 

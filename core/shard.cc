@@ -165,7 +165,7 @@ void Shard::run() {
 void Shard::begin_stop() {
   if (auto* cl = srv_.cluster()) cl->shard_stopping(*this);
   conns_.for_each([&](Conn* c) {
-    if (c->type == ConnType::Client) conns_.close(c, proto::ErrCode::None);
+    if (c->type == ConnType::Client) conns_.close(c, proto::ErrCode::ServerShutdown);
   });
   end_turn();
 }

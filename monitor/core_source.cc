@@ -37,6 +37,7 @@ std::string reason_text(proto::ErrCode why) {
     case ErrCode::RoutePort: return "Incorrect Port";
     case ErrCode::ProtocolViolation: return "Protocol Violation";
     case ErrCode::SlowConsumer: return "Slow Consumer (Pending Bytes)";
+    case ErrCode::ServerShutdown: return "Server Shutdown";
     default: return "Client Closed";
   }
 }
@@ -130,7 +131,7 @@ double CoreSource::cpu_percent() {
 }
 
 ServerSnapshot CoreSource::server() {
-  const Options& o = srv_.opts();
+  const Options o = srv_.opts_snapshot();
   ServerSnapshot v;
   v.server_id = srv_.server_id();
   v.server_name = srv_.server_name();
@@ -256,6 +257,7 @@ std::vector<RouteSnapshot> CoreSource::routes(bool with_subs) {
         d.account = "$G";
         d.subject = subject;
         d.queue = queue;
+        d.sid = "$G " + subject + (queue.empty() ? "" : " " + queue);  // nats' route sid
         r.subs.push_back(std::move(d));
       }
       out.push_back(std::move(r));

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "core/server.h"
+#include "ops/lame_duck.h"
 #include "ops/reload.h"
 
 namespace ringnats::ops {
@@ -25,7 +26,7 @@ const char* signal_name(int sig) {
 sigset_t control_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set, s);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
   return set;
 }
 
@@ -35,6 +36,10 @@ void run_control(Server& srv, const sigset_t& set, int argc, char** argv) {
     if (sigwait(&set, &sig) != 0) continue;
     log::debug("Trapped \"%s\" signal", signal_name(sig));
     if (sig == SIGINT || sig == SIGTERM) return;
+    if (sig == SIGUSR2) {
+      lame_duck(srv);
+      return;
+    }
     if (sig == SIGUSR1) {
       if (srv.opts_snapshot().log_file.empty()) {
         log::notice("File log re-open ignored, not a file logger");

@@ -1,7 +1,8 @@
 // What the main thread does while the server runs: it waits for signals and
 // acts on them as nats-server does. SIGINT/SIGTERM stop gracefully (clients
 // get their pending output, routes a FIN); SIGHUP reloads the config;
-// SIGUSR1 reopens the log file. Shards never see a signal.
+// SIGUSR1 reopens the log file; SIGUSR2 enters lame-duck mode, then stops.
+// Shards never see a signal.
 #pragma once
 
 #include <signal.h>

@@ -23,6 +23,7 @@ enum class ErrCode : unsigned char {
   RoutePort,          // -ERR 'attempted to connect to route port', close
   ProtocolViolation,  // no -ERR, close (bad args, bad JSON, bad sizes)
   SlowConsumer,       // no -ERR, close
+  ServerShutdown,     // no -ERR, close (stop or lame duck)
 };
 
 struct ErrInfo {
@@ -49,6 +50,7 @@ inline ErrInfo err_info(ErrCode c) {
     case ErrCode::RoutePort: return {"-ERR 'attempted to connect to route port'\r\n", true};
     case ErrCode::ProtocolViolation: return {"", true};
     case ErrCode::SlowConsumer: return {"", true};
+    case ErrCode::ServerShutdown: return {"", true};
   }
   return {"", true};
 }
