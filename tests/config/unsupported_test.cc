@@ -57,7 +57,7 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"http", ": 8222", Verdict::Implemented},
     {"https", ": 8443", Verdict::Refused},
     {"http_port", ": 8222", Verdict::Implemented},
-    {"monitor_port", ": 8222", Verdict::Ignored},
+    {"monitor_port", ": 8222", Verdict::Implemented},
     {"https_port", ": 8443", Verdict::Refused},
     {"http_base_path", ": /x", Verdict::Implemented},
     {"cluster", " { listen: 127.0.0.1:6222 }", Verdict::Implemented},
@@ -373,8 +373,6 @@ TEST(Unsupported, IgnoredFlagsStartAndAreReported) {
     std::initializer_list<std::string> args;
     const char* reported;
   } cases[] = {
-      {{"-m", "8222"}, "--m"},
-      {{"--http_port", "8222"}, "--http_port"},
       {{"-js"}, "--js"},
       {{"--jetstream"}, "--jetstream"},
       {{"-sd", "/tmp/js"}, "--sd"},
