@@ -227,44 +227,6 @@ std::string nats_rtt(int64_t ns) {
   return go_duration(ns);
 }
 
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    uint32_t cp;
-    size_t n = utf8_len(s, i, &cp);
-    if (n == 0) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-      ++i;
-      continue;
-    }
-    if (n > 1) { out.append(s.substr(i, n)); i += n; continue; }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += char(c);
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
-}
-
 std::optional<bool> go_parse_bool(std::string_view s, std::string& err) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
   if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return false;

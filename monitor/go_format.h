@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/conf.h"
+
 namespace ringnats::monitor {
 
 using Json = nlohmann::ordered_json;
@@ -28,8 +30,9 @@ std::string nats_uptime(int64_t ns);
 // nats' RTT: a round trip between 1µs and 1ms is truncated to the µs.
 std::string nats_rtt(int64_t ns);
 
-// strconv.Quote of s (what Go's %q prints in strconv errors).
-std::string go_quote(std::string_view s);
+// strconv.Quote of s (what Go's %q prints in strconv errors): the config
+// layer's, which reports config values the same way.
+using conf::go_quote;
 
 // strconv.ParseBool / Atoi / ParseUint(s, 10, 64). On failure `err` gets the
 // Go error text, e.g. `strconv.Atoi: parsing "x": invalid syntax`.
