@@ -146,7 +146,8 @@ bool ServerProcess::start(const std::string& bin, int shards, const std::vector<
       why = "no free port";
       continue;
     }
-    std::vector<std::string> args = {bin, "-a", "127.0.0.1", "-p", std::to_string(port)};
+    std::vector<std::string> args = {bin};
+    if (listen_flags_) args.insert(args.end(), {"-a", "127.0.0.1", "-p", std::to_string(port)});
     if (shards > 0 && is_ringnats(bin)) {
       args.push_back("--shards");
       args.push_back(std::to_string(shards));
@@ -281,6 +282,23 @@ long ServerProcess::status_kib(const char* field) const {
     if (std::sscanf(line, fmt.c_str(), &kib) == 1) break;
   std::fclose(f);
   return kib;
+}
+
+bool ServerProcess::wait_exit(int timeout_ms, int* status) {
+  if (pid_ <= 0) return false;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int st = 0;
+    pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      if (status) *status = st;
+      return true;
+    }
+    if (r < 0 || Clock::now() >= deadline) return false;
+    // Bounded poll for the child's exit.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void ServerProcess::stop() {

@@ -58,6 +58,12 @@ class ServerProcess {
 
   // The next start() uses exactly this port (no retry on another one).
   void pin_port(int port) { pinned_port_ = port; }
+  // start() adds no -a/-p: the configuration in `extra` must listen on
+  // 127.0.0.1 at the pinned port (for tests that change it by reload).
+  void omit_listen_flags() { listen_flags_ = false; }
+  // Waits (bounded) for the child to exit by itself, e.g. after a signal the
+  // test sent it. True with its wait status; false if it is still running.
+  bool wait_exit(int timeout_ms, int* status);
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
@@ -72,6 +78,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int pinned_port_ = 0;
+  bool listen_flags_ = true;
 };
 
 // A blocking client socket with bounded receive/send timeouts.

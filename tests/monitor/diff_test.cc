@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fake_source.h"
+#include "json_diff.h"
 #include "monitor/http_server.h"
 #include "tests/integration/harness.h"
 
@@ -21,66 +22,24 @@ using namespace montest;
 namespace {
 
 // "<endpoint> <json path>" entries where nats and ringnats may differ, and why.
-const std::set<std::string> kAllowed = {
-    // ringnats has no system account; nats has "$SYS".
-    "varz .system_account",
-    "accountz .system_account",
-    "accountz?acc=$G .system_account",
-    // nats imports its system services into $G; ringnats has no imports.
-    "accountz?acc=$G .account_detail.imports",
+const jsondiff::Rules kRules = {
+    {
+        // ringnats has no system account; nats has "$SYS".
+        "varz .system_account",
+        "accountz .system_account",
+        "accountz?acc=$G .system_account",
+        // nats imports its system services into $G; ringnats has no imports.
+        "accountz?acc=$G .account_detail.imports",
+    },
+    // Maps whose keys are data, not schema: only their type is compared.
+    {".http_req_stats"},
 };
-// Maps whose keys are data, not schema: only their type is compared.
-const std::set<std::string> kDataMaps = {".http_req_stats"};
 
 httplib::Result fetch(int port, const std::string& path) {
   httplib::Client cli("127.0.0.1", port);
   cli.set_connection_timeout(5);
   cli.set_read_timeout(5);
   return cli.Get(path.c_str());
-}
-
-std::string kind(const Json& j) {
-  if (j.is_number()) return "number";
-  return j.type_name();
-}
-
-// The element of an array with the most keys (or the first), as its schema.
-const Json& widest(const Json& a) {
-  const Json* best = &a[0];
-  for (const auto& e : a)
-    if (e.is_object() && best->is_object() && e.size() > best->size()) best = &e;
-  return *best;
-}
-
-void compare(const std::string& ep, const Json& want, const Json& got, const std::string& path,
-             std::vector<std::string>& diffs) {
-  if (kind(want) != kind(got)) {
-    diffs.push_back(path + ": nats " + kind(want) + ", ours " + kind(got));
-    return;
-  }
-  if (kDataMaps.count(path)) return;
-  if (want.is_object()) {
-    std::vector<std::string> common_w, common_g;
-    for (const auto& [k, v] : want.items()) {
-      std::string p = path + "." + k;
-      if (!got.contains(k)) {
-        if (!kAllowed.count(ep + " " + p)) diffs.push_back(p + ": missing in ours");
-        continue;
-      }
-      common_w.push_back(k);
-      compare(ep, v, got[k], p, diffs);
-    }
-    for (const auto& [k, v] : got.items()) {
-      if (!want.contains(k)) {
-        if (!kAllowed.count(ep + " " + path + "." + k)) diffs.push_back(path + "." + k + ": extra in ours");
-      } else {
-        common_g.push_back(k);
-      }
-    }
-    if (common_w != common_g) diffs.push_back(path + ": key order differs");
-  } else if (want.is_array() && !want.empty() && !got.empty()) {
-    compare(ep, widest(want), widest(got), path + "[]", diffs);
-  }
 }
 
 class Differential : public ::testing::Test {
@@ -221,7 +180,7 @@ TEST_F(Differential, SameShapeAsNatsServer) {
       continue;
     }
     std::vector<std::string> diffs;
-    compare(ep, Json::parse(nb), Json::parse(ob), "", diffs);
+    jsondiff::compare(ep, Json::parse(nb), Json::parse(ob), "", kRules, diffs);
     for (const auto& d : diffs) ADD_FAILURE() << d << "\n--- nats:\n" << nb << "\n--- ours:\n" << ob;
   }
 }
