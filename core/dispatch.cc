@@ -50,13 +50,18 @@ size_t Shard::feed(Conn* c, const char* data, size_t len) {
   return len;
 }
 
+// A connection closed by an earlier operation in the same buffer takes no
+// more: the parser's hold lets SUB/UNSUB through, and neither may add to the
+// index for a connection that is going away.
 Flow Shard::on_op(Conn* c, proto::Op op, std::string_view args) {
+  if (c->closing()) return Flow::Stop;
   if (c->type == ConnType::Client) return session_.on_op(c, op, args);
   if (auto* cl = srv_.cluster()) return cl->route_op(*this, c, op, args);
   return Flow::Stop;
 }
 
 Flow Shard::on_msg_args(Conn* c, const MsgArgs& m) {
+  if (c->closing()) return Flow::Stop;
   if (c->type == ConnType::Client) return session_.on_pub_args(c, m);
   if (auto* cl = srv_.cluster()) return cl->route_msg_args(*this, c, m);
   return Flow::Continue;

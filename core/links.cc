@@ -37,6 +37,29 @@ ShardLinks::ShardLinks(Server& srv, int id) : srv_(srv), id_(id), n_(srv.nshards
 ShardLinks::~ShardLinks() {
   for (Block* b : batch_)
     if (b) b->unref();
+  for (auto& sp : spill_)
+    for (; !sp.empty(); sp.pop_front()) release_rec(sp.front());
+}
+
+void release_rec(Rec& r) {
+  if (r.payload) r.payload->unref();
+  switch (r.kind) {
+    case RecKind::BatchDone:
+      r.block->unref();
+      break;
+    case RecKind::SubAdd:
+    case RecKind::SubRemove:
+      delete static_cast<SubOp*>(r.ctl);
+      break;
+    case RecKind::Control:
+      delete static_cast<std::function<void(Shard&)>*>(r.ctl);
+      break;
+    case RecKind::NewConn:
+      ::close(static_cast<int>(r.slot));
+      break;
+    default:
+      break;
+  }
 }
 
 SpscRing<Rec>& ShardLinks::out(int dst) const { return srv_.ring(id_, dst); }

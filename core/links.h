@@ -17,6 +17,11 @@ namespace ringnats {
 class Server;
 class Reactor;
 
+// Frees what a record owns (a batch block handed over, a payload reference,
+// a control object, an accepted fd) when it will never be handled: records
+// left in rings and spills at teardown.
+void release_rec(Rec& r);
+
 class ShardLinks {
  public:
   // Spilled bytes, and bytes pinned by records in flight, past which the

@@ -146,14 +146,16 @@ void Reactor::on_msg_ring_failed(int res) {
 
 void Reactor::submit() {
   io_uring_submit(&ring_);
-  scratch_used_ = 0;  // the kernel has copied every msghdr submitted
+  // The kernel has copied every msghdr it took; one still queued (a partial
+  // submit) points into the arena, which must then stay as it is.
+  if (io_uring_sq_ready(&ring_) == 0) scratch_used_ = 0;
 }
 
 void Reactor::wait(int64_t wait_ns) {
   __kernel_timespec ts{wait_ns / 1'000'000'000, wait_ns % 1'000'000'000};
   io_uring_cqe* cqe = nullptr;
   io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
-  scratch_used_ = 0;
+  if (io_uring_sq_ready(&ring_) == 0) scratch_used_ = 0;
 }
 
 void Reactor::give_back(uint16_t bid) {

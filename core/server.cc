@@ -33,6 +33,12 @@ Server::Server(Options opts) : opts_(std::move(opts)) {
 }
 
 Server::~Server() {
+  // The shards have stopped: what is still in the rings between them will
+  // never be handled, and owns blocks (and objects) to free.
+  for (auto& ring : rings_) {
+    ring->publish();
+    ring->drain([](Rec& r) { release_rec(r); });
+  }
   shards_.clear();
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }

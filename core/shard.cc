@@ -131,6 +131,7 @@ void Shard::run() {
     for (auto& fn : reactor_.take_posted()) fn(*this);
     if (now_ns_ >= next_timer_ns_) run_timers();
     end_turn();
+    stats_.observe_turn(mono_ns() - now_ns_);
 
     if (!may_sleep()) {
       reactor_.submit();
@@ -159,6 +160,9 @@ void Shard::run() {
     reactor_.wait(wait_ns);
     reactor_.awake();
   }
+  // What outlived the drain (a route whose FIN is not back yet) is closed
+  // now, so the cluster layer frees its state.
+  conns_.for_each([&](Conn* c) { conns_.close(c, proto::ErrCode::ServerShutdown); });
   q.offline(id_);
 }
 
@@ -295,7 +299,8 @@ void Shard::feed_copy(Conn* c) {
 // Throttled publishers
 
 void Shard::throttle(Conn* c) {
-  if (c->throttled) return;
+  // A closing connection must not enter throttled_: its slot may be reused.
+  if (c->throttled || c->closing()) return;
   c->throttled = true;
   c->stall_deadline_ns = now_ns_ + kMaxStallNs;
   throttled_.push_back(c);

@@ -19,6 +19,20 @@ struct ShardStats {
   uint64_t link_throttles = 0;  // publishers paused while links to peers backed up
   uint64_t recv_no_buffer = 0;  // receives that found no provided buffer
   uint64_t held_copies = 0;     // paused remainders copied out (buffers short)
+
+  // How long the work of a turn took (sleep excluded): how long a shard can
+  // keep anything waiting. Cumulative buckets are built when read.
+  static constexpr int kTurnBuckets = 7;
+  static constexpr int64_t kTurnBoundsNs[kTurnBuckets] = {1'000,      10'000,      100'000,  1'000'000,
+                                                          10'000'000, 100'000'000, 1'000'000'000};
+  uint64_t turn_hist[kTurnBuckets + 1] = {};  // last: above every bound
+  int64_t turn_ns_sum = 0;
+  void observe_turn(int64_t ns) {
+    int b = 0;
+    while (b < kTurnBuckets && ns > kTurnBoundsNs[b]) ++b;
+    ++turn_hist[b];
+    turn_ns_sum += ns;
+  }
 };
 
 }  // namespace ringnats

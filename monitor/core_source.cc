@@ -329,6 +329,18 @@ std::vector<ShardLoopSnapshot> CoreSource::shard_loops() {
         static_cast<double>(s.links().inflight_bytes()));
     add("recv_buffers_held", "Provided receive buffers held by the shard (not the kernel).", K::Gauge,
         static_cast<double>(s.reactor_view().buffers_held()));
+    Histogram h;
+    h.name = "turn_duration_seconds";
+    h.help = "Time a loop turn spent working (the longest anything on the shard waits for it).";
+    uint64_t cum = 0;
+    for (int i = 0; i < ShardStats::kTurnBuckets; ++i) {
+      cum += st.turn_hist[i];
+      h.bounds.push_back(static_cast<double>(ShardStats::kTurnBoundsNs[i]) / 1e9);
+      h.counts.push_back(cum);
+    }
+    h.count = cum + st.turn_hist[ShardStats::kTurnBuckets];
+    h.sum = static_cast<double>(st.turn_ns_sum) / 1e9;
+    k.histograms.push_back(std::move(h));
     int conns = 0;
     s.for_each_conn([&](Conn*) { ++conns; });
     add("connections", "Open connections on the shard (clients and routes).", K::Gauge, conns);
