@@ -319,7 +319,7 @@ std::string RouteManager::our_info_line(bool with_nonce) {
   ri.port = adv_port;
   ri.headers = true;
   ri.auth_required = !co_.username.empty();
-  ri.max_payload = static_cast<int32_t>(srv_.opts().max_payload);
+  ri.max_payload = static_cast<int32_t>(srv_.opts_snapshot().max_payload);
   if (with_nonce) ri.nonce = random_name().substr(0, 15);
   {
     std::lock_guard<std::mutex> g(mu_);
