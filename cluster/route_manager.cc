@@ -175,6 +175,7 @@ bool RouteManager::start(std::string& err) {
     log::notice("Listening for route connections on %s:%d", co_.host.c_str(), port_);
   }
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  explicit_urls_ = co_.routes;
   for (const auto& url : co_.routes) {
     std::string h;
     int p;
@@ -216,7 +217,7 @@ void RouteManager::schedule_dial(const std::string& url, bool explicit_route, in
                                  int retries) {
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (dialing_.count(url)) return;
+    if (dialing_.count(url) || removed_urls_.count(url)) return;
     dialing_.insert(url);
     dials_.push_back(Dial{url, explicit_route, retries, mono_ns() + delay_ns});
   }
@@ -752,7 +753,7 @@ void RouteManager::route_closed(Shard& s, Conn* c) {
     }
   }
   log::notice("%s - Router connection closed: %s", route_prefix(c, *rs).c_str(),
-              stop_.load() ? "Server Shutdown" : "Client Closed");
+              stop_.load() ? "Server Shutdown" : rs->removed ? "Route Removed" : "Client Closed");
   if (was_registered) refresh_client_urls();
   if (!stop_.load() && !redial.empty() && !rs->explicit_route)
     schedule_dial(redial, true, 1'000'000'000 + jitter_ns(100'000'000), -1);
@@ -802,6 +803,45 @@ void RouteManager::local_interest(Shard& s, std::string_view subject, std::strin
     for (auto& [id, r] : routes_) targets.emplace_back(r.shard, r.slot, r.gen);
   }
   for (auto& [shard, slot, gen] : targets) s.send_to_conn(shard, slot, gen, line, {}, nullptr);
+}
+
+void RouteManager::reload_routes(const std::vector<std::string>& routes) {
+  std::vector<std::string> added, removed;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& u : routes)
+      if (std::find(explicit_urls_.begin(), explicit_urls_.end(), u) == explicit_urls_.end()) added.push_back(u);
+    for (const auto& u : explicit_urls_)
+      if (std::find(routes.begin(), routes.end(), u) == routes.end()) removed.push_back(u);
+    explicit_urls_ = routes;
+    for (const auto& u : added) removed_urls_.erase(u);
+    for (const auto& u : removed) {
+      removed_urls_.insert(u);
+      dialing_.erase(u);
+      dials_.erase(std::remove_if(dials_.begin(), dials_.end(), [&](const Dial& d) { return d.url == u; }),
+                   dials_.end());
+    }
+    configured_.clear();
+    for (const auto& u : routes) {
+      std::string h;
+      int p;
+      if (parse_url(u, h, p)) configured_.insert(h + ":" + std::to_string(p));
+    }
+  }
+  for (const auto& u : added) schedule_dial(u, true, 0, -1);
+  if (removed.empty()) return;
+  // The routes we dialed for a removed URL close on their own shards.
+  for (int i = 0; i < srv_.nshards(); ++i)
+    srv_.shard(i).post([removed](Shard& s) {
+      s.for_each_conn([&](Conn* c) {
+        auto* rs = static_cast<RouteState*>(c->route);
+        if (!rs || !rs->solicited) return;
+        if (std::find(removed.begin(), removed.end(), rs->dial_url) == removed.end()) return;
+        rs->removed = true;
+        rs->explicit_route = false;
+        s.close_conn(c, proto::ErrCode::None);
+      });
+    });
 }
 
 bool RouteManager::route_view(const Conn* c, bool with_subs, RouteView& out) {

@@ -31,6 +31,7 @@ struct RouteState {
   bool registered = false;
   std::string remote_id, remote_name;
   bool headers = false;
+  bool removed = false;         // its configured route was removed by a reload
   uint64_t rid = 0;
   int64_t next_ping_ns = 0;
   int ping_out = 0;
@@ -56,6 +57,7 @@ class RouteManager : public ClusterHooks {
   void local_interest(Shard& s, std::string_view subject, std::string_view queue, int before,
                       int after) override;
   bool route_view(const Conn* c, bool with_subs, RouteView& out) override;
+  void reload_routes(const std::vector<std::string>& routes) override;
   void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                         std::string_view payload, Block* storage, bool plain,
                         const std::vector<std::string_view>& queues) override;
@@ -100,7 +102,10 @@ class RouteManager : public ClusterHooks {
   std::string route_prefix(const Conn* c, const RouteState& rs) const;
 
   Server& srv_;
-  const ClusterOptions& co_;
+  // A copy: a reload replaces the server's options while we read ours.
+  const ClusterOptions co_;
+  std::vector<std::string> explicit_urls_;  // configured routes now (reload changes them)
+  std::set<std::string> removed_urls_;      // removed by a reload: never redialed
   std::string cluster_name_;
   bool dynamic_name_ = false;
   int listen_fd_ = -1;

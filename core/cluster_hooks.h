@@ -54,6 +54,9 @@ class ClusterHooks {
     (void)c; (void)with_subs; (void)out;
     return false;
   }
+  // Control path (config reload): the configured routes are now `routes`;
+  // dial the new ones, close and stop redialing the removed ones.
+  virtual void reload_routes(const std::vector<std::string>& routes) { (void)routes; }
   virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                                 std::string_view payload, Block* storage, bool plain,
                                 const std::vector<std::string_view>& queues) = 0;

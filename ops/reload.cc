@@ -4,6 +4,7 @@
 #include "ops/reload.h"
 
 #include "config/flags.h"
+#include "core/cluster_hooks.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "monitor/go_format.h"
@@ -40,11 +41,13 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   fixed("HTTPBasePath", o.http_base_path, n.http_base_path);
   fixed("PidFile", o.pid_file, n.pid_file);
   fixed("Shards", o.shards, n.shards);
-  // Cluster: routes added or removed are not reloaded by ringnats yet.
+  // Cluster: only its routes may change, and only on a server that runs
+  // one (turning clustering on or off is a restart).
   const ClusterOptions &oc = o.cluster, &nc = n.cluster;
+  bool had_cluster = oc.enabled || !oc.routes.empty(), has_cluster = nc.enabled || !nc.routes.empty();
   if (refused.empty() &&
-      (oc.enabled != nc.enabled || oc.name != nc.name || oc.host != nc.host || oc.port != nc.port ||
-       oc.routes != nc.routes || oc.advertise != nc.advertise || oc.no_advertise != nc.no_advertise ||
+      (had_cluster != has_cluster || oc.enabled != nc.enabled || oc.name != nc.name || oc.host != nc.host ||
+       oc.port != nc.port || oc.advertise != nc.advertise || oc.no_advertise != nc.no_advertise ||
        oc.username != nc.username || oc.password != nc.password ||
        oc.connect_retries != nc.connect_retries || oc.auth_timeout_ns != nc.auth_timeout_ns))
     refused = "config reload not supported for Cluster";
@@ -69,6 +72,7 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   changed("max_pending", o.max_pending != n.max_pending, str(n.max_pending));
   changed("max_control_line", o.max_control_line != n.max_control_line, str(n.max_control_line));
   changed("write_deadline", o.write_deadline_ns != n.write_deadline_ns, dur(n.write_deadline_ns));
+  changed("cluster routes", oc.routes != nc.routes, "");
   return out;
 }
 
@@ -103,6 +107,8 @@ bool reload(Server& srv, int argc, char** argv, std::string& err) {
     err = "the shards did not answer in time";
     return false;
   }
+  if (cur.cluster.routes != next.cluster.routes)
+    if (ClusterHooks* cl = srv.cluster()) cl->reload_routes(next.cluster.routes);
   for (const auto& c : changes) log::notice("%s", c.c_str());
   log::notice("Reloaded server configuration");
   return true;
