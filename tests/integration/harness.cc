@@ -338,10 +338,11 @@ RawConn& RawConn::operator=(RawConn&& o) noexcept {
   return *this;
 }
 
-bool RawConn::connect(int port, int timeout_ms) {
+bool RawConn::connect(int port, int timeout_ms, int rcvbuf) {
   close();
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd_ < 0) return false;
+  if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -91,7 +91,10 @@ class RawConn {
   RawConn(const RawConn&) = delete;
   RawConn& operator=(const RawConn&) = delete;
 
-  bool connect(int port, int timeout_ms = kTimeoutMs);
+  // rcvbuf > 0: SO_RCVBUF set before connecting, so the window the peer sees
+  // is small from the first byte (setting it later shrinks an advertised
+  // window, which the kernel answers with retransmission backoff).
+  bool connect(int port, int timeout_ms = kTimeoutMs, int rcvbuf = 0);
   void close();
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
