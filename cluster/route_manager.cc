@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <array>
 #include <cstring>
 #include <random>
@@ -303,6 +304,7 @@ std::string RouteManager::our_info_line(bool with_nonce) {
   ri.server_name = srv_.server_name();
   ri.version = Server::kCompatVersion;
   ri.go = "ringnats/" RINGNATS_VERSION;
+  ri.ldm = srv_.lame_duck();
   std::string adv_host = co_.host;
   int adv_port = port_;
   if (!co_.advertise.empty()) {
@@ -803,6 +805,19 @@ void RouteManager::local_interest(Shard& s, std::string_view subject, std::strin
     for (auto& [id, r] : routes_) targets.emplace_back(r.shard, r.slot, r.gen);
   }
   for (auto& [shard, slot, gen] : targets) s.send_to_conn(shard, slot, gen, line, {}, nullptr);
+}
+
+void RouteManager::lame_duck() {
+  std::string line = our_info_line(false);
+  std::vector<std::tuple<int, uint32_t, uint32_t>> targets;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto& [id, r] : routes_) targets.emplace_back(r.shard, r.slot, r.gen);
+  }
+  for (auto& [shard, slot, gen] : targets)
+    srv_.shard(shard).post([line, slot = slot, gen = gen](Shard& s) {
+      s.send_to_conn(s.id(), slot, gen, line, {}, nullptr);
+    });
 }
 
 void RouteManager::reload_routes(const std::vector<std::string>& routes) {

@@ -58,6 +58,7 @@ class RouteManager : public ClusterHooks {
                       int after) override;
   bool route_view(const Conn* c, bool with_subs, RouteView& out) override;
   void reload_routes(const std::vector<std::string>& routes) override;
+  void lame_duck() override;
   void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                         std::string_view payload, Block* storage, bool plain,
                         const std::vector<std::string_view>& queues) override;

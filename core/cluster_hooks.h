@@ -57,6 +57,9 @@ class ClusterHooks {
   // Control path (config reload): the configured routes are now `routes`;
   // dial the new ones, close and stop redialing the removed ones.
   virtual void reload_routes(const std::vector<std::string>& routes) { (void)routes; }
+  // Control path: the server entered lame-duck mode; tell every route (its
+  // peers stop offering our client URLs to their clients).
+  virtual void lame_duck() {}
   virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
                                 std::string_view payload, Block* storage, bool plain,
                                 const std::vector<std::string_view>& queues) = 0;

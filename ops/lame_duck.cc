@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/cluster_hooks.h"
 #include "core/log.h"
 #include "core/server.h"
 
@@ -34,6 +35,7 @@ void lame_duck(Server& srv) {
   Options o = srv.opts_snapshot();
   log::notice("Entering lame duck mode, stop accepting new clients");
   srv.enter_lame_duck();
+  if (ClusterHooks* cl = srv.cluster()) cl->lame_duck();
   // Clients that take async INFO learn it now (and reconnect elsewhere).
   srv.gather([](Shard& s) {
     s.for_each_conn([&](Conn* c) {

@@ -1,5 +1,6 @@
 // Lame-duck mode (SIGUSR2 / --signal ldm), as nats-server: stop accepting
-// clients, tell the connected ones with an INFO carrying "ldm":true, wait
+// clients, tell the connected ones and every route with an INFO carrying
+// "ldm":true (peers then stop offering our client URLs), wait
 // the grace period, close the clients spread over the rest of
 // lame_duck_duration, then stop. Runs on the control thread.
 #pragma once
