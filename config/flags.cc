@@ -422,7 +422,7 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
 
 int finish_cli(const CliResult& r) {
   if (!r.err.empty()) {
-    std::fputs(r.err.c_str(), stderr);
+    std::fwrite(r.err.data(), 1, r.err.size(), stderr);  // a parse error may hold a NUL, as nats' does
     std::fflush(stderr);
   }
   if (!r.out.empty()) {

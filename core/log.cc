@@ -65,10 +65,9 @@ void write_all(int fd, const char* p, size_t n) {
   }
 }
 
-void emit(Level lv, const char* fmt, va_list ap) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+void emit_text(Level lv, const char* text, size_t text_len);
 
+void emit(Level lv, const char* fmt, va_list ap) {
   char msg[1024];
   va_list copy;
   va_copy(copy, ap);
@@ -83,7 +82,12 @@ void emit(Level lv, const char* fmt, va_list ap) {
     big.resize(text_len);
     text = big.data();
   }
+  emit_text(lv, text, text_len);
+}
 
+void emit_text(Level lv, const char* text, size_t text_len) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   Sink& s = sink();
   std::lock_guard<std::mutex> lock(s.mu);
   std::string line;
@@ -161,5 +165,7 @@ RINGNATS_LOG_FN(debug, kDebug, debug_enabled())
 RINGNATS_LOG_FN(trace, kTrace, trace_enabled())
 
 #undef RINGNATS_LOG_FN
+
+void error_text(std::string_view text) { emit_text(kError, text.data(), text.size()); }
 
 }  // namespace ringnats::log

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 
 #include "config/options.h"
 
@@ -38,6 +39,9 @@ void fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // debug_enabled()/trace_enabled() first to skip building arguments.
 void debug(const char* fmt, ...) __attribute__((format(printf, 1, 2)));   // [DBG], with -D
 void trace(const char* fmt, ...) __attribute__((format(printf, 1, 2)));   // [TRC], with -V
+// [ERR] with `text` as it is, NUL bytes included (nats-server prints config
+// parse errors naming the end of the file that way).
+void error_text(std::string_view text);
 
 }  // namespace ringnats::log
 

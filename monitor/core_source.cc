@@ -24,7 +24,7 @@ std::string reason_text(proto::ErrCode why) {
   using proto::ErrCode;
   switch (why) {
     case ErrCode::None: return "Client Closed";
-    case ErrCode::UnknownOp: return "Parse Error";
+    case ErrCode::UnknownOp: return "Protocol Violation";  // as nats-server 2.9.10 lists it
     case ErrCode::MaxControlLine: return "Maximum Control Line Exceeded";
     case ErrCode::MaxPayload: return "Maximum Message Payload Exceeded";
     case ErrCode::AuthViolation: return "Authentication Failure";
@@ -156,6 +156,7 @@ ServerSnapshot CoreSource::server() {
     v.cluster.addr = o.cluster.host;
     v.cluster.cluster_port = o.cluster.port;
     v.cluster.auth_timeout = static_cast<double>(o.cluster.auth_timeout_ns) / 1e9;
+    v.cluster.tls_timeout = 2;  // nats' default, shown although TLS is refused
     for (const auto& r : o.cluster.routes) {
       std::string u = r;
       size_t at = u.find("://");

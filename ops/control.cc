@@ -51,7 +51,7 @@ void run_control(Server& srv, const sigset_t& set, int argc, char** argv) {
     }
     if (sig == SIGHUP) {
       std::string err;
-      if (!reload(srv, argc, argv, err)) log::error("Failed to reload server configuration: %s", err.c_str());
+      if (!reload(srv, argc, argv, err)) log::error_text("Failed to reload server configuration: " + err);
     }
   }
 }

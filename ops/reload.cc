@@ -3,6 +3,8 @@
 // for what it refuses.
 #include "ops/reload.h"
 
+#include <cstdio>
+
 #include "config/flags.h"
 #include "core/cluster_hooks.h"
 #include "core/log.h"
@@ -15,6 +17,12 @@ namespace {
 
 std::string b(bool v) { return v ? "true" : "false"; }
 std::string dur(int64_t ns) { return monitor::go_duration(ns); }
+// Go's %v of a float64: shortest form, no trailing zeros ("3", "2.5").
+std::string go_float(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
 
 template <class T>
 std::string str(const T& v) {
@@ -56,23 +64,24 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   auto changed = [&](const char* key, bool differs, const std::string& value) {
     if (differs) out.push_back(std::string("Reloaded: ") + key + (value.empty() ? "" : " = " + value));
   };
+  // In the order of nats-server's Options fields, as its reload logs them.
   changed("trace", o.trace != n.trace, b(n.trace));
   changed("debug", o.debug != n.debug, b(n.debug));
   changed("logtime", o.logtime != n.logtime, b(n.logtime));
-  changed("log_file", o.log_file != n.log_file, n.log_file);
+  changed("max_connections", o.max_connections != n.max_connections, str(n.max_connections));
   changed("authorization username", o.username != n.username, "");
   changed("authorization password", o.password != n.password, "");
   changed("authorization token", o.auth_token != n.auth_token, "");
-  changed("authorization timeout", o.auth_timeout_ns != n.auth_timeout_ns,
-          str(static_cast<double>(n.auth_timeout_ns) / 1e9));
   changed("ping_interval", o.ping_interval_ns != n.ping_interval_ns, dur(n.ping_interval_ns));
   changed("ping_max", o.ping_max != n.ping_max, str(n.ping_max));
-  changed("max_connections", o.max_connections != n.max_connections, str(n.max_connections));
+  changed("authorization timeout", o.auth_timeout_ns != n.auth_timeout_ns,
+          go_float(static_cast<double>(n.auth_timeout_ns) / 1e9));
+  changed("max_control_line", o.max_control_line != n.max_control_line, str(n.max_control_line));
   changed("max_payload", o.max_payload != n.max_payload, str(n.max_payload));
   changed("max_pending", o.max_pending != n.max_pending, str(n.max_pending));
-  changed("max_control_line", o.max_control_line != n.max_control_line, str(n.max_control_line));
-  changed("write_deadline", o.write_deadline_ns != n.write_deadline_ns, dur(n.write_deadline_ns));
+  changed("log_file", o.log_file != n.log_file, n.log_file);
   changed("cluster routes", oc.routes != nc.routes, "");
+  changed("write_deadline", o.write_deadline_ns != n.write_deadline_ns, dur(n.write_deadline_ns));
   return out;
 }
 
