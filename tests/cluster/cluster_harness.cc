@@ -101,13 +101,38 @@ std::string Node::log_path() const {
   return run_dir() + "/" + spec_.name + "-" + std::to_string(spec_.client_port) + ".log";
 }
 
-std::string Node::log_tail(size_t max_bytes) const {
+std::string Node::log() const {
   std::ifstream f(log_path());
   std::stringstream ss;
   ss << f.rdbuf();
-  std::string s = ss.str();
+  return ss.str();
+}
+
+std::string Node::log_tail(size_t max_bytes) const {
+  std::string s = log();
   if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
   return s;
+}
+
+bool Node::wait_log(const std::string& needle, size_t times, int timeout_ms) const {
+  return wait_until(
+      [&] {
+        std::string s = log();
+        size_t n = 0;
+        for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
+        return n >= times;
+      },
+      timeout_ms);
+}
+
+bool Node::wait_exit(int timeout_ms, int* status) {
+  if (pid_ <= 0) return false;
+  int st = 0;
+  bool gone = wait_until([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, timeout_ms);
+  if (!gone) return false;
+  pid_ = -1;
+  if (status) *status = st;
+  return true;
 }
 
 bool Node::start(std::string* err) {
@@ -130,6 +155,7 @@ bool Node::start(std::string* err) {
     }
   }
   if (spec_.kind == Kind::Ring) args.insert(args.end(), {"--shards", std::to_string(spec_.shards)});
+  args.insert(args.end(), spec_.extra_args.begin(), spec_.extra_args.end());
   args.push_back("-D");
 
   std::vector<char*> argv;

@@ -52,6 +52,7 @@ struct NodeSpec {
   std::vector<int> route_ports;  // --routes nats://127.0.0.1:<p>,...
   std::string config_file;       // if set: -c <file> instead of the flags
   int shards = 2;                // ringnats only: --shards
+  std::vector<std::string> extra_args;  // appended to the command line (e.g. -m <port>)
 };
 
 class Node {
@@ -67,6 +68,10 @@ class Node {
   void kill9();  // SIGKILL and reap
   void stop();   // SIGTERM, bounded wait, then SIGKILL
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Waits (bounded) for the process to exit by itself, e.g. after a signal
+  // the test sent; reaps it. True with its wait status; false if it still runs.
+  bool wait_exit(int timeout_ms, int* status);
 
   const NodeSpec& spec() const { return spec_; }
   int port() const { return spec_.client_port; }
@@ -74,6 +79,9 @@ class Node {
   std::string client_hp() const;    // 127.0.0.1:<client port>
   std::string log_path() const;
   std::string log_tail(size_t max_bytes = 4000) const;
+  std::string log() const;  // the whole log file
+  // Polls the log (bounded) until `needle` occurs in it at least `times` times.
+  bool wait_log(const std::string& needle, size_t times = 1, int timeout_ms = kConvergeMs) const;
 
  private:
   NodeSpec spec_;

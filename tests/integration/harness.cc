@@ -113,11 +113,21 @@ bool is_ringnats(const std::string& bin) {
 // Below the kernel's ephemeral range (ip_local_port_range, 32768+ here): a
 // port picked from that range can be taken by any outgoing connection (a
 // route dial, a test client) before the server binds it.
+// ITEST_PORT_RANGE=<lo>-<hi> picks from [lo, hi) instead (to keep clear of
+// another run's ports on the same machine; inside the ephemeral range the
+// bind check below is all that guards against an outgoing connection).
 int free_port() {
   static unsigned seed = static_cast<unsigned>(::getpid()) * 2654435761u;
+  static const std::pair<int, int> range = [] {
+    int lo = 0, hi = 0;
+    const char* e = std::getenv("ITEST_PORT_RANGE");
+    if (e && std::sscanf(e, "%d-%d", &lo, &hi) == 2 && lo > 1024 && hi <= 65536 && hi - lo >= 100)
+      return std::make_pair(lo, hi - lo);
+    return std::make_pair(20000, 12000);
+  }();
   for (int attempt = 0; attempt < 200; ++attempt) {
     seed = seed * 1103515245u + 12345u;
-    int port = 20000 + static_cast<int>((seed >> 8) % 12000);
+    int port = range.first + static_cast<int>((seed >> 8) % static_cast<unsigned>(range.second));
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return 0;
     sockaddr_in a{};

@@ -36,7 +36,8 @@ std::string ringnats_bin();
 std::string stock_bin();
 // True when the binary's basename is "ringnats" (it then understands --shards).
 bool is_ringnats(const std::string& bin);
-// A loopback port that was free a moment ago, outside the ephemeral range.
+// A loopback port that was free a moment ago, outside the ephemeral range
+// (20000-31999; env ITEST_PORT_RANGE=<lo>-<hi> picks from [lo, hi) instead).
 int free_port();
 
 // One server child process on 127.0.0.1. Killed in stop() and the destructor;
