@@ -950,7 +950,7 @@ void RouteManager::refresh_client_urls() {
     std::vector<std::string> urls = own_client_urls_;
     for (auto& u : others)
       if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
-    srv_.set_connect_urls(urls);
+    srv_.set_connect_urls(urls, own_client_urls_.size());
   }
   for (int i = 0; i < srv_.nshards(); ++i) {
     srv_.shard(i).post([](Shard& s) {

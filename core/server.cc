@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -163,9 +164,10 @@ bool Server::gather(const std::function<void(Shard&)>& fn, int timeout_ms) {
   return st->cv.wait_for(g, std::chrono::milliseconds(timeout_ms), [&] { return st->left == 0; });
 }
 
-void Server::set_connect_urls(std::vector<std::string> urls) {
+void Server::set_connect_urls(std::vector<std::string> urls, size_t own) {
   std::lock_guard<std::mutex> g(urls_mu_);
   connect_urls_ = std::move(urls);
+  own_urls_ = std::min(own, connect_urls_.size());
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   urls_changed_ns_.store(int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
@@ -191,8 +193,16 @@ std::string Server::client_info(const Conn& c) {
   info.client_id = c.cid;
   info.client_ip = c.remote_ip;
   if (opts_.cluster.enabled) info.cluster = cluster_name_.empty() ? opts_.cluster.name : cluster_name();
-  if (!opts_.cluster.no_advertise) info.connect_urls = connect_urls();
   info.ldm = lame_duck_.load(std::memory_order_relaxed);
+  if (!opts_.cluster.no_advertise) {
+    info.connect_urls = connect_urls();
+    // In lame duck, clients are told only where else to go (as nats does).
+    if (info.ldm) {
+      std::lock_guard<std::mutex> g(urls_mu_);
+      size_t own = std::min(own_urls_, info.connect_urls.size());
+      info.connect_urls.erase(info.connect_urls.begin(), info.connect_urls.begin() + static_cast<long>(own));
+    }
+  }
   return proto::info_line(info);
 }
 

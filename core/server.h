@@ -64,7 +64,8 @@ class Server {
   // The full INFO line for a client connection.
   std::string client_info(const Conn& c);
   // Client URLs of the whole cluster, own first (cluster layer updates it).
-  void set_connect_urls(std::vector<std::string> urls);
+  // `own`: how many of them (at the front) are this server's own.
+  void set_connect_urls(std::vector<std::string> urls, size_t own = 0);
   std::vector<std::string> connect_urls();
   int64_t connect_urls_changed_ns() const { return urls_changed_ns_.load(); }
 
@@ -112,6 +113,7 @@ class Server {
   std::atomic<int> num_conns_{0};
   std::mutex urls_mu_;  // control path only (INFO building)
   std::vector<std::string> connect_urls_;
+  size_t own_urls_ = 0;
   std::string cluster_name_;
   std::atomic<int64_t> urls_changed_ns_{0};
   std::atomic<ClusterHooks*> cluster_{nullptr};
