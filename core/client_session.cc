@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "core/sub_table.h"
+#include "core/trace.h"
 #include "proto/connect.h"
 #include "proto/subject.h"
 
@@ -72,7 +73,26 @@ void ClientSession::closing(Conn* c, ErrCode why) {
                                               : "Client Closed");
 }
 
+namespace {
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::Connect: return "CONNECT";
+    case Op::Sub: return "SUB";
+    case Op::Unsub: return "UNSUB";
+    case Op::Ping: return "PING";
+    case Op::Pong: return "PONG";
+    case Op::Ok: return "OK";
+    case Op::Err: return "-ERR";
+    case Op::Info: return "INFO";
+    default: return nullptr;
+  }
+}
+}  // namespace
+
 Flow ClientSession::on_op(Conn* c, Op op, std::string_view args) {
+  // nats traces an UNSUB by what it did (DELSUB), not as read.
+  if (log::trace_enabled() && op != Op::Unsub)
+    if (const char* name = op_name(op)) trace::in(*c, name, args);
   switch (op) {
     case Op::Connect:
       return connect(c, args);
@@ -81,6 +101,7 @@ Flow ClientSession::on_op(Conn* c, Op op, std::string_view args) {
     case Op::Unsub:
       return unsub(c, args);
     case Op::Ping: {
+      if (log::trace_enabled()) trace::out(*c, "PONG");
       c->out.append("PONG\r\n");
       conns_.mark_dirty(c);
       if (c->connect_received && !c->first_pong_sent) {
@@ -236,14 +257,19 @@ Flow ClientSession::unsub(Conn* c, std::string_view args) {
   auto it = c->subs.find(absl::string_view(t[0].data(), t[0].size()));
   if (it != c->subs.end()) {
     Sub& s = subs_[it->second];
-    if (max > 0 && static_cast<uint64_t>(max) > s.delivered) s.max = static_cast<uint64_t>(max);
-    else subs_.unsubscribe(c, it->second);
+    if (max > 0 && static_cast<uint64_t>(max) > s.delivered) {
+      s.max = static_cast<uint64_t>(max);
+    } else {
+      if (log::trace_enabled()) trace::delsub(*c, s.sid);
+      subs_.unsubscribe(c, it->second);
+    }
   }
   ok(c);
   return Flow::Continue;
 }
 
 Flow ClientSession::on_pub_args(Conn* c, const proto::MsgArgs& m) {
+  if (log::trace_enabled()) trace::in(*c, m.op == proto::Op::Hpub ? "HPUB" : "PUB", m.args);
   if (m.op == proto::Op::Hpub && !c->headers) {
     log::error("%s:%d - cid:%llu - Client parser ERROR (headers not supported)",
                c->remote_ip.c_str(), c->remote_port, id(c));

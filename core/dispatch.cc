@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/monitor_hooks.h"
 #include "core/server.h"
+#include "core/trace.h"
 #include "core/shard.h"
 #include "proto/route_args.h"
 
@@ -85,6 +86,7 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
   c->in_bytes += static_cast<uint64_t>(m.size);
   c->last_activity_ns = now_ns_;
   if (c->type == ConnType::Client) {
+    if (log::trace_enabled()) trace::payload(*c, payload);
     if (c->verbose) {
       c->out.append("+OK\r\n");
       conns_.mark_dirty(c);

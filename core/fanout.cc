@@ -10,6 +10,8 @@
 #include "core/links.h"
 #include "core/server.h"
 #include "core/sub_table.h"
+#include "core/trace.h"
+#include "core/log.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -118,12 +120,14 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   if (storage) {
     char* p = c->out.reserve(line);
     char* e = write_msg_line(p, m, s.sid, sh);
+    if (log::trace_enabled()) trace::out(*c, std::string_view(p, static_cast<size_t>(e - p) - 2));
     c->out.commit(p, static_cast<size_t>(e - p));
     c->out.append_shared(storage, payload.data() + sh.skip, static_cast<size_t>(sh.size) + 2,
                          kRefBudget);
   } else {
     char* p = c->out.reserve(line + static_cast<size_t>(sh.size) + 2);
     char* e = write_msg_line(p, m, s.sid, sh);
+    if (log::trace_enabled()) trace::out(*c, std::string_view(p, static_cast<size_t>(e - p) - 2));
     e = put(e, payload.substr(static_cast<size_t>(sh.skip)));
     *e++ = '\r';
     *e++ = '\n';
@@ -369,6 +373,10 @@ void Fanout::on_deliver(Rec& r, int src) {
     if (c && c->over_half && !c->closing() && r.ctl) ask_stall(src, r.ctl);
     if (c && !c->closing() && SubTable::take(*s)) {
       taken = true;
+      if (log::trace_enabled()) {
+        std::string_view rec(r.block->data + r.off, r.len);
+        trace::out(*c, rec.substr(0, rec.find("\r\n")));
+      }
       c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
       if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
       conns_.mark_dirty(c);
