@@ -599,6 +599,17 @@ std::string render_frames(const std::vector<std::string>& frames) {
   return out;
 }
 
+std::string run_shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
 std::string escape(std::string_view bytes) {
   std::string out;
   for (unsigned char c : bytes) {

@@ -182,6 +182,10 @@ std::string render_frames(const std::vector<std::string>& frames);
 // Makes bytes readable in failure messages (\r \n and non-printables escaped).
 std::string escape(std::string_view bytes);
 
+// Runs `cmd` through /bin/sh and returns what it wrote to stdout (bound it
+// with `timeout N` in the command itself).
+std::string run_shell(const std::string& cmd);
+
 // ---- Multi-step conversations ----
 
 // One step: send chunks (one send() each) on connection `conn`. If sync, the

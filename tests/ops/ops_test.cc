@@ -97,20 +97,10 @@ std::vector<std::string> reloaded(const std::string& path) {
   return out;
 }
 
-std::string run_cmd(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
 
 // `<bin> --signal <spec>`: its stderr (stdout too) then "rc=<status>".
 std::string send_signal(const std::string& bin, const std::string& spec) {
-  return run_cmd("timeout 10 " + bin + " --signal '" + spec + "' 2>&1; echo rc=$?");
+  return itest::run_shell("timeout 10 " + bin + " --signal '" + spec + "' 2>&1; echo rc=$?");
 }
 
 bool have_stock() { return access(stock_bin().c_str(), X_OK) == 0; }
