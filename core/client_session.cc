@@ -197,10 +197,14 @@ bool ClientSession::authorized(const Conn& c) const {
 void ClientSession::recheck_auth(Conn* c) {
   if (c->closing()) return;
   if (!c->connect_received) {
-    // Still in its handshake: it must now authenticate in time.
+    // Still in its handshake: it must now authenticate in time, or no
+    // longer has to.
     if (srv_.auth_required() && !c->auth_deadline_ns) {
       c->parser.set_require_connect(true);
       c->auth_deadline_ns = now_ + srv_.opts().auth_timeout_ns;
+    } else if (!srv_.auth_required() && c->auth_deadline_ns) {
+      c->parser.set_require_connect(false);
+      c->auth_deadline_ns = 0;
     }
     return;
   }

@@ -90,9 +90,9 @@ int main(int argc, char** argv) {
 
   ops::run_control(srv, set, argc, argv);
   log::notice("Initiating Shutdown...");
+  srv.shutdown();
   monitor::stop_monitor(srv);
   cluster::stop_cluster(srv);
-  srv.shutdown();
   srv.wait();
   if (!opts.pid_file.empty()) unlink(opts.pid_file.c_str());
   log::notice("Server Exiting..");

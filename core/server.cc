@@ -99,6 +99,7 @@ void Server::shutdown() {
   // on it would otherwise keep it alive (and accepting) after we exit, so a
   // restart on the same port would find it taken.
   if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
+  stopping_.store(true, std::memory_order_release);
   for (auto& s : shards_) s->request_stop();
 }
 
@@ -142,7 +143,7 @@ bool Server::replace_options(const Options& next, int timeout_ms) {
   return all;
 }
 
-bool Server::gather(const std::function<void(Shard&)>& fn, int timeout_ms) {
+bool Server::gather(const std::function<void(Shard&)>& fn) {
   // Shared with the shards: one that answers after the timeout still finds
   // it alive (and `fn` with it).
   struct State {
@@ -160,8 +161,13 @@ bool Server::gather(const std::function<void(Shard&)>& fn, int timeout_ms) {
       std::lock_guard<std::mutex> g(st->mu);
       if (--st->left == 0) st->cv.notify_all();
     });
+  // Waits for every shard, however long their turns take: a caller that
+  // went on early would read results a late shard is still writing. Only a
+  // stopping server (whose shards may never run `fn`) ends the wait early.
   std::unique_lock<std::mutex> g(st->mu);
-  return st->cv.wait_for(g, std::chrono::milliseconds(timeout_ms), [&] { return st->left == 0; });
+  while (!st->cv.wait_for(g, std::chrono::milliseconds(100), [&] { return st->left == 0; }))
+    if (stopping_.load(std::memory_order_acquire)) return false;
+  return true;
 }
 
 void Server::set_connect_urls(std::vector<std::string> urls, size_t own) {

@@ -74,11 +74,13 @@ class Server {
   void set_monitor(MonitorHooks* m) { monitor_.store(m, std::memory_order_release); }
 
   // Control path (monitoring, any thread but a shard's): runs `fn` on every
-  // shard's own thread, at its next turn, and waits for all of them, at
-  // most `timeout_ms` (false if one did not answer: stopping). `fn` must
-  // not block, and whatever it captures must outlive a late answer (capture
-  // shared state by value). One lock per shard per call; never per message.
-  bool gather(const std::function<void(Shard&)>& fn, int timeout_ms = 2000);
+  // shard's own thread, at its next turn, and waits for all of them. False
+  // only when the server is stopping: some shard may then never run `fn`,
+  // so the caller must not read what `fn` writes, and whatever `fn`
+  // captures must outlive it (capture shared state by value). `fn` must not
+  // block. One lock per shard per call; never per message.
+  bool gather(const std::function<void(Shard&)>& fn);
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   // Client connections accepted since start.
   uint64_t total_clients() const { return total_clients_.load(std::memory_order_relaxed); }
   void count_client() { total_clients_.fetch_add(1, std::memory_order_relaxed); }
@@ -120,6 +122,7 @@ class Server {
   std::atomic<MonitorHooks*> monitor_{nullptr};
   std::atomic<uint64_t> total_clients_{0};
   std::atomic<bool> lame_duck_{false};
+  std::atomic<bool> stopping_{false};
   int64_t start_wall_ns_ = 0;
 };
 

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "core/clock.h"
@@ -131,6 +133,8 @@ double CoreSource::cpu_percent() {
 }
 
 ServerSnapshot CoreSource::server() {
+  Use use(*this);
+  if (!use) return ServerSnapshot{};
   const Options o = srv_.opts_snapshot();
   ServerSnapshot v;
   v.server_id = srv_.server_id();
@@ -181,7 +185,7 @@ ServerSnapshot CoreSource::server() {
     uint32_t subs = 0;
   };
   auto counts = per_shard<Counts>(srv_);
-  srv_.gather([counts](Shard& s) {
+  bool all = srv_.gather([counts](Shard& s) {
     Counts& k = (*counts)[static_cast<size_t>(s.id())];
     const ShardStats& st = s.stats();
     k.in_msgs = static_cast<int64_t>(st.closed_in_msgs);
@@ -199,6 +203,7 @@ ServerSnapshot CoreSource::server() {
       else if (c->route) ++k.routes;
     });
   });
+  if (!all) return v;  // stopping: a shard may still write the counts
   for (const Counts& k : *counts) {
     v.in_msgs += k.in_msgs;
     v.in_bytes += k.in_bytes;
@@ -214,13 +219,16 @@ ServerSnapshot CoreSource::server() {
 }
 
 std::vector<ConnSnapshot> CoreSource::open_conns(bool with_subs) {
+  Use use(*this);
+  if (!use) return {};
   auto res = per_shard<std::vector<ConnSnapshot>>(srv_);
-  srv_.gather([res, with_subs](Shard& s) {
+  if (!srv_.gather([res, with_subs](Shard& s) {
     auto& out = (*res)[static_cast<size_t>(s.id())];
     s.for_each_conn([&](Conn* c) {
       if (c->type == ConnType::Client) out.push_back(conn_snapshot(s, *c, with_subs));
     });
-  });
+  }))
+    return {};
   std::vector<ConnSnapshot> all;
   for (auto& v : *res)
     for (auto& c : v) all.push_back(std::move(c));
@@ -228,9 +236,11 @@ std::vector<ConnSnapshot> CoreSource::open_conns(bool with_subs) {
 }
 
 std::vector<RouteSnapshot> CoreSource::routes(bool with_subs) {
+  Use use(*this);
+  if (!use) return {};
   auto res = per_shard<std::vector<RouteSnapshot>>(srv_);
   Server& srv = srv_;
-  srv_.gather([res, with_subs, &srv](Shard& s) {
+  bool all = srv_.gather([res, with_subs, &srv](Shard& s) {
     ClusterHooks* cl = srv.cluster();
     if (!cl) return;
     auto& out = (*res)[static_cast<size_t>(s.id())];
@@ -264,23 +274,29 @@ std::vector<RouteSnapshot> CoreSource::routes(bool with_subs) {
       out.push_back(std::move(r));
     });
   });
-  std::vector<RouteSnapshot> all;
+  std::vector<RouteSnapshot> list;
+  if (!all) return list;
   for (auto& v : *res)
-    for (auto& r : v) all.push_back(std::move(r));
-  return all;
+    for (auto& r : v) list.push_back(std::move(r));
+  return list;
 }
 
 SubsStats CoreSource::subs_stats() {
+  Use use(*this);
+  if (!use) return {};
   auto res = per_shard<size_t>(srv_);
-  srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.partition().entries(); });
   SubsStats st;
+  if (!srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.partition().entries(); }))
+    return st;
   for (size_t n : *res) st.num_subscriptions += static_cast<uint32_t>(n);
   return st;
 }
 
 std::vector<SubDetail> CoreSource::subs(const std::string& test) {
+  Use use(*this);
+  if (!use) return {};
   auto res = per_shard<std::vector<SubDetail>>(srv_);
-  srv_.gather([res, test](Shard& s) {
+  bool all = srv_.gather([res, test](Shard& s) {
     auto& out = (*res)[static_cast<size_t>(s.id())];
     s.for_each_sub([&](const Sub& sub) {
       if (!test.empty() && !proto::subject_matches(sub.subject, test)) return;
@@ -297,15 +313,18 @@ std::vector<SubDetail> CoreSource::subs(const std::string& test) {
       out.push_back(std::move(d));
     });
   });
-  std::vector<SubDetail> all;
+  std::vector<SubDetail> list;
+  if (!all) return list;
   for (auto& v : *res)
-    for (auto& d : v) all.push_back(std::move(d));
-  return all;
+    for (auto& d : v) list.push_back(std::move(d));
+  return list;
 }
 
 std::vector<ShardLoopSnapshot> CoreSource::shard_loops() {
+  Use use(*this);
+  if (!use) return {};
   auto res = per_shard<ShardLoopSnapshot>(srv_);
-  srv_.gather([res](Shard& s) {
+  bool all = srv_.gather([res](Shard& s) {
     ShardLoopSnapshot& k = (*res)[static_cast<size_t>(s.id())];
     k.shard = s.id();
     const ShardStats& st = s.stats();
@@ -346,7 +365,16 @@ std::vector<ShardLoopSnapshot> CoreSource::shard_loops() {
     s.for_each_conn([&](Conn*) { ++conns; });
     add("connections", "Open connections on the shard (clients and routes).", K::Gauge, conns);
   });
+  if (!all) return {};
   return std::move(*res);
+}
+
+void CoreSource::close() {
+  closed_flag_.store(true);
+  // A call in flight is at most one gather, which a stopping server ends
+  // within 100 ms; give it a few of those.
+  for (int i = 0; i < 300 && inflight_.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void CoreSource::client_closing(Shard& s, const Conn& c, proto::ErrCode why) {
@@ -363,8 +391,8 @@ struct Running {
   std::unique_ptr<MonitorServer> http;
 };
 Running& running() {
-  static Running r;
-  return r;
+  static Running* r = new Running;  // never destroyed, see stop_monitor
+  return *r;
 }
 }  // namespace
 
@@ -380,10 +408,14 @@ bool start_monitor(Server& srv, std::string& err) {
   return true;
 }
 
+// Called once the server is stopping. The HTTP listener is left to the
+// process exit (never joined, never freed): a client that sends its request
+// one byte at a time would otherwise hold the stop for as long as it likes.
+// What must end is any use of the server, which close() waits for.
 void stop_monitor(Server& srv) {
   Running& r = running();
-  if (r.http) r.http->stop();
   srv.set_monitor(nullptr);
+  if (r.source) r.source->close();
 }
 
 }  // namespace ringnats::monitor

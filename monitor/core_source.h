@@ -5,6 +5,7 @@
 // call the MonitorSource side; shards call client_closing.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,7 +35,28 @@ class CoreSource : public MonitorSource, public MonitorHooks {
 
   void client_closing(Shard& s, const Conn& c, proto::ErrCode why) override;
 
+  // The server is going away: every call from now on answers empty without
+  // touching it. Returns once no call is using the server (bounded).
+  void close();
+
  private:
+  // Held by each MonitorSource call while it uses the server.
+  class Use {
+   public:
+    explicit Use(CoreSource& s) : s_(s) {
+      s_.inflight_.fetch_add(1);
+      ok_ = !s_.closed_flag_.load();
+    }
+    ~Use() { s_.inflight_.fetch_sub(1); }
+    explicit operator bool() const { return ok_; }
+
+   private:
+    CoreSource& s_;
+    bool ok_;
+  };
+  std::atomic<bool> closed_flag_{false};
+  std::atomic<int> inflight_{0};
+
   double cpu_percent();
 
   Server& srv_;

@@ -97,8 +97,12 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   server_id_ = src.server().server_id;
   const std::string host = host_in.empty() ? "0.0.0.0" : host_in;
   svr_ = std::make_unique<httplib::Server>();
-  svr_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  // A worker per connection while it reads its request: enough that a few
+  // slow clients cannot take them all, and each read gives up after 2 s.
+  svr_->new_task_queue = [] { return new httplib::ThreadPool(16); };
   svr_->set_keep_alive_timeout(2);
+  svr_->set_read_timeout(2, 0);
+  svr_->set_write_timeout(5, 0);
   // SO_REUSEADDR only, as Go's listener: httplib's default adds SO_REUSEPORT,
   // which would let a second server share (and steal from) our port.
   svr_->set_socket_options([](int fd) {

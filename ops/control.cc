@@ -1,6 +1,9 @@
 // The signal loop (see control.h). Log texts are nats-server's.
 #include "ops/control.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <string>
 
 #include "core/log.h"
@@ -31,14 +34,18 @@ sigset_t control_signals() {
 }
 
 void run_control(Server& srv, const sigset_t& set, int argc, char** argv) {
+  LameDuck ldm(srv);
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGUSR2 && ldm.finished()) break;  // its own "done" wake-up
     log::debug("Trapped \"%s\" signal", signal_name(sig));
-    if (sig == SIGINT || sig == SIGTERM) return;
+    if (sig == SIGINT) break;  // in lame duck too: close what is left now
+    // As nats-server 2.9: SIGTERM does not cut a lame duck short.
+    if (sig == SIGTERM && !ldm.started()) break;
     if (sig == SIGUSR2) {
-      lame_duck(srv);
-      return;
+      ldm.start([] { ::kill(::getpid(), SIGUSR2); });
+      continue;
     }
     if (sig == SIGUSR1) {
       if (srv.opts_snapshot().log_file.empty()) {
@@ -54,6 +61,8 @@ void run_control(Server& srv, const sigset_t& set, int argc, char** argv) {
       if (!reload(srv, argc, argv, err)) log::error_text("Failed to reload server configuration: " + err);
     }
   }
+  ldm.abort();
+  ldm.join();
 }
 
 }  // namespace ringnats::ops

@@ -82,6 +82,9 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   changed("log_file", o.log_file != n.log_file, n.log_file);
   changed("cluster routes", oc.routes != nc.routes, "");
   changed("write_deadline", o.write_deadline_ns != n.write_deadline_ns, dur(n.write_deadline_ns));
+  changed("lame_duck_duration", o.lame_duck_duration_ns != n.lame_duck_duration_ns, dur(n.lame_duck_duration_ns));
+  changed("lame_duck_grace_period", o.lame_duck_grace_period_ns != n.lame_duck_grace_period_ns,
+          dur(n.lame_duck_grace_period_ns));
   return out;
 }
 
@@ -113,6 +116,7 @@ bool reload(Server& srv, int argc, char** argv, std::string& err) {
     }
   }
   if (!srv.replace_options(next)) {
+    log::init(cur);  // the log took the new settings above: undo that too
     err = "the shards did not answer in time";
     return false;
   }

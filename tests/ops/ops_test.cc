@@ -664,3 +664,40 @@ TEST(SignalFlag, Errors) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- lame duck, from the ops review
+
+namespace {
+const char* kLdmConf = "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"10s\"\n";
+}  // namespace
+
+// With nobody to move, lame duck ends at once (as nats-server), not after
+// the grace period.
+TEST(LameDuck, NoClientsStopsAtOnce) {
+  Served s(ringnats_bin());
+  ASSERT_TRUE(s.start(kLdmConf));
+  ASSERT_EQ(::kill(s.proc.pid(), SIGUSR2), 0);
+  int status = 0;
+  ASSERT_TRUE(s.proc.wait_exit(3000, &status)) << slurp(s.log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+}
+
+// The control thread keeps taking signals during lame duck: SIGHUP still
+// reloads, and SIGINT closes what is left and stops, well before the grace
+// period is over (nats-server does both).
+TEST(LameDuck, ReloadThenInterruptDuringTheGracePeriod) {
+  Served s(ringnats_bin());
+  ASSERT_TRUE(s.start(kLdmConf));
+  RawConn c;
+  ASSERT_TRUE(connect_with(c, s.port(), "{\"verbose\":false,\"protocol\":1}"));
+  ASSERT_EQ(::kill(s.proc.pid(), SIGUSR2), 0);
+  ASSERT_TRUE(wait_log(s.log, "Entering lame duck mode, stop accepting new clients"));
+  ASSERT_TRUE(s.reload(std::string(kLdmConf) + "max_payload: 2000\n"));
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(s.proc.pid(), SIGINT), 0);
+  int status = 0;
+  ASSERT_TRUE(s.proc.wait_exit(5000, &status)) << slurp(s.log);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+  EXPECT_TRUE(c.expect_closed());
+}
