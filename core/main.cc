@@ -35,7 +35,7 @@ void stop_cluster(Server& srv);
 namespace ringnats::monitor {
 // Starts the HTTP monitor when the options ask for it (monitor/).
 bool start_monitor(Server& srv, std::string& err);
-void stop_monitor(Server& srv);
+bool stop_monitor(Server& srv);  // false: leave with _exit (workers still run)
 }  // namespace ringnats::monitor
 
 int main(int argc, char** argv) {
@@ -91,10 +91,13 @@ int main(int argc, char** argv) {
   ops::run_control(srv, set, argc, argv);
   log::notice("Initiating Shutdown...");
   srv.shutdown();
-  monitor::stop_monitor(srv);
+  bool monitor_stopped = monitor::stop_monitor(srv);
   cluster::stop_cluster(srv);
   srv.wait();
   if (!opts.pid_file.empty()) unlink(opts.pid_file.c_str());
   log::notice("Server Exiting..");
+  // HTTP workers still held by slow clients may be reading library statics
+  // that a normal exit would destroy under them: leave without destructors.
+  if (!monitor_stopped) _exit(0);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <thread>
 #include <sstream>
@@ -408,14 +409,31 @@ bool start_monitor(Server& srv, std::string& err) {
   return true;
 }
 
-// Called once the server is stopping. The HTTP listener is left to the
-// process exit (never joined, never freed): a client that sends its request
-// one byte at a time would otherwise hold the stop for as long as it likes.
-// What must end is any use of the server, which close() waits for.
-void stop_monitor(Server& srv) {
+// Called once the server is stopping. First no request may use the server
+// any more (close() waits for those in flight); then the HTTP listener is
+// stopped, but waited for at most 2.5 s: a client that sends its request a
+// byte at a time would otherwise hold the stop as long as it likes. False
+// when its workers are still running: the caller must then leave without
+// running static destructors, which those workers may still be reading.
+bool stop_monitor(Server& srv) {
   Running& r = running();
   srv.set_monitor(nullptr);
   if (r.source) r.source->close();
+  if (!r.http) return true;
+  struct Done {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  auto d = std::make_shared<Done>();
+  std::thread([d, h = r.http.get()] {
+    h->stop();
+    std::lock_guard<std::mutex> g(d->mu);
+    d->done = true;
+    d->cv.notify_all();
+  }).detach();
+  std::unique_lock<std::mutex> g(d->mu);
+  return d->cv.wait_for(g, std::chrono::milliseconds(2500), [&] { return d->done; });
 }
 
 }  // namespace ringnats::monitor

@@ -68,6 +68,7 @@ class CoreSource : public MonitorSource, public MonitorHooks {
 
 // Starts the monitor when the options ask for it (-m, http, http_port).
 bool start_monitor(Server& srv, std::string& err);
-void stop_monitor(Server& srv);
+// False when the HTTP workers did not stop in time (see core_source.cc).
+bool stop_monitor(Server& srv);
 
 }  // namespace ringnats::monitor
