@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "proto/json.h"
+
 namespace ringnats::monitor {
 
 namespace {
@@ -30,69 +32,6 @@ std::string fmt_frac(uint64_t v, int prec) {
   return out;
 }
 
-// Length of the valid UTF-8 sequence at s[i], 0 if invalid.
-size_t utf8_len(std::string_view s, size_t i, uint32_t* cp) {
-  unsigned char c = s[i];
-  size_t n;
-  uint32_t v;
-  if (c < 0x80) { *cp = c; return 1; }
-  if ((c & 0xE0) == 0xC0) { n = 2; v = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; v = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; v = c & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = s[i + k];
-    if ((cc & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
-      v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-    return 0;
-  *cp = v;
-  return n;
-}
-
-void append_hex4(std::string& out, unsigned v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\u%04x", v);
-  out += buf;
-}
-
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '<': case '>': case '&': append_hex4(out, c); break;
-        default:
-          if (c < 0x20) append_hex4(out, c);
-          else out += char(c);
-      }
-      ++i;
-      continue;
-    }
-    uint32_t cp;
-    size_t n = utf8_len(s, i, &cp);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-    } else if (cp == 0x2028 || cp == 0x2029) {
-      append_hex4(out, cp);
-      i += n;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  out += '"';
-}
 
 void json_value(std::string& out, const Json& v, bool indent, int depth) {
   auto newline = [&](int d) {
@@ -106,7 +45,7 @@ void json_value(std::string& out, const Json& v, bool indent, int depth) {
     case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
     case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
     case Json::value_t::number_float: out += go_float(v.get<double>()); break;
-    case Json::value_t::string: json_string(out, v.get_ref<const std::string&>()); break;
+    case Json::value_t::string: proto::json_append_string(out, v.get_ref<const std::string&>()); break;
     case Json::value_t::array: {
       if (v.empty()) { out += "[]"; break; }
       out += '[';
@@ -129,7 +68,7 @@ void json_value(std::string& out, const Json& v, bool indent, int depth) {
         if (!first) out += ',';
         first = false;
         newline(depth + 1);
-        json_string(out, k);
+        proto::json_append_string(out, k);
         out += indent ? ": " : ":";
         json_value(out, e, indent, depth + 1);
       }
