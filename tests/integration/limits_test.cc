@@ -5,12 +5,49 @@
 
 #include <string>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "harness.h"
 
 using namespace itest;
 
+
+// Counts the bytes of MSG frames (control line, payload, CRLF) read from `c`
+// until `want`, skipping the server's own PINGs (like nats-server it sends
+// the first 2 s after connect, to measure the RTT). `on_read(n)` runs after
+// each read of n bytes (for pacing).
+size_t read_msg_bytes(RawConn& c, size_t want, size_t payload,
+                      const std::function<void(size_t)>& on_read = {}) {
+  std::string& b = c.buffer();
+  size_t got = 0, skip = 0;  // skip: payload bytes of the current MSG still to come
+  while (got < want) {
+    if (skip == 0 && b.rfind("PING\r\n", 0) == 0) {
+      b.erase(0, 6);
+      continue;
+    }
+    if (skip == 0 && b.rfind("MSG ", 0) == 0) {
+      size_t eol = b.find("\r\n");
+      if (eol != std::string::npos) {
+        got += eol + 2;
+        skip = payload + 2;
+        b.erase(0, eol + 2);
+        continue;
+      }
+    }
+    if (skip > 0 && !b.empty()) {
+      size_t n = std::min(skip, b.size());
+      got += n;
+      skip -= n;
+      b.erase(0, n);
+      continue;
+    }
+    long n = c.read_some(10000);
+    if (n <= 0) break;
+    if (on_read) on_read(static_cast<size_t>(n));
+  }
+  return got;
+}
 
 TEST(Limits, SlowConsumerIsCutOffOthersKeepEverything) {
   ServerProcess srv;
@@ -28,37 +65,9 @@ TEST(Limits, SlowConsumerIsCutOffOthersKeepEverything) {
   std::string payload(kMsg, 'z');
   std::string one = "PUB flood " + std::to_string(kMsg) + "\r\n" + payload + "\r\n";
 
-  // Counts MSG bytes only: the server's own PING (2 s after connect, as
-  // nats-server's RTT ping) may come in between.
   size_t fast_bytes = 0;
   const size_t want = kCount * (std::string("MSG flood 1 65536\r\n").size() + kMsg + 2);
-  std::thread reader([&] {
-    std::string& b = fast.buffer();
-    size_t skip = 0;  // payload bytes of the current MSG still to come
-    while (fast_bytes < want) {
-      if (skip == 0 && b.rfind("PING\r\n", 0) == 0) {
-        b.erase(0, 6);
-        continue;
-      }
-      if (skip == 0 && b.rfind("MSG ", 0) == 0) {
-        size_t eol = b.find("\r\n");
-        if (eol != std::string::npos) {
-          fast_bytes += eol + 2;
-          skip = kMsg + 2;
-          b.erase(0, eol + 2);
-          continue;
-        }
-      }
-      if (skip > 0 && !b.empty()) {
-        size_t n = std::min(skip, b.size());
-        fast_bytes += n;
-        skip -= n;
-        b.erase(0, n);
-        continue;
-      }
-      if (fast.read_some(10000) <= 0) break;
-    }
-  });
+  std::thread reader([&] { fast_bytes = read_msg_bytes(fast, want, kMsg); });
   for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(pub.send(one)) << "publisher stalled at " << i;
   std::string out;
   EXPECT_TRUE(pub.ping_pong(out, 20000)) << "publisher not answered";
@@ -101,17 +110,13 @@ TEST(Limits, SlowerSubscriberStallsPublisherAndLosesNothing) {
     size_t got = 0;
     std::thread reader([&] {
       size_t since_pause = 0;
-      while (got < want) {
-        long n = sub.read_some(10000);
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-        since_pause += static_cast<size_t>(n);
-        sub.buffer().clear();
+      got = read_msg_bytes(sub, want, kMsg, [&](size_t n) {
+        since_pause += n;
         if (since_pause > (1u << 20)) {  // read slower than the publisher writes
           since_pause = 0;
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
-      }
+      });
     });
     for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(pub.send(one)) << "publisher cut off at " << i;
     std::string out;
