@@ -72,6 +72,13 @@ Json sub_detail_json(const SubDetail& d, bool with_account) {
 
 Json sub_detail(const SubDetail& d, bool with_account) { return sub_detail_json(d, with_account); }
 
+void put_subs_list(Json& j, const std::vector<SubDetail>& list, bool subs, bool detail, bool with_account) {
+  if (list.empty() || (!subs && !detail)) return;
+  Json a = Json::array();
+  for (const auto& d : list) a.push_back(detail ? sub_detail_json(d, with_account) : Json(d.subject));
+  j[detail ? "subscriptions_list_detail" : "subscriptions_list"] = std::move(a);
+}
+
 Json conn_json(const ConnSnapshot& c, int64_t now, bool subs, bool detail, bool auth) {
   const bool closed = c.stop_ns != 0;
   Json j;
@@ -100,19 +107,9 @@ Json conn_json(const ConnSnapshot& c, int64_t now, bool subs, bool detail, bool 
   if (!c.version.empty()) j["version"] = c.version;
   if (auth && !c.authorized_user.empty()) j["authorized_user"] = c.authorized_user;
   if (auth && !c.account.empty() && c.account != "$G") j["account"] = c.account;
-  if (!c.subs.empty()) {
-    if (detail) {
-      Json a = Json::array();
-      // Open connections list their subs without the account; the closed
-      // ring kept it (nats fills the two from different places).
-      for (const auto& d : c.subs) a.push_back(sub_detail_json(d, closed));
-      j["subscriptions_list_detail"] = std::move(a);
-    } else if (subs) {
-      Json a = Json::array();
-      for (const auto& d : c.subs) a.push_back(d.subject);
-      j["subscriptions_list"] = std::move(a);
-    }
-  }
+  // Open connections list their subs without the account; the closed ring
+  // kept it (nats fills the two from different places).
+  put_subs_list(j, c.subs, subs, detail, closed);
   return j;
 }
 

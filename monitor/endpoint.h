@@ -70,6 +70,9 @@ Json varz_json(const ServerSnapshot& s, const ReqStats& stats, int64_t now_ns);
 Json conn_json(const ConnSnapshot& c, int64_t now_ns, bool subs, bool detail, bool auth);
 Json route_json(const RouteSnapshot& r, int64_t now_ns, bool subs, bool detail);
 Json sub_detail(const SubDetail& d, bool with_account);
+// "subscriptions_list" (subjects, with `subs`) or "subscriptions_list_detail"
+// (with `detail`) into j, as /connz and /routez both show them.
+void put_subs_list(Json& j, const std::vector<SubDetail>& list, bool subs, bool detail, bool with_account);
 Json subs_stats_json(const SubsStats& s);
 std::string metrics_text(const ServerSnapshot& s, const SubsStats& st,
                          const std::vector<RouteSnapshot>& routes,

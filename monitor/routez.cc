@@ -26,16 +26,7 @@ Json route_json(const RouteSnapshot& r, int64_t now, bool subs, bool detail) {
   j["in_bytes"] = r.in_bytes;
   j["out_bytes"] = r.out_bytes;
   j["subscriptions"] = r.num_subs;
-  if (!r.subs.empty()) {
-    Json a = Json::array();
-    if (detail) {
-      for (const auto& d : r.subs) a.push_back(sub_detail(d, false));
-      j["subscriptions_list_detail"] = std::move(a);
-    } else if (subs) {
-      for (const auto& d : r.subs) a.push_back(d.subject);
-      j["subscriptions_list"] = std::move(a);
-    }
-  }
+  put_subs_list(j, r.subs, subs, detail, false);
   return j;
 }
 
