@@ -5,70 +5,44 @@
 
 #include <cstdint>
 
+#include "config/config_sink.h"
 #include "config/go_compat.h"
 #include "config/unsupported.h"
 
 namespace ringnats {
+
+void confparse::parse_duration_field(const std::string& field, const conf::ConfValue& v, int64_t& out,
+                                     confparse::Sink& s) {
+  using namespace confparse;
+
+  if (v.kind == ConfKind::String) {
+    std::string err;
+    int64_t ns = 0;
+    if (!conf::parse_go_duration(v.str, ns, err)) {
+      s.errors.push_back(v.where() + ": error parsing " + field + ": " + err);
+      out = 0;
+      return;
+    }
+    out = ns;
+    return;
+  }
+  s.warnings.push_back(v.where() + ": invalid use of field " + go_quote(field) + ": " + field +
+                       " should be converted to a duration");
+  int64_t n;
+  // Go's time.Duration(n) * time.Second wraps; so do we (signed overflow
+  // would be undefined behaviour).
+  if (get_int(v, n, s)) out = static_cast<int64_t>(static_cast<uint64_t>(n) * static_cast<uint64_t>(kSecond));
+}
+
+
 namespace {
+
+using namespace confparse;
 
 using conf::ConfKind;
 using conf::ConfValue;
 using conf::go_quote;
 using namespace golang;
-
-struct Sink {
-  std::vector<std::string>& errors;
-  std::vector<std::string>& warnings;
-  std::vector<std::string>& ignored;
-  // A wrong value type aborts the enclosing block in nats (a recovered Go
-  // panic); the block parsers check this to stop where nats stops.
-  bool aborted = false;
-};
-
-void type_error(const ConfValue& v, const char* want, Sink& s) {
-  s.errors.push_back(v.where() + ": interface conversion: interface {} is " + v.go_type() + ", not " + want);
-  s.aborted = true;
-}
-
-// What nats adds when a failed authorization block is then dereferenced.
-void nil_auth_error(const ConfValue& v, Sink& s) {
-  s.errors.push_back(v.where() + ": runtime error: invalid memory address or nil pointer dereference");
-}
-
-bool get_int(const ConfValue& v, int64_t& out, Sink& s) {
-  if (v.kind != ConfKind::Int) {
-    type_error(v, "int64", s);
-    return false;
-  }
-  out = v.i;
-  return true;
-}
-bool get_str(const ConfValue& v, std::string& out, Sink& s) {
-  if (v.kind != ConfKind::String) {
-    type_error(v, "string", s);
-    return false;
-  }
-  out = v.str;
-  return true;
-}
-bool get_bool(const ConfValue& v, bool& out, Sink& s) {
-  if (v.kind != ConfKind::Bool) {
-    type_error(v, "bool", s);
-    return false;
-  }
-  out = v.b;
-  return true;
-}
-template <typename T>
-void set_int(const ConfValue& v, T& field, Sink& s) {
-  int64_t n;
-  if (get_int(v, n, s)) field = static_cast<T>(n);
-}
-
-void unknown_field(const std::string& key, const ConfValue& v, Sink& s) {
-  if (v.used_as_variable) return;  // defined to be referenced as $key
-  s.errors.push_back(v.where() + ": unknown field " + go_quote(key));
-}
 
 // "host:port", ":port" or a bare port number.
 bool parse_listen(const ConfValue& v, std::string& host, int& port, Sink& s) {
@@ -97,26 +71,6 @@ bool parse_listen(const ConfValue& v, std::string& host, int& port, Sink& s) {
 }
 
 // A string in Go duration syntax, or (deprecated) an integer of seconds.
-void parse_duration_field(const std::string& field, const ConfValue& v, int64_t& out, Sink& s) {
-  if (v.kind == ConfKind::String) {
-    std::string err;
-    int64_t ns = 0;
-    if (!conf::parse_go_duration(v.str, ns, err)) {
-      s.errors.push_back(v.where() + ": error parsing " + field + ": " + err);
-      out = 0;
-      return;
-    }
-    out = ns;
-    return;
-  }
-  s.warnings.push_back(v.where() + ": invalid use of field " + go_quote(field) + ": " + field +
-                       " should be converted to a duration");
-  int64_t n;
-  // Go's time.Duration(n) * time.Second wraps; so do we (signed overflow
-  // would be undefined behaviour).
-  if (get_int(v, n, s)) out = static_cast<int64_t>(static_cast<uint64_t>(n) * static_cast<uint64_t>(kSecond));
-}
-
 struct Auth {
   std::string user, pass, token;
   int64_t timeout_ns = 0;

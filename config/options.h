@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "config/security_options.h"
+
 namespace ringnats {
 
 constexpr int64_t kSecond = 1'000'000'000;
@@ -60,6 +62,7 @@ struct Options {
   int64_t lame_duck_grace_period_ns = 10 * kSecond;
 
   ClusterOptions cluster;
+  SecurityOptions security;
 
   std::string http_host;         // monitoring bind host; filled with host if unset
 };

@@ -65,6 +65,9 @@ struct Conn {
   // Credentials from CONNECT, kept so a config reload can check them again,
   // as nats-server does (empty when the client sent none).
   std::string auth_user, auth_pass, auth_token;
+  // The account this connection belongs to (AccountTable id; routes carry
+  // the account on each message instead).
+  uint32_t account = 0;
   std::string remote_ip;
   int remote_port = 0;
 

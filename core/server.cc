@@ -25,6 +25,7 @@ size_t shard_ring_capacity(int nshards);
 
 Server::Server(Options opts) : opts_(std::move(opts)) {
   start_wall_ns_ = wall_ns();
+  accounts_.build(opts_.security);
   server_id_ = proto::make_server_id();
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
@@ -137,6 +138,7 @@ bool Server::replace_options(const Options& next, int timeout_ms) {
   if (all) {
     std::unique_lock<std::shared_mutex> w(opts_mu_);
     opts_ = next;
+    accounts_.build(opts_.security);  // same accounts (reload refuses changes), new addresses
   }
   b->released = true;
   b->cv.notify_all();

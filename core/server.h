@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/options.h"
+#include "core/accounts.h"
 #include "core/qsbr.h"
 #include "core/rec.h"
 #include "core/shard.h"
@@ -50,6 +51,8 @@ class Server {
   // park within `timeout_ms` (the options are then unchanged).
   bool replace_options(const Options& next, int timeout_ms = 5000);
   int nshards() const { return nshards_; }
+  // Hosted accounts (fixed at start; the AccountTable points into opts_).
+  const AccountTable& accounts() const { return accounts_; }
   Shard& shard(int i) { return *shards_[i]; }
   SpscRing<Rec>& ring(int from, int to) { return *rings_[from * nshards() + to]; }
   Qsbr& qsbr() { return *qsbr_; }
@@ -103,6 +106,7 @@ class Server {
 
  private:
   Options opts_;
+  AccountTable accounts_;
   mutable std::shared_mutex opts_mu_;  // writers: replace_options only
   int nshards_ = 1;
   std::string server_id_, server_name_;
