@@ -647,9 +647,10 @@ void RouteManager::register_route(Shard& s, Conn* c, RouteState& rs, const Route
       route_order_.push_back(info.server_id);
       for (auto& [key, count] : local_) {
         if (count <= 0) continue;
-        dump += "RS+ $G " + key.first;
-        if (!key.second.empty()) dump += " " + key.second + " " + std::to_string(count);
-        dump += "\r\n";
+        const auto& [acc, subject, queue] = key;
+        dump.append("RS+ ").append(srv_.accounts().at(acc).name).append(" ").append(subject);
+        if (!queue.empty()) dump.append(" ").append(queue).append(" ").append(std::to_string(count));
+        dump.append("\r\n");
       }
     }
   }
@@ -680,7 +681,8 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
     s.close_conn(c, proto::ErrCode::ProtocolViolation);
     return;
   }
-  if (a.account != "$G") {
+  const uint32_t acc = srv_.accounts().find(a.account);
+  if (acc == kNoAccount) {
     log::debug("%s - Unknown account \"%.*s\"", route_prefix(c, rs).c_str(),
                static_cast<int>(a.account.size()), a.account.data());
     return;
@@ -696,7 +698,7 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
   uint32_t weight = a.queue.empty() ? 1 : proto::route_queue_weight(a.weight);
   std::string subject(a.subject);
   std::string queue(a.queue);
-  auto key = std::make_pair(subject, queue);
+  auto key = std::make_tuple(acc, subject, queue);
   if (!add) {
     if (!rs.remote_keys.erase(key)) return;
   } else {
@@ -711,12 +713,12 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
   ref.weight = weight;
   int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
   if (p == s.id()) {
-    if (add) s.partition_mut().insert(subject, queue, ref);
-    else s.partition_mut().remove(subject, queue, ref);
+    if (add) s.partition_mut(acc).insert(subject, queue, ref);
+    else s.partition_mut(acc).remove(subject, queue, ref);
     return;
   }
   Rec r{add ? RecKind::SubAdd : RecKind::SubRemove};
-  r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false};
+  r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false, acc};
   s.push(p, r);
 }
 
@@ -725,7 +727,7 @@ void RouteManager::route_closed(Shard& s, Conn* c) {
   if (!rs) return;
   c->route = nullptr;
   // Forget everything this peer was interested in.
-  for (auto& [subject, queue] : rs->remote_keys) {
+  for (auto& [acc, subject, queue] : rs->remote_keys) {
     SubRef ref;
     ref.slot = c->slot;
     ref.gen = c->gen;
@@ -733,10 +735,10 @@ void RouteManager::route_closed(Shard& s, Conn* c) {
     ref.flags = kSubRoute;  // identity: a route entry, never a client's
     int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
     if (p == s.id()) {
-      s.partition_mut().remove(subject, queue, ref);
+      s.partition_mut(acc).remove(subject, queue, ref);
     } else {
       Rec r{RecKind::SubRemove};
-      r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false};
+      r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false, acc};
       s.push(p, r);
     }
   }
@@ -783,22 +785,27 @@ void RouteManager::route_timer(Shard& s, Conn* c) {
   s.mark_dirty(c);
 }
 
-void RouteManager::local_interest(Shard& s, std::string_view subject, std::string_view queue,
-                                  int before, int after) {
+void RouteManager::local_interest(Shard& s, uint32_t account, std::string_view subject,
+                                  std::string_view queue, int before, int after) {
   if (before == after) return;
+  const std::string& acc = srv_.accounts().at(account).name;
   std::string line;
+  auto start = [&](const char* op) { line.append(op).append(acc).append(" ").append(subject); };
   if (queue.empty()) {
-    if (before == 0 && after > 0) line = "RS+ $G " + std::string(subject) + "\r\n";
-    else if (before > 0 && after == 0) line = "RS- $G " + std::string(subject) + "\r\n";
+    if (before == 0 && after > 0) start("RS+ ");
+    else if (before > 0 && after == 0) start("RS- ");
+    if (!line.empty()) line.append("\r\n");
   } else if (after > 0) {
-    line = "RS+ $G " + std::string(subject) + " " + std::string(queue) + " " + std::to_string(after) + "\r\n";
+    start("RS+ ");
+    line.append(" ").append(queue).append(" ").append(std::to_string(after)).append("\r\n");
   } else {
-    line = "RS- $G " + std::string(subject) + " " + std::string(queue) + "\r\n";
+    start("RS- ");
+    line.append(" ").append(queue).append("\r\n");
   }
   std::vector<std::tuple<int, uint32_t, uint32_t>> targets;
   {
     std::lock_guard<std::mutex> g(mu_);
-    auto key = std::make_pair(std::string(subject), std::string(queue));
+    auto key = std::make_tuple(account, std::string(subject), std::string(queue));
     if (after > 0) local_[key] = after;
     else local_.erase(key);
     if (line.empty()) return;
@@ -866,11 +873,12 @@ bool RouteManager::route_view(const Conn* c, bool with_subs, RouteView& out) {
   out.solicited = rs->solicited;
   out.configured = rs->explicit_route;
   out.num_subs = rs->remote_keys.size();
-  if (with_subs) out.subs.assign(rs->remote_keys.begin(), rs->remote_keys.end());
+  if (with_subs)
+    for (const auto& [acc, subject, queue] : rs->remote_keys) out.subs.emplace_back(subject, queue);
   return true;
 }
 
-void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t account, const proto::MsgArgs& m,
                                     std::string_view payload, Block* storage, bool plain,
                                     const std::vector<std::string_view>& queues) {
   (void)plain;
@@ -878,7 +886,8 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
   int64_t skip = (m.hdr > 0 && !hdrs) ? m.hdr : 0;
   char buf[1024];
   std::string big;
-  size_t need = m.subject.size() + m.reply.size() + 64;
+  const std::string& acc = srv_.accounts().at(account).name;
+  size_t need = acc.size() + m.subject.size() + m.reply.size() + 64;
   for (auto q : queues) need += q.size() + 1;
   char* p = buf;
   if (need > sizeof(buf)) {
@@ -890,7 +899,9 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, const proto::
     std::memcpy(p, v.data(), v.size());
     p += v.size();
   };
-  put(hdrs ? "HMSG $G " : "RMSG $G ");
+  put(hdrs ? "HMSG " : "RMSG ");
+  put(acc);
+  *p++ = ' ';
   put(m.subject);
   if (!queues.empty()) {
     if (!m.reply.empty()) {

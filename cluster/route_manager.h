@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,8 +36,9 @@ struct RouteState {
   uint64_t rid = 0;
   int64_t next_ping_ns = 0;
   int ping_out = 0;
-  // Remote interest we put in the index for this route: (subject, queue).
-  std::set<std::pair<std::string, std::string>> remote_keys;
+  // Remote interest we put in the index for this route: (account id,
+  // subject, queue).
+  std::set<std::tuple<uint32_t, std::string, std::string>> remote_keys;
 };
 
 class RouteManager : public ClusterHooks {
@@ -54,12 +56,12 @@ class RouteManager : public ClusterHooks {
   proto::Flow route_op(Shard& s, Conn* c, proto::Op op, std::string_view args) override;
   void route_closed(Shard& s, Conn* c) override;
   void route_timer(Shard& s, Conn* c) override;
-  void local_interest(Shard& s, std::string_view subject, std::string_view queue, int before,
+  void local_interest(Shard& s, uint32_t account, std::string_view subject, std::string_view queue, int before,
                       int after) override;
   bool route_view(const Conn* c, bool with_subs, RouteView& out) override;
   void reload_routes(const std::vector<std::string>& routes) override;
   void lame_duck() override;
-  void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+  void forward_to_route(Shard& s, const SubRef& route, uint32_t account, const proto::MsgArgs& m,
                         std::string_view payload, Block* storage, bool plain,
                         const std::vector<std::string_view>& queues) override;
 
@@ -120,7 +122,8 @@ class RouteManager : public ClusterHooks {
   std::mutex mu_;  // control path only: registry, interest counts, dial queue
   std::map<std::string, Registered> routes_;            // by remote server id
   std::vector<std::string> route_order_;                // registration order
-  std::map<std::pair<std::string, std::string>, int> local_;  // local interest counts
+  // Local interest counts by (account id, subject, queue).
+  std::map<std::tuple<uint32_t, std::string, std::string>, int> local_;
   std::vector<Dial> dials_;
   std::set<std::string> dialing_;                       // urls with a dial queued
   std::set<std::string> configured_;                    // host:port of explicit routes

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "config/accounts_config.h"
 #include "config/config_sink.h"
 #include "config/go_compat.h"
 #include "config/unsupported.h"
@@ -238,6 +239,8 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     o.auth_timeout_ns = a.timeout_ns;
     if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty())
       s.errors.push_back(v.where() + ": Cannot have a user/pass and token");
+  } else if (k == "accounts") {
+    parse_accounts(v, key, o, s);
   } else if (k == "http") {
     parse_listen(v, o.http_host, o.http_port, s);
   } else if (k == "http_port" || k == "monitor_port") {

@@ -172,6 +172,10 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
     conns_.send_err(c, ErrCode::AuthViolation);
     return Flow::Stop;
   }
+  if (const User* u = find_user(*c)) {
+    c->account = srv_.accounts().find(u->account.empty() ? std::string_view("$G") : std::string_view(u->account));
+    if (c->account == kNoAccount) c->account = kGlobalAccount;  // the config checked it exists
+  }
   c->connect_received = true;
   c->auth_deadline_ns = 0;
   c->parser.set_require_connect(false);
@@ -187,9 +191,16 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
   return Flow::Continue;
 }
 
+const User* ClientSession::find_user(const Conn& c) const {
+  for (const User& u : srv_.opts().security.users)
+    if (!u.name.empty() && u.name == c.auth_user && u.password == c.auth_pass) return &u;
+  return nullptr;
+}
+
 bool ClientSession::authorized(const Conn& c) const {
   const Options& o = srv_.opts();
   if (!srv_.auth_required()) return true;
+  if (!o.security.users.empty()) return find_user(c) != nullptr;
   if (!o.auth_token.empty()) return c.auth_token == o.auth_token;
   return c.auth_user == o.username && c.auth_pass == o.password;
 }
@@ -239,10 +250,10 @@ Flow ClientSession::sub(Conn* c, std::string_view args) {
     return Flow::Continue;
   }
   ok(c);
-  if (subs_.subscribe(c, subject, queue, sid)) {
+  if (int acks = subs_.subscribe(c, subject, queue, sid)) {
     // Its partition is on a peer: no PUB or PING of this connection may pass
     // the SUB before the peer has it in the index.
-    ++c->pending_acks;
+    c->pending_acks += acks;
     c->parser.set_hold(true);
   }
   return Flow::Continue;

@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "config/security_options.h"
 #include "core/conn.h"
 #include "proto/parser.h"
 
@@ -33,6 +34,8 @@ class ClientSession {
   void tick(Conn* c, int64_t now);
   void send_info(Conn* c);
   // Whether `c`'s CONNECT credentials pass the current authorization.
+  // The configured user `c` logged in as (its CONNECT credentials), or null.
+  const User* find_user(const Conn& c) const;
   bool authorized(const Conn& c) const;
   // After a reload: close the clients that no longer pass (nats does).
   void recheck_auth(Conn* c);

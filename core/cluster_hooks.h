@@ -37,7 +37,7 @@ class ClusterHooks {
   virtual void route_timer(Shard& s, Conn* c) = 0;
   // On the partition's shard: the local subscriber count for (subject, queue)
   // changed; turn 0<->1 (and queue weights) into RS+/RS- for every route.
-  virtual void local_interest(Shard& s, std::string_view subject, std::string_view queue,
+  virtual void local_interest(Shard& s, uint32_t account, std::string_view subject, std::string_view queue,
                               int before, int after) = 0;
   // On the publisher's shard: send one RMSG/HMSG to the route behind `route`
   // (plain interest and/or the queue groups picked on it). `storage` is the
@@ -60,7 +60,7 @@ class ClusterHooks {
   // Control path: the server entered lame-duck mode; tell every route (its
   // peers stop offering our client URLs to their clients).
   virtual void lame_duck() {}
-  virtual void forward_to_route(Shard& s, const SubRef& route, const proto::MsgArgs& m,
+  virtual void forward_to_route(Shard& s, const SubRef& route, uint32_t account, const proto::MsgArgs& m,
                                 std::string_view payload, Block* storage, bool plain,
                                 const std::vector<std::string_view>& queues) = 0;
 };

@@ -34,6 +34,10 @@ struct Sub {
   uint64_t max = 0;        // 0 = no auto-unsubscribe
   uint64_t delivered = 0;
   uint16_t partition = 0;
+  uint32_t account = 0;    // its connection's account: the index it lives in
+  // Shadow entries in exporting accounts' indexes (stream imports): the
+  // import id and the subject the shadow is filed under.
+  std::vector<std::pair<uint32_t, std::string>> shadows;
 };
 
 // A connection's lifetime (core/conn_lifetime.cc is the only writer):

@@ -91,10 +91,10 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
       c->out.append("+OK\r\n");
       conns_.mark_dirty(c);
     }
-    fanout_.publish(c, m, payload, storage);
+    fanout_.publish(c, c->account, m, payload, storage);
     reached_slow = fanout_.reached_slow_subscriber();
-  } else if (m.account != "$G") {
-    // We host only the global account; nats drops and logs the rest.
+  } else if (uint32_t acc = srv_.accounts().find(m.account); acc == kNoAccount) {
+    // An account we do not host; nats drops and logs it.
     log::debug("%s:%d - rid - Unknown account \"%.*s\" for routed message on subject \"%.*s\"",
                c->remote_ip.c_str(), c->remote_port, static_cast<int>(m.account.size()),
                m.account.data(), static_cast<int>(m.subject.size()), m.subject.data());
@@ -108,7 +108,7 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
                             m.args, ra);
     MsgArgs local = m;
     local.reply = ra.reply;
-    fanout_.publish(c, local, payload, storage, ra.queues);
+    fanout_.publish(c, acc, local, payload, storage, ra.queues);
   }
   if (stored) {
     c->storage->unref();

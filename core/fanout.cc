@@ -160,7 +160,7 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
     if (!stash) return;
     b->put(q.group.data(), q.group.size());
     b->put(payload.data(), static_cast<size_t>(sh.skip));  // the headers a MSG line drops
-    QueueStash qs{q.pub_cid, static_cast<uint32_t>(q.group.size()), static_cast<uint32_t>(sh.skip)};
+    QueueStash qs{q.pub_cid, static_cast<uint32_t>(q.group.size()), static_cast<uint32_t>(sh.skip), cur_account_};
     b->put(&qs, sizeof(qs));
     r.queued = true;
     r.hops = q.hops;
@@ -197,10 +197,10 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
 
 // Every set matching `subject`, into match_ (and its tokens into tokens_),
 // in nats-server's trie walk order.
-void Fanout::match_subject(std::string_view subject) {
+void Fanout::match_subject(uint32_t account, std::string_view subject) {
   match_.clear();
   uint64_t h = hash_subject(subject);
-  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition().match_literal(subject, h, match_);
+  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition(account).match_literal(subject, h, match_);
   tokens_.clear();
   size_t start = 0;
   for (;;) {
@@ -213,7 +213,7 @@ void Fanout::match_subject(std::string_view subject) {
     start = dot + 1;
   }
   for (int p = 0; p < nshards_; ++p)
-    srv_.shard(p).partition().match_wildcards(tokens_.data(), tokens_.size(), match_);
+    srv_.shard(p).partition(account).match_wildcards(tokens_.data(), tokens_.size(), match_);
   if (match_.size() > 1) {
     // Insertion sort: a handful of sets at most.
     for (size_t i = 1; i < match_.size(); ++i)
@@ -222,8 +222,9 @@ void Fanout::match_subject(std::string_view subject) {
   }
 }
 
-void Fanout::publish(Conn* src, const MsgArgs& m, std::string_view payload, Block* storage,
+void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_view payload, Block* storage,
                     std::string_view route_queues) {
+  cur_account_ = account;
   const bool from_route = src->type == ConnType::Route;
   stall_src_ = false;
   cur_src_ = src;
@@ -236,7 +237,7 @@ void Fanout::publish(Conn* src, const MsgArgs& m, std::string_view payload, Bloc
     if (j > i) route_queue_names_.push_back(route_queues.substr(i, j - i));
     i = j;
   }
-  match_subject(m.subject);
+  match_subject(account, m.subject);
 
   bool delivered = false;
   const bool self_skip = !src->echo;
@@ -244,6 +245,14 @@ void Fanout::publish(Conn* src, const MsgArgs& m, std::string_view payload, Bloc
   size_t nroutes = 0;  // route_targets_ keeps its vectors' capacity
 
   auto deliver = [&](const SubRef& r, std::string_view group = {}) {
+    if (r.flags & kSubImport) {
+      // A subscriber in an importing account: it sees the imported subject.
+      // No queue stash: a redirect would re-match in the wrong account.
+      MsgArgs& im = import_args(r, m);
+      if (r.shard == id_) deliver_local(r.slot, r, im, payload, storage);
+      else deliver_remote(r, im, payload, storage, QueueTag{{}, src->cid, 0});
+      return;
+    }
     if (r.shard == id_) deliver_local(r.slot, r, m, payload, storage);
     else deliver_remote(r, m, payload, storage, QueueTag{group, src->cid, 0});
   };
@@ -330,13 +339,25 @@ void Fanout::publish(Conn* src, const MsgArgs& m, std::string_view payload, Bloc
   if (cl && nroutes > 0) {
     for (size_t i = 0; i < nroutes; ++i) {
       const RouteTarget& t = route_targets_[i];
-      cl->forward_to_route(srv_.shard(id_), *t.ref, m, payload, storage, t.plain, t.queues);
+      cl->forward_to_route(srv_.shard(id_), *t.ref, account, m, payload, storage, t.plain, t.queues);
     }
     delivered = true;
   }
 
   if (!delivered && !from_route && src->no_responders && !m.reply.empty())
     send_no_responders(src, m.reply);
+}
+
+MsgArgs& Fanout::import_args(const SubRef& r, const MsgArgs& m) {
+  const StreamImportRt& im = srv_.accounts().stream_import(r.import);
+  import_args_ = m;
+  if (im.literal_to) {
+    import_args_.subject = im.to;
+  } else if (!im.prefix.empty()) {
+    import_subject_.assign(im.prefix).append(m.subject);
+    import_args_.subject = import_subject_;
+  }
+  return import_args_;
 }
 
 void Fanout::send_no_responders(Conn* c, std::string_view reply) {

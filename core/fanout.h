@@ -46,7 +46,7 @@ class Fanout {
   // A message from `src` (client or route). `storage` is the block a split
   // payload was assembled in (payload points into it), else null.
   // `route_queues`: the queue groups a routed message names.
-  void publish(Conn* src, const proto::MsgArgs& m, std::string_view payload, Block* storage,
+  void publish(Conn* src, uint32_t account, const proto::MsgArgs& m, std::string_view payload, Block* storage,
                std::string_view route_queues = {});
   // The last publish reached a subscriber on this shard past half its
   // max_pending: the publisher should stall.
@@ -63,12 +63,15 @@ class Fanout {
                     std::string_view payload, Block* storage, int64_t msg_size = -1);
 
  private:
-  void match_subject(std::string_view subject);
+  void match_subject(uint32_t account, std::string_view subject);
   void deliver_local(uint32_t sub_slot, const SubRef& ref, const proto::MsgArgs& m,
                      std::string_view payload, Block* storage);
   void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
                       Block* storage, const QueueTag& q = {});
   void send_no_responders(Conn* c, std::string_view reply);
+  // `m` as the importing subscriber behind shadow `r` sees it (its subject
+  // mapped by the stream import). Valid until the next call.
+  proto::MsgArgs& import_args(const SubRef& r, const proto::MsgArgs& m);
   void redirect_queue(const Rec& r);  // queue_redirect.cc
   void ask_stall(int src, void* tag);
   void count_out(Conn* c, uint64_t bytes) {
@@ -77,6 +80,9 @@ class Fanout {
     c->last_activity_ns = now_;
   }
 
+  proto::MsgArgs import_args_;
+  std::string import_subject_;  // keeps its capacity: no allocation once warm
+  uint32_t cur_account_ = 0;  // the publish being fanned out: its account
   Server& srv_;
   int id_;
   int nshards_;

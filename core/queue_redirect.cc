@@ -70,7 +70,7 @@ void Fanout::redirect_queue(const Rec& r) {
   }
   if (payload.size() != static_cast<size_t>(m.size)) return;
 
-  match_subject(m.subject);
+  match_subject(qs.account, m.subject);
   std::vector<const SubRef*>& here = redirect_members_;
   std::vector<const SubRef*>& there = redirect_remote_;
   here.clear();
@@ -108,10 +108,13 @@ void Fanout::redirect_queue(const Rec& r) {
     storage = whole;
   }
   void* saved_tag = cur_pub_tag_;
+  const uint32_t saved_account = cur_account_;
   cur_pub_tag_ = nullptr;  // the publisher is not on this shard: no stall request
+  cur_account_ = qs.account;
   if (to.shard == id_) deliver_local(to.slot, to, m, payload, storage);
   else deliver_remote(to, m, payload, storage, QueueTag{group, qs.pub_cid, static_cast<uint8_t>(r.hops + 1)});
   cur_pub_tag_ = saved_tag;
+  cur_account_ = saved_account;
   if (whole) whole->unref();
 }
 

@@ -30,6 +30,7 @@ struct SubOp {
   uint16_t origin = 0;       // shard to ack
   uint32_t conn_slot = 0, conn_gen = 0;
   bool ack = false;
+  uint32_t account = 0;      // whose subject space (AccountTable id)
 };
 
 struct Rec {
@@ -55,6 +56,7 @@ struct QueueStash {
   uint64_t pub_cid;
   uint32_t group_len;
   uint32_t hdr_len;
+  uint32_t account;  // the subject space a redirect matches in
 };
 
 }  // namespace ringnats

@@ -62,7 +62,9 @@ class Server {
   int client_port() const { return client_port_; }
   uint64_t next_cid() { return cid_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int>& num_conns() { return num_conns_; }
-  bool auth_required() const { return !opts_.username.empty() || !opts_.auth_token.empty(); }
+  bool auth_required() const {
+    return !opts_.username.empty() || !opts_.auth_token.empty() || !opts_.security.users.empty();
+  }
 
   // The full INFO line for a client connection.
   std::string client_info(const Conn& c);

@@ -36,9 +36,18 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
+namespace {
+// One partition per hosted account: each account its own subject space.
+std::vector<std::unique_ptr<SubPartition>> make_partitions(Server& srv, RetireList& rl) {
+  std::vector<std::unique_ptr<SubPartition>> v;
+  for (size_t i = 0; i < srv.accounts().size(); ++i) v.push_back(std::make_unique<SubPartition>(srv.qsbr(), rl));
+  return v;
+}
+}  // namespace
+
 Shard::Shard(Server& srv, int id)
-    : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partition_(srv.qsbr(), retire_),
-      conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partition_, links_),
+    : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partitions_(make_partitions(srv, retire_)),
+      conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partitions_, links_),
       session_(srv, conns_, subs_, now_ns_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
 
 Shard::~Shard() = default;

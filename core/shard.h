@@ -60,7 +60,14 @@ class Shard : private ConnEvents {
   void request_stop();          // any thread
 
   int id() const { return id_; }
-  const SubPartition& partition() const { return partition_; }
+  // This shard's part of account `acc`'s subscription index.
+  const SubPartition& partition(uint32_t acc) const { return *partitions_[acc]; }
+  // Entries in this shard's part of every account's index (monitoring).
+  size_t index_entries() const {
+    size_t n = 0;
+    for (const auto& p : partitions_) n += p->entries();
+    return n;
+  }
   Reactor& reactor() { return reactor_; }
   void wake() { reactor_.wake(); }  // any thread: wake if sleeping
   // Control path from any thread (route dialer, signal handling): run `fn`
@@ -89,7 +96,7 @@ class Shard : private ConnEvents {
   void close_conn(Conn* c, proto::ErrCode why) { conns_.close(c, why); }
   void mark_dirty(Conn* c) { conns_.mark_dirty(c); }
   Conn* conn_at(uint32_t slot, uint32_t gen) { return conns_.at(slot, gen); }
-  SubPartition& partition_mut() { return partition_; }
+  SubPartition& partition_mut(uint32_t acc) { return *partitions_[acc]; }
   // Monitoring (this shard's thread, e.g. inside Server::gather).
   const ShardStats& stats() const { return stats_; }
   const ShardLinks& links() const { return links_; }
@@ -156,7 +163,7 @@ class Shard : private ConnEvents {
   Reactor reactor_;
   ShardLinks links_;
   RetireList retire_;
-  SubPartition partition_;
+  std::vector<std::unique_ptr<SubPartition>> partitions_;  // by account id
   ConnTable conns_;
   SubTable subs_;
   ClientSession session_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -21,11 +22,12 @@ class ShardLinks;
 
 class SubTable {
  public:
-  SubTable(Server& srv, int id, SubPartition& partition, ShardLinks& links);
+  SubTable(Server& srv, int id, std::vector<std::unique_ptr<SubPartition>>& partitions, ShardLinks& links);
 
-  // A new subscription of `c` (its sid is not taken). True when the index
-  // change went to a peer: `c` must hold its input until the SubAck.
-  bool subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
+  // A new subscription of `c` (its sid is not taken), with its shadows in
+  // the accounts it imports streams from. Returns how many index changes
+  // went to peers: `c` must hold its input until that many SubAcks.
+  int subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
   // Removes one of `c`'s subscriptions (and its sid from c->subs).
   void unsubscribe(Conn* c, uint32_t slot);
   // Removes all of `c`'s subscriptions (it is closing).
@@ -66,12 +68,16 @@ class SubTable {
  private:
   uint32_t alloc();
   void remove(uint32_t slot);
-  void interest_changed(std::string_view subject, std::string_view queue, InterestChange ch);
+  // One entry into (or out of) account `account`'s index, on the shard that
+  // owns its subject. index_add returns 1 when a peer applies it (and acks).
+  int index_add(uint32_t account, std::string_view subject, std::string_view queue, SubRef ref, Conn* c);
+  void index_remove(uint32_t account, const std::string& subject, const std::string& queue, SubRef ref);
+  void interest_changed(uint32_t account, std::string_view subject, std::string_view queue, InterestChange ch);
 
   Server& srv_;
   int id_;
   int nshards_;
-  SubPartition& partition_;
+  std::vector<std::unique_ptr<SubPartition>>& partitions_;  // by account id
   ShardLinks& links_;
   std::vector<Sub> subs_;
   std::vector<uint32_t> free_;

@@ -26,6 +26,7 @@ enum SubFlags : uint8_t {
   kSubHeaders = 1,  // the subscriber negotiated headers
   kSubNoEcho = 2,   // the subscriber's connection said echo:false
   kSubRoute = 4,    // interest of a route peer, not a local client
+  kSubImport = 8,   // a client's shadow in an exporting account (see `import`)
 };
 
 // Who to deliver to, resolved on the owning shard by (slot, gen), so a stale
@@ -39,6 +40,7 @@ struct SubRef {
   uint16_t shard = 0;
   uint8_t flags = 0;
   uint32_t weight = 1;  // route queue weight
+  uint32_t import = 0;  // kSubImport: the AccountTable stream import id
   std::string sid;      // local subscriptions: the client's sid
   bool is_route() const { return flags & kSubRoute; }
   bool same(const SubRef& o) const {

@@ -194,7 +194,7 @@ ServerSnapshot CoreSource::server() {
     k.out_msgs = static_cast<int64_t>(st.closed_out_msgs);
     k.out_bytes = static_cast<int64_t>(st.closed_out_bytes);
     k.slow = static_cast<int64_t>(st.slow_consumers);
-    k.subs = static_cast<uint32_t>(s.partition().entries());
+    k.subs = static_cast<uint32_t>(s.index_entries());
     s.for_each_conn([&](Conn* c) {
       k.in_msgs += static_cast<int64_t>(c->in_msgs);
       k.in_bytes += static_cast<int64_t>(c->in_bytes);
@@ -287,7 +287,7 @@ SubsStats CoreSource::subs_stats() {
   if (!use) return {};
   auto res = per_shard<size_t>(srv_);
   SubsStats st;
-  if (!srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.partition().entries(); }))
+  if (!srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.index_entries(); }))
     return st;
   for (size_t n : *res) st.num_subscriptions += static_cast<uint32_t>(n);
   return st;

@@ -61,4 +61,20 @@ bool subject_matches(std::string_view pattern, std::string_view subject) {
   }
 }
 
+bool subject_is_subset(std::string_view sub, std::string_view of) {
+  size_t si = 0, oi = 0;
+  for (;;) {
+    size_t sd = sub.find('.', si), od = of.find('.', oi);
+    std::string_view st = sub.substr(si, sd == std::string_view::npos ? std::string_view::npos : sd - si);
+    std::string_view ot = of.substr(oi, od == std::string_view::npos ? std::string_view::npos : od - oi);
+    if (ot == ">") return true;
+    if (st == ">") return false;
+    if (ot != "*" && (st == "*" || st != ot)) return false;
+    bool send = sd == std::string_view::npos, oend = od == std::string_view::npos;
+    if (send || oend) return send && oend;
+    si = sd + 1;
+    oi = od + 1;
+  }
+}
+
 }  // namespace ringnats::proto

@@ -19,6 +19,8 @@ bool has_wildcard(std::string_view s);
 
 // Does a literal `subject` match `pattern` (which may hold '*' and '>')?
 bool subject_matches(std::string_view pattern, std::string_view subject);
+// Is every subject `sub` (a pattern) can match also matched by `of`?
+bool subject_is_subset(std::string_view sub, std::string_view of);
 
 // 1 to 9 ASCII digits, else -1 (nats-server's parseSize).
 inline int64_t parse_size(std::string_view d) {
