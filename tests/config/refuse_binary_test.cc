@@ -26,14 +26,14 @@ Exit run(const std::vector<std::string>& args, std::chrono::milliseconds limit, 
   return run_binary(binary(), args, "/tmp", limit, stop);
 }
 
-TEST(RefuseBinary, AccountsBlockStopsTheServer) {
+TEST(RefuseBinary, UnenforcedAccountOptionStopsTheServer) {
   TempDir dir;
-  std::string f = dir.write("accounts.conf", "port: -1\naccounts {}\n");
+  std::string f = dir.write("accounts.conf", "port: -1\naccounts { A: { mappings: { a: b } } }\n");
   Exit e = run({"-c", f}, std::chrono::seconds(10));
   EXPECT_EQ(e.status, 1) << e.err;
   EXPECT_EQ(e.err, "ringnats: " + f +
-                       ":2:1: \"accounts\" is not supported by ringnats: every client would share one account and "
-                       "see every other account's subjects\n\n");
+                       ":2:17: \"accounts.A.mappings\" is not supported by ringnats: this account setting decides "
+                       "what the account's clients may do or see, and ringnats does not enforce it yet\n\n");
   EXPECT_EQ(e.err.find("Listening"), std::string::npos);
   // The same under -t.
   Exit t = run({"-c", f, "-t"}, std::chrono::seconds(10));

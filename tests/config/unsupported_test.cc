@@ -52,7 +52,7 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"maps", " { foo: bar }", Verdict::Refused},
     {"disable_sublist_cache", ": true", Verdict::Ignored},
     {"no_sublist_cache", ": true", Verdict::Ignored},
-    {"accounts", " {}", Verdict::Refused},
+    {"accounts", " {}", Verdict::Implemented},
     {"authorization", " { user: u, password: p }", Verdict::Implemented},
     {"http", ": 8222", Verdict::Implemented},
     {"https", ": 8443", Verdict::Refused},
@@ -160,9 +160,6 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
     const char* path;
     std::string_view reason;
   } cases[] = {
-      {"accounts {}", "accounts", kWhyAccounts},
-      {"accounts { A: { users: [ {user: a, password: b} ] } }", "accounts", kWhyAccounts},
-      {"ACCOUNTS = {}", "ACCOUNTS", kWhyAccounts},
       {"tls { cert_file: c }", "tls", kWhyTls},
       {"https: 8443", "https", kWhyTls},
       {"https_port: 8443", "https_port", kWhyTls},
@@ -181,9 +178,9 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
     EXPECT_EQ(error_of({"-c", f}), refused_line(f, "2:1", c.path, c.reason)) << c.text;
   }
   // Several refusals are all listed, each on its own line.
-  std::string many = dir.write("many.conf", "accounts {}\nno_auth_user: u\n");
-  EXPECT_EQ(error_of({"-c", many}), "ringnats: " + many + ":1:0: \"accounts\" is not supported by ringnats: " +
-                                        why(kWhyAccounts) + "\n" + many +
+  std::string many = dir.write("many.conf", "mappings {}\nno_auth_user: u\n");
+  EXPECT_EQ(error_of({"-c", many}), "ringnats: " + many + ":1:0: \"mappings\" is not supported by ringnats: " +
+                                        why(kWhyMappings) + "\n" + many +
                                         ":2:1: \"no_auth_user\" is not supported by ringnats: " +
                                         why(kWhyNoAuthUser) + "\n\n");
   // "ocsp: false" asks for nothing and is only ignored.
