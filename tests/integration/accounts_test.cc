@@ -1,0 +1,180 @@
+// Accounts against stock nats-server: the same config file and the same bytes
+// to both, and the same bytes back. Every wrong way into another account is
+// tried (its subjects, full and partial wildcards, reply subjects, queue
+// groups of the same name, publishing back into an export), next to the
+// ways that must work (stream imports with a prefix, with `to`, plain).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+namespace itest {
+namespace {
+
+const char* kAccounts = R"(
+accounts {
+  A: {
+    users: [ {user: a, password: pa}, {user: a2, password: pa2} ]
+    exports: [ {stream: "pub.>"}, {stream: "priv.>", accounts: [C]} ]
+  }
+  B: {
+    users: [ {user: b, password: pb} ]
+    imports: [ {stream: {account: A, subject: "pub.>"}, prefix: "fromA"} ]
+  }
+  C: {
+    users: [ {user: c, password: pc} ]
+    imports: [ {stream: {account: A, subject: "priv.x"}, to: "px"},
+               {stream: {account: A, subject: "pub.y"}} ]
+  }
+}
+)";
+
+std::string login(const char* user, const char* pass) {
+  return std::string("CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"") + user + "\",\"pass\":\"" + pass +
+         "\"}\r\n";
+}
+// Connections of every case, in this order.
+enum { kA, kA2, kB, kC, kConns };
+std::vector<Step> logins() {
+  return {Step{kA, {login("a", "pa")}}, Step{kA2, {login("a2", "pa2")}}, Step{kB, {login("b", "pb")}},
+          Step{kC, {login("c", "pc")}}};
+}
+Step on(int c, std::string b) { return Step{c, {std::move(b)}, true, 0}; }
+
+struct Case {
+  std::string name;
+  std::vector<Step> steps;
+  // Conns that must see nothing of the run (checked on stock too, which
+  // keeps the expectation honest).
+  std::vector<int> silent;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> c;
+  auto add = [&](std::string name, std::vector<Step> steps, std::vector<int> silent) {
+    std::vector<Step> all = logins();
+    all.insert(all.end(), steps.begin(), steps.end());
+    c.push_back(Case{std::move(name), std::move(all), std::move(silent)});
+  };
+  add("full_wildcard_stays_in_account",
+      {on(kA2, "SUB > 1\r\n"), on(kB, "SUB > 1\r\n"), on(kC, "SUB > 1\r\n"),
+       on(kA, "PUB secret.1 6\r\nsecret\r\n")},
+      {kB, kC});
+  add("partial_wildcards_stay_in_account",
+      {on(kB, "SUB *.1 1\r\nSUB secret.* 2\r\nSUB *.> 3\r\n"), on(kC, "SUB * 1\r\nSUB *.* 2\r\n"),
+       on(kA2, "SUB *.1 1\r\n"), on(kA, "PUB secret.1 6\r\nsecret\r\nPUB top 6\r\nsecret\r\n")},
+      {kB, kC});
+  add("same_subject_other_account",
+      {on(kB, "SUB secret.1 1\r\n"), on(kA2, "SUB secret.1 1\r\n"), on(kA, "PUB secret.1 6\r\nsecret\r\n"),
+       on(kB, "PUB secret.1 4\r\nmine\r\n")},
+      {});
+  add("reply_subjects_do_not_cross",
+      {on(kB, "SUB _INBOX.> 1\r\n"), on(kA2, "SUB req 1\r\n"), on(kA, "PUB req _INBOX.x.1 3\r\nask\r\n"),
+       on(kA2, "PUB _INBOX.x.1 6\r\nanswer\r\n")},
+      {kB, kC});
+  add("queue_group_names_do_not_cross",
+      {on(kB, "SUB work q 1\r\n"), on(kA2, "SUB work q 1\r\n"),
+       on(kA, "PUB work 1\r\n1\r\nPUB work 1\r\n2\r\nPUB work 1\r\n3\r\n")},
+      {kB, kC});
+  add("stream_import_with_prefix",
+      {on(kB, "SUB fromA.pub.> 1\r\nSUB fromA.pub.x 3\r\nSUB pub.x 4\r\n"),
+       on(kA, "PUB pub.x 2\r\nhi\r\nPUB pub.z.w 2\r\nyo\r\nPUB priv.x 6\r\nsecret\r\n")},
+      {});
+  // (Two subscriptions of one client whose shadows share a subject come out
+  // in random order from nats: Go map order. Each case keeps them apart.)
+  add("stream_import_under_full_wildcard",
+      {on(kB, "SUB > 2\r\n"), on(kA, "PUB pub.x 2\r\nhi\r\nPUB pub.z.w 2\r\nyo\r\nPUB priv.x 6\r\nsecret\r\n")}, {});
+  add("stream_import_to_and_plain",
+      {on(kC, "SUB px 1\r\nSUB pub.y 2\r\nSUB priv.x 3\r\n"),
+       on(kA, "PUB priv.x 2\r\nhi\r\nPUB priv.z 6\r\nsecret\r\nPUB pub.y 2\r\nyo\r\nPUB pub.x 6\r\nsecret\r\n")},
+      {});
+  add("stream_import_to_under_full_wildcard",
+      {on(kC, "SUB > 4\r\n"),
+       on(kA, "PUB priv.x 2\r\nhi\r\nPUB priv.z 6\r\nsecret\r\nPUB pub.y 2\r\nyo\r\nPUB pub.x 6\r\nsecret\r\n")},
+      {});
+  add("importer_cannot_publish_back",
+      {on(kA2, "SUB pub.> 1\r\nSUB fromA.> 2\r\n"), on(kB, "PUB pub.x 6\r\nsecret\r\nPUB fromA.pub.x 6\r\nsecret\r\n"),
+       on(kC, "PUB px 6\r\nsecret\r\nPUB pub.y 6\r\nsecret\r\n")},
+      {kA2});
+  add("unsubscribe_drops_the_import",
+      {on(kB, "SUB fromA.pub.x 1\r\nUNSUB 1\r\n"), on(kA, "PUB pub.x 6\r\nsecret\r\n")}, {kB});
+  return c;
+}
+
+class Accounts : public ::testing::TestWithParam<Case> {};
+
+std::vector<ConnResult> play(const std::string& bin, const Case& tc, const std::vector<std::string>* target) {
+  TempConfig conf(kAccounts);
+  ServerProcess srv;
+  std::string err;
+  EXPECT_TRUE(srv.start(bin, 2, {"-c", conf.path()}, &err)) << bin << ": " << err;
+  return run_conversation(srv.port(), kConns, tc.steps, target);
+}
+
+TEST_P(Accounts, SameBytesAsNatsServer) {
+  const Case& tc = GetParam();
+  std::vector<ConnResult> stock = play(stock_bin(), tc, nullptr);
+  ASSERT_EQ(stock.size(), static_cast<size_t>(kConns));
+  for (int s : tc.silent) EXPECT_EQ(stock[s].transcript, "") << "nats-server: conn " << s << " saw something";
+  std::vector<std::string> target;
+  for (auto& r : stock) target.push_back(r.transcript);
+  std::vector<ConnResult> ring = play(ringnats_bin(), tc, &target);
+  ASSERT_EQ(ring.size(), stock.size());
+  for (size_t i = 0; i < ring.size(); ++i) {
+    EXPECT_EQ(ring[i].info, stock[i].info) << "INFO differs, conn " << i;
+    EXPECT_EQ(ring[i].transcript, stock[i].transcript) << "conn " << i;
+    EXPECT_EQ(ring[i].closed, stock[i].closed) << "conn " << i;
+    EXPECT_FALSE(ring[i].timed_out) << "conn " << i;
+    EXPECT_EQ(ring[i].transcript.find("\nsecret\r") != std::string::npos && (i == kB || i == kC), false)
+        << "conn " << i << " saw another account's message: " << ring[i].transcript;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, Accounts, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+// UNSUB with a max counts imported messages too. nats-server 2.9 does not
+// (its shadow subscription is a copy taken before the UNSUB), and goes on
+// delivering: one of the few places ringnats keeps to the documented
+// behaviour rather than nats' bytes.
+TEST(AccountsImport, AutoUnsubscribeCountsImportedMessages) {
+  std::vector<Step> steps = logins();
+  steps.push_back(on(kB, "SUB fromA.> 1\r\nUNSUB 1 2\r\n"));
+  steps.push_back(on(kA, "PUB pub.1 1\r\n1\r\nPUB pub.2 1\r\n2\r\nPUB pub.3 1\r\n3\r\n"));
+  steps.push_back(on(kB, ""));
+  TempConfig conf(kAccounts);
+  ServerProcess srv;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf.path()}));
+  std::vector<ConnResult> ring = run_conversation(srv.port(), kConns, steps);
+  EXPECT_EQ(ring[kB].transcript, "MSG fromA.pub.1 1 1\r\n1\r\nMSG fromA.pub.2 1 1\r\n2\r\n");
+}
+
+// Logins: no credentials, a wrong password, a user of another account's
+// name with that account's password swapped.
+TEST(AccountsLogin, BadCredentialsAsNatsServer) {
+  const std::vector<std::string> attempts = {
+      "CONNECT {\"verbose\":false}\r\n", login("a", "pb"), login("b", "pa"), login("nobody", "x"),
+      "CONNECT {\"verbose\":false,\"user\":\"a\",\"pass\":\"pa\",\"account\":\"B\"}\r\n"};
+  for (const std::string& a : attempts) {
+    Case tc{"login", {Step{0, {a}}}, {}};
+    std::vector<ConnResult> stock;
+    {
+      TempConfig conf(kAccounts);
+      ServerProcess srv;
+      ASSERT_TRUE(srv.start(stock_bin(), 0, {"-c", conf.path()}));
+      stock = run_conversation(srv.port(), 1, tc.steps);
+    }
+    TempConfig conf(kAccounts);
+    ServerProcess srv;
+    ASSERT_TRUE(srv.start(ringnats_bin(), 2, {"-c", conf.path()}));
+    std::vector<ConnResult> ring = run_conversation(srv.port(), 1, tc.steps);
+    EXPECT_EQ(ring[0].transcript, stock[0].transcript) << a;
+    EXPECT_EQ(ring[0].closed, stock[0].closed) << a;
+    EXPECT_EQ(ring[0].info, stock[0].info) << a;
+  }
+}
+
+}  // namespace
+}  // namespace itest
