@@ -16,8 +16,8 @@ using golang::lower;
 
 constexpr std::string_view kWhyAccountOption =
     "this account setting decides what the account's clients may do or see, and ringnats does not enforce it yet";
-constexpr std::string_view kWhyServiceImports =
-    "service imports (request/reply across accounts, with response tracking) are not implemented yet";
+constexpr std::string_view kWhyMappedService =
+    "a service import that maps a wildcard subject onto another subject is not implemented yet";
 constexpr std::string_view kWhyMappedImport =
     "a stream import that maps a wildcard subject onto another subject is not implemented yet (use prefix)";
 
@@ -155,7 +155,7 @@ bool parse_import_source(const ConfValue& v, std::string& account, std::string& 
   return true;
 }
 
-void parse_import(const ConfValue& v, const std::string& path, AccountOptions& a, Sink& s) {
+void parse_import(const ConfValue& v, AccountOptions& a, Sink& s) {
   if (!v.is_map()) {
     s.errors.push_back(v.where() + ": Import Items should be a map with type entry, got " + v.go_type());
     return;
@@ -202,8 +202,15 @@ void parse_import(const ConfValue& v, const std::string& path, AccountOptions& a
     }
   }
   if (is_service) {
-    s.errors.push_back(unsupported::refusal(v, path, kWhyServiceImports));
-    a.service_imports.push_back({account, subject, to.empty() ? subject : to});
+    const std::string local = to.empty() ? subject : to;
+    for (const ServiceImport& prev : a.service_imports)
+      if (prev.to == local) {
+        s.errors.push_back(v.where() + ": Duplicate service import subject " + go_quote(local) +
+                           ", previously used in import for account " + go_quote(prev.account) + ", subject " +
+                           go_quote(prev.subject));
+        return;
+      }
+    a.service_imports.push_back({account, subject, local});
   }
   if (is_stream) a.stream_imports.push_back({account, subject, prefix, to});
 }
@@ -267,12 +274,41 @@ void check_links(const ConfValue& at, Options& o, Sink& s) {
         s.errors.push_back(at.where() + ": Error adding stream import " + go_quote(im.subject) + ": " + err);
         continue;
       }
+      for (const StreamImport& prev : a.stream_imports) {
+        if (&prev == &im) break;
+        if (prev.account == im.account && prev.subject == im.subject) {
+          s.errors.push_back(at.where() + ": Error adding stream import " + go_quote(im.subject) +
+                             ": stream import already exists");
+          break;
+        }
+      }
       if (!im.to.empty() && im.to != im.subject && proto::has_wildcard(im.subject))
         s.errors.push_back(unsupported::refusal(at, "accounts." + a.name + ".imports", kWhyMappedImport));
       else if (!im.to.empty() && proto::has_wildcard(im.to))
         s.errors.push_back(unsupported::refusal(at, "accounts." + a.name + ".imports", kWhyMappedImport));
     }
   }
+}
+
+void check_service_imports(const ConfValue& at, Options& o, Sink& s) {
+  for (const AccountOptions& a : o.security.accounts)
+    for (const ServiceImport& im : a.service_imports) {
+      const AccountOptions* from = find(o, im.account);
+      if (!from) {
+        s.errors.push_back(at.where() + ": " + go_quote(im.account) + " account not defined for service import");
+        continue;
+      }
+      bool ok = false;
+      for (const ServiceExport& e : from->service_exports)
+        if (proto::subject_is_subset(im.subject, e.subject) && allowed_for(e.accounts, a.name)) ok = true;
+      if (!ok) {
+        s.errors.push_back(at.where() + ": Error adding service import " + go_quote(im.subject) +
+                           ": service import not authorized");
+        continue;
+      }
+      if (im.to != im.subject && (proto::has_wildcard(im.subject) || proto::has_wildcard(im.to)))
+        s.errors.push_back(unsupported::refusal(at, "accounts." + a.name + ".imports", kWhyMappedService));
+    }
 }
 
 }  // namespace
@@ -325,7 +361,7 @@ void parse_accounts(const conf::ConfValue& v, const std::string& key, Options& o
       } else if (k == "exports") {
         parse_items(mv, "Exports", [&](const ConfValue& e) { parse_export(e, sub, a, s); }, s);
       } else if (k == "imports") {
-        parse_items(mv, "Imports", [&](const ConfValue& e) { parse_import(e, sub, a, s); }, s);
+        parse_items(mv, "Imports", [&](const ConfValue& e) { parse_import(e, a, s); }, s);
       } else if (k == "jetstream") {
         s.ignored.push_back(sub);  // JetStream is not implemented; nothing it decides is access
       } else if (k == "nkey" || k == "default_permissions" || k == "mappings" || k == "maps" || k == "limits") {
@@ -348,7 +384,10 @@ void parse_accounts(const conf::ConfValue& v, const std::string& key, Options& o
     o.security.accounts.push_back(std::move(a));
   }
   s.aborted = false;
-  if (s.errors.size() == errors_before) check_links(v, o, s);
+  if (s.errors.size() == errors_before) {
+    check_links(v, o, s);
+    check_service_imports(v, o, s);
+  }
 }
 
 }  // namespace ringnats

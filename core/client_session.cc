@@ -178,6 +178,8 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
   }
   c->connect_received = true;
   c->auth_deadline_ns = 0;
+  // nats' first estimate of the round trip: accept to CONNECT.
+  if (c->rtt_ns == 0) c->rtt_ns = std::max<int64_t>(now_ - c->created_ns, 1);
   c->parser.set_require_connect(false);
   if (o.protocol < 0 || o.protocol > 1) {
     conns_.send_err(c, ErrCode::BadClientProtocol);

@@ -228,7 +228,7 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
   const bool from_route = src->type == ConnType::Route;
   stall_src_ = false;
   cur_src_ = src;
-  cur_pub_tag_ = from_route ? nullptr : pub_tag(src->slot, src->gen);
+  cur_pub_tag_ = (from_route || src == &internal_) ? nullptr : pub_tag(src->slot, src->gen);
   route_queue_names_.clear();
   for (size_t i = 0; i < route_queues.size();) {
     while (i < route_queues.size() && (route_queues[i] == ' ' || route_queues[i] == '\t')) ++i;
@@ -271,6 +271,14 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
     for (const SubRef& r : set->plain) {
       if (r.flags & kSubRoute) {
         if (!from_route) route_target(r).plain = true;
+        continue;
+      }
+      if (r.flags & (kSubService | kSubResponse)) {
+        // A request to import (the server it was published on serves it:
+        // not one that came over a route), or a response to relay.
+        if ((r.flags & kSubService) && from_route) continue;
+        deferred_[deferred_depth_].push_back(&r);
+        delivered = true;
         continue;
       }
       if (self_skip && r.cid == src->cid) continue;
@@ -343,6 +351,9 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
     }
     delivered = true;
   }
+
+  if (!deferred_[deferred_depth_].empty()) run_deferred(m, payload, storage);
+  last_delivered_ = delivered;
 
   if (!delivered && !from_route && src->no_responders && !m.reply.empty())
     send_no_responders(src, m.reply);

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "core/conn.h"
 #include "core/rec.h"
 #include "core/sublist.h"
@@ -62,6 +64,12 @@ class Fanout {
   void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
                     std::string_view payload, Block* storage, int64_t msg_size = -1);
 
+  // Service imports (service_imports.cc). A response for request `seq` of
+  // this shard, sent on by the shard it was published on.
+  void relay_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload);
+  // Drops requests whose response threshold passed (shard timer).
+  void expire_responses();
+
  private:
   void match_subject(uint32_t account, std::string_view subject);
   void deliver_local(uint32_t sub_slot, const SubRef& ref, const proto::MsgArgs& m,
@@ -80,6 +88,31 @@ class Fanout {
     c->last_activity_ns = now_;
   }
 
+  // Service imports: the entries a publish matched, run once it is done
+  // (one list per nesting depth: a request may itself match an import).
+  static constexpr int kMaxServiceDepth = 4;
+  void run_deferred(const proto::MsgArgs& m, std::string_view payload, Block* storage);
+  void serve_request(const SubRef& r, const proto::MsgArgs& m, std::string_view payload, Block* storage,
+                     const Conn* requester);
+  void answer_response(const proto::MsgArgs& m, std::string_view payload, Block* storage);
+  void deliver_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload, Block* storage);
+  struct PendingResponse {
+    uint32_t importer = 0;
+    bool singleton = true;
+    int64_t expires_ns = 0;
+    int64_t threshold_ns = 0;
+    std::string reply;  // the requester's own reply subject
+  };
+  std::vector<const SubRef*> deferred_[kMaxServiceDepth + 1];
+  proto::MsgArgs service_args_[kMaxServiceDepth + 1];
+  std::string service_reply_[kMaxServiceDepth + 1];
+  std::string service_info_[kMaxServiceDepth + 1];
+  std::string service_digits_[kMaxServiceDepth + 1][2];
+  bool last_delivered_ = false;  // the last publish reached someone
+  int deferred_depth_ = 0;
+  uint64_t next_request_ = 1;
+  absl::flat_hash_map<uint64_t, PendingResponse> pending_;  // this shard's requests
+  Conn internal_{ConnType::Client, 4096};  // the publisher of what imports forward
   proto::MsgArgs import_args_;
   std::string import_subject_;  // keeps its capacity: no allocation once warm
   uint32_t cur_account_ = 0;  // the publish being fanned out: its account

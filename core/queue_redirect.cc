@@ -79,7 +79,9 @@ void Fanout::redirect_queue(const Rec& r) {
     for (const QueueGroup* g : set->groups.snapshot()) {
       if (g->name != group) continue;
       for (const SubRef& ref : g->members) {
-        if (ref.is_route()) continue;  // routes were for the publisher's shard to pick
+        // Routes were for the publisher's shard to pick; shadows of other
+        // accounts see another subject, so only this account's members.
+        if (ref.kind() != 0) continue;
         if (ref.cid == qs.pub_cid && (ref.flags & kSubNoEcho)) continue;
         if (ref.shard != id_) there.push_back(&ref);
         else if (ref.slot != r.slot && subs_.can_take(ref)) here.push_back(&ref);

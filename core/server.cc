@@ -25,8 +25,8 @@ size_t shard_ring_capacity(int nshards);
 
 Server::Server(Options opts) : opts_(std::move(opts)) {
   start_wall_ns_ = wall_ns();
-  accounts_.build(opts_.security);
   server_id_ = proto::make_server_id();
+  accounts_.build(opts_.security, server_id_);
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
   size_t ncpu = allowed_cpus().size();
@@ -138,7 +138,7 @@ bool Server::replace_options(const Options& next, int timeout_ms) {
   if (all) {
     std::unique_lock<std::shared_mutex> w(opts_mu_);
     opts_ = next;
-    accounts_.build(opts_.security);  // same accounts (reload refuses changes), new addresses
+    accounts_.build(opts_.security, server_id_);  // same accounts (reload refuses changes), new addresses
   }
   b->released = true;
   b->cv.notify_all();

@@ -112,6 +112,7 @@ void Shard::run() {
   reactor_.arm_event();
   if (id_ == 0 && srv_.listen_fd() >= 0) reactor_.arm_accept(srv_.listen_fd());
   if (auto* cl = srv_.cluster()) cl->shard_started(*this);
+  subs_.install_account_entries();
 
   // A stop drains: clients are closed with their queued output still going
   // out and routes get a FIN; the loop ends when every connection is freed,
@@ -393,6 +394,7 @@ void Shard::run_timers() {
     else session_.tick(c, now_ns_);
   });
   if (cl) cl->shard_timer(*this);
+  fanout_.expire_responses();
 }
 
 }  // namespace ringnats

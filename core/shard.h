@@ -92,6 +92,10 @@ class Shard : private ConnEvents {
     });
   }
   void send_info_to(Conn* c) { session_.send_info(c); }
+  // A service import's response for request `seq` of this shard.
+  void relay_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload) {
+    fanout_.relay_response(seq, m, payload);
+  }
   Conn* new_conn(int fd, ConnType type) { return conns_.open(fd, type); }
   void close_conn(Conn* c, proto::ErrCode why) { conns_.close(c, why); }
   void mark_dirty(Conn* c) { conns_.mark_dirty(c); }

@@ -61,6 +61,10 @@ class SubTable {
       if (s.alive) f(s);
   }
 
+  // On this shard's thread at start: the service imports' entries and the
+  // response catch-alls whose subjects this shard's partition holds.
+  void install_account_entries();
+
   // SubAdd / SubRemove records from peers: change this shard's partition
   // (and ack a SubAdd that asks for it).
   void apply(const Rec& r);

@@ -27,7 +27,12 @@ enum SubFlags : uint8_t {
   kSubNoEcho = 2,   // the subscriber's connection said echo:false
   kSubRoute = 4,    // interest of a route peer, not a local client
   kSubImport = 8,   // a client's shadow in an exporting account (see `import`)
+  kSubService = 16,  // a service import's entry in the importer (`import` = its id)
+  kSubResponse = 32, // the exporter's catch-all for response subjects
 };
+// The flags that make an entry a different kind of thing: two entries of
+// different kinds are never the same entry, whatever their numbers.
+constexpr uint8_t kSubKindMask = kSubRoute | kSubImport | kSubService | kSubResponse;
 
 // Who to deliver to, resolved on the owning shard by (slot, gen), so a stale
 // reference after UNSUB or close is dropped there. A client entry names a
@@ -43,8 +48,9 @@ struct SubRef {
   uint32_t import = 0;  // kSubImport: the AccountTable stream import id
   std::string sid;      // local subscriptions: the client's sid
   bool is_route() const { return flags & kSubRoute; }
+  uint8_t kind() const { return flags & kSubKindMask; }
   bool same(const SubRef& o) const {
-    return shard == o.shard && slot == o.slot && gen == o.gen && is_route() == o.is_route();
+    return shard == o.shard && slot == o.slot && gen == o.gen && kind() == o.kind();
   }
 };
 
@@ -219,17 +225,17 @@ class SubPartition {
     const RefList* list;
     uint32_t slot, gen;
     uint16_t shard;
-    bool route;
+    uint8_t kind;
     bool operator==(const EntryKey& o) const {
-      return list == o.list && slot == o.slot && gen == o.gen && shard == o.shard && route == o.route;
+      return list == o.list && slot == o.slot && gen == o.gen && shard == o.shard && kind == o.kind;
     }
     template <class H>
     friend H AbslHashValue(H h, const EntryKey& k) {
-      return H::combine(std::move(h), k.list, k.slot, k.gen, k.shard, k.route);
+      return H::combine(std::move(h), k.list, k.slot, k.gen, k.shard, k.kind);
     }
   };
   static EntryKey key_of(const RefList* l, const SubRef& r) {
-    return EntryKey{l, r.slot, r.gen, r.shard, r.is_route()};
+    return EntryKey{l, r.slot, r.gen, r.shard, r.kind()};
   }
 
   static void match_node(const TrieNode* node, const std::string_view* tok, size_t lvl, size_t n,

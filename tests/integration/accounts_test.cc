@@ -178,3 +178,118 @@ TEST(AccountsLogin, BadCredentialsAsNatsServer) {
 
 }  // namespace
 }  // namespace itest
+
+namespace itest {
+namespace {
+
+// Service imports: B asks A's service through its import, A answers on the
+// reply subject it was given, and B's requester gets the answers: once for a
+// singleton, until the end for a stream. The same run against both servers,
+// with what differs by nature masked: the response subject's token and the
+// round-trip time in Nats-Request-Info.
+const char* kServices = R"(
+accounts {
+  A: {
+    users: [ {user: a, password: pa} ]
+    exports: [ {service: "svc.>"}, {service: "stream.>", response_type: stream}, {service: "only.c", accounts: [C]} ]
+  }
+  B: {
+    users: [ {user: b, password: pb} ]
+    imports: [ {service: {account: A, subject: "svc.echo"}, to: "echo"},
+               {service: {account: A, subject: "svc.x"}},
+               {service: {account: A, subject: "stream.s"}} ]
+  }
+  C: { users: [ {user: c, password: pc} ] }
+}
+)";
+
+// Copies `s` with each response subject (and the sizes after it, which
+// count the rtt's digits) and each rtt value replaced by "*".
+std::string mask(const std::string& s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t r = s.find("_R_.", i), t = s.find("\"rtt\":", i);
+    size_t at = std::min(r, t);
+    if (at == std::string::npos) break;
+    out.append(s, i, at - i);
+    if (at == r) {
+      out.append("_R_.* * *");
+      i = s.find("\r\n", at);
+    } else {
+      out.append("\"rtt\":*");
+      i = s.find('}', at);
+    }
+  }
+  if (i < s.size()) out.append(s, i, std::string::npos);
+  return out;
+}
+
+bool login_raw(RawConn& c, int port, const std::string& user, const std::string& then) {
+  std::string info, out;
+  return c.connect(port) && c.read_line(info) &&
+         c.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"user\":\"" + user + "\",\"pass\":\"p" +
+                user + "\"}\r\n" + then) &&
+         c.ping_pong(out);
+}
+
+struct ServiceRun {
+  std::string responder, requester;
+};
+
+ServiceRun run_services(const std::string& bin) {
+  ServiceRun out;
+  TempConfig conf(kServices);
+  ServerProcess srv;
+  EXPECT_TRUE(srv.start(bin, 2, {"-c", conf.path()}));
+  RawConn a, b;
+  EXPECT_TRUE(login_raw(a, srv.port(), "a", "SUB svc.* 1\r\nSUB stream.s 2\r\n"));
+  EXPECT_TRUE(login_raw(b, srv.port(), "b", "SUB _INBOX.> 1\r\n"));
+  std::string got;
+  EXPECT_TRUE(b.send("PUB echo _INBOX.r1 2\r\nhi\r\nPUB svc.x _INBOX.r2 2\r\nyo\r\nPUB svc.other _INBOX.r3 2\r\nno\r\n"
+                     "HPUB stream.s _INBOX.r4 20 21\r\nNATS/1.0\r\nX-K: v\r\n\r\ns\r\nPUB only.c _INBOX.r5 1\r\nc\r\n"));
+  EXPECT_TRUE(b.ping_pong(got));
+  // The three requests the imports carry, each with its own reply subject.
+  std::string seen;
+  for (int i = 0; i < 3; ++i) {
+    std::string line;
+    EXPECT_TRUE(a.read_line(line)) << seen;
+    std::string payload;
+    EXPECT_TRUE(a.read_line(payload));
+    seen += line + "\r\n" + payload + "\r\n";
+    if (line.rfind("HMSG", 0) == 0) {  // headers then body
+      std::string more;
+      while (a.read_line(more) && !more.empty()) seen += more + "\r\n";
+      EXPECT_TRUE(a.read_line(more));
+      seen += "\r\n" + more + "\r\n";
+    }
+    size_t r = line.find("_R_.");
+    std::string reply = line.substr(r, line.find(' ', r) - r);
+    // Two answers each, then an empty one (the end of a stream).
+    EXPECT_TRUE(a.send("PUB " + reply + " 3\r\nans\r\nPUB " + reply + " 4\r\nans2\r\nHPUB " + reply +
+                       " 20 23\r\nNATS/1.0\r\nX-K: v\r\n\r\nhdr\r\nPUB " + reply + " 0\r\n\r\nPUB " + reply +
+                       " 5\r\nlater\r\n"));
+  }
+  EXPECT_TRUE(a.ping_pong(got));
+  out.responder = mask(seen + got);
+  // The requester saw all it will see once a round trip through A is done
+  // and its own PING is answered.
+  EXPECT_TRUE(b.ping_pong(got));
+  out.requester = got;
+  return out;
+}
+
+TEST(AccountsServices, RequestsAndResponsesAsNatsServer) {
+  ServiceRun stock = run_services(stock_bin());
+  ServiceRun ring = run_services(ringnats_bin());
+  EXPECT_EQ(ring.responder, stock.responder);
+  EXPECT_EQ(ring.requester, stock.requester);
+  // The singletons got one answer, the stream all but what followed its end.
+  EXPECT_NE(stock.requester.find("MSG _INBOX.r1 1 3\r\nans\r\nMSG _INBOX.r2 1 3\r\nans\r\nMSG _INBOX.r4"), std::string::npos)
+      << stock.requester;
+  EXPECT_EQ(stock.requester.find("later"), std::string::npos) << stock.requester;
+  EXPECT_EQ(stock.requester.find("r5"), std::string::npos) << stock.requester;
+}
+
+}  // namespace
+}  // namespace itest
