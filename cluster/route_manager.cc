@@ -188,6 +188,9 @@ bool RouteManager::start(std::string& err) {
     schedule_dial(url, true, 0, -1);
   }
   srv_.set_cluster(this);
+  // The shards started before us: their standing interest (service
+  // imports' response subjects) was announced to nobody.
+  srv_.gather([](Shard& s) { s.announce_account_entries(); });
   ctl_ = std::thread([this] { control_loop(); });
   return true;
 }
@@ -717,9 +720,16 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
     else s.partition_mut(acc).remove(subject, queue, ref);
     return;
   }
+  // The peer's messages after this line may be answered by our clients at
+  // once (a request whose reply subject it just subscribed): none of them
+  // is read before the interest is in the index. Interest lines go on.
   Rec r{add ? RecKind::SubAdd : RecKind::SubRemove};
-  r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), 0, 0, false, acc};
+  r.ctl = new SubOp{subject, queue, ref, static_cast<uint16_t>(s.id()), c->slot, c->gen, add, acc};
   s.push(p, r);
+  if (add) {
+    ++c->pending_acks;
+    c->parser.set_hold(true);
+  }
 }
 
 void RouteManager::route_closed(Shard& s, Conn* c) {

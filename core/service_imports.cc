@@ -50,6 +50,14 @@ void SubTable::install_account_entries() {
   }
 }
 
+void SubTable::announce_account_entries() {
+  const AccountTable& accounts = srv_.accounts();
+  const std::string& pattern = accounts.response_pattern();
+  if (hash_subject(pattern) % static_cast<uint64_t>(nshards_) != static_cast<uint64_t>(id_)) return;
+  for (const Account& a : accounts.all())
+    if (a.serves_imports) interest_changed(a.id, pattern, {}, InterestChange{0, 1});
+}
+
 void Fanout::run_deferred(const MsgArgs& m, std::string_view payload, Block* storage) {
   if (deferred_depth_ >= kMaxServiceDepth) return;  // a loop of imports
   // The refs stay valid for the turn (QSBR); the list is this depth's own,

@@ -64,6 +64,9 @@ class SubTable {
   // On this shard's thread at start: the service imports' entries and the
   // response catch-alls whose subjects this shard's partition holds.
   void install_account_entries();
+  // The cluster layer started after the shards: tell it again about the
+  // response catch-alls (their interest must reach every route).
+  void announce_account_entries();
 
   // SubAdd / SubRemove records from peers: change this shard's partition
   // (and ack a SubAdd that asks for it).

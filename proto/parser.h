@@ -62,6 +62,8 @@ class Parser {
   // When set, the parser stops (status Paused) before any operation that is
   // not SUB/UNSUB, so that a connection with subscriptions still being
   // applied on another shard publishes nothing until they are visible.
+  // While held, only interest changes pass (a client's SUB/UNSUB, a route's
+  // RS+/RS-): whatever else comes waits until the holder lets go.
   void set_hold(bool hold) { hold_ = hold; }
   bool hold() const { return hold_; }
   // When set, the first byte of the next operation must start CONNECT.
@@ -93,6 +95,11 @@ class Parser {
     have_ = 0;
   }
 
+  bool passes_hold(const char* p, size_t n) const {
+    const char b = static_cast<char>(p[0] | 0x20);
+    if (kind_ == ConnKind::Client) return b == 's' || b == 'u';
+    return b == 'r' && n >= 2 && (p[1] | 0x20) == 's';  // RS+/RS-; unsure with one byte: wait
+  }
   ConnKind kind_;
   size_t max_control_line_;
   bool hold_ = false;
@@ -123,8 +130,7 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
       case State::Start: {
         char b = buf[i];
         if (require_connect_ && b != 'C' && b != 'c') return fail(ErrCode::AuthViolation);
-        if (hold_ && b != 'S' && b != 's' && b != 'U' && b != 'u')
-          return FeedResult{i, FeedResult::Paused, ErrCode::None};
+        if (hold_ && !passes_hold(buf + i, len - i)) return FeedResult{i, FeedResult::Paused, ErrCode::None};
         // Fast path for the operation that dominates traffic.
         if (len - i >= 4 && (b | 0x20) == 'p' && (buf[i + 1] | 0x20) == 'u' &&
             (buf[i + 2] | 0x20) == 'b' && is_arg_space(buf[i + 3])) {

@@ -18,13 +18,14 @@ const char* kAccounts = R"(
 accounts {
   A: {
     users: [ {user: a, password: pa} ]
-    exports: [ {stream: "pub.>"} ]
+    exports: [ {stream: "pub.>"}, {service: "svc.>"} ]
     imports: [ {stream: {account: B, subject: "bpub.>"}, prefix: "fromB"} ]
   }
   B: {
     users: [ {user: b, password: pb} ]
     exports: [ {stream: "bpub.>"} ]
-    imports: [ {stream: {account: A, subject: "pub.>"}, prefix: "fromA"} ]
+    imports: [ {stream: {account: A, subject: "pub.>"}, prefix: "fromA"},
+               {service: {account: A, subject: "svc.echo"}, to: "echo"} ]
   }
 }
 )";
@@ -161,6 +162,39 @@ TEST_P(AccountsCluster, QueueGroupsOfTheSameNameStayApart) {
   size_t works = 0;
   for (size_t at = seen_a.find("MSG work"); at != std::string::npos; at = seen_a.find("MSG work", at + 1)) ++works;
   EXPECT_EQ(works, 50u) << seen_a;
+}
+
+// A request through B's service import, answered by A's responder on
+// another node: every pair of (requester node, responder node) kinds.
+TEST_P(AccountsCluster, ServiceImportAcrossNodes) {
+  for (int req_node = 0; req_node < 3; ++req_node) {
+    int resp_node = (req_node + 1) % 3;
+    RawConn responder, requester;
+    ASSERT_TRUE(login(responder, nodes_[resp_node]->port(), "a", "SUB svc.echo 1\r\n"));
+    ASSERT_TRUE(login(requester, nodes_[req_node]->port(), "b", "SUB _INBOX.me 1\r\n"));
+    std::string seen, line, payload;
+    bool asked = false;
+    for (int i = 0; i < 100 && !asked; ++i) {
+      ASSERT_TRUE(requester.send("PUB echo _INBOX.me 4\r\nping\r\n"));
+      asked = responder.read_line(line, 100);
+    }
+    ASSERT_TRUE(asked) << logs();
+    // Requests sent before interest had crossed may still arrive: answer
+    // the first; the others' answers would only repeat it.
+    ASSERT_NE(line.find("MSG svc.echo 1 _R_."), std::string::npos) << line;
+    size_t r = line.find("_R_.");
+    std::string reply = line.substr(r, line.find(' ', r) - r);
+    ASSERT_TRUE(responder.send("PUB " + reply + " 4\r\npong\r\n"));
+    EXPECT_TRUE(read_msg(requester, "_INBOX.me", "pong", seen)) << "requester on node " << req_node << ": " << seen << logs();
+    // The response subject answers once (a singleton), and not in B.
+    ASSERT_TRUE(responder.send("PUB " + reply + " 5\r\nagain\r\n"));
+    seen.clear();
+    ASSERT_TRUE(requester.send("PUB echo _INBOX.me 4\r\nlast\r\n"));
+    std::string got;
+    EXPECT_TRUE(responder.read_until("last\r\n", got)) << logs();
+    EXPECT_TRUE(requester.ping_pong(got));
+    EXPECT_EQ(got.find("again"), std::string::npos) << got;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Topologies, AccountsCluster,
