@@ -30,6 +30,34 @@ std::string str(const T& v) {
   else return std::to_string(v);
 }
 
+// The accounts and what links them, as one comparable text. Account ids are
+// fixed for the life of the process (every shard's index is laid out by
+// them), so any change here is a restart.
+std::string accounts_shape(const SecurityOptions& s) {
+  std::string out;
+  for (const AccountOptions& a : s.accounts) {
+    out.append("A ").append(a.name).append("\n");
+    for (const StreamExport& e : a.stream_exports) {
+      out.append(" se ").append(e.subject);
+      for (const std::string& n : e.accounts) out.append(" ").append(n);
+      out.append("\n");
+    }
+    for (const ServiceExport& e : a.service_exports) {
+      out.append(" sx ").append(e.subject).append(" ").append(std::to_string(static_cast<int>(e.response_type)));
+      out.append(" ").append(std::to_string(e.response_threshold_ns));
+      for (const std::string& n : e.accounts) out.append(" ").append(n);
+      out.append("\n");
+    }
+    for (const StreamImport& i : a.stream_imports)
+      out.append(" si ").append(i.account).append(" ").append(i.subject).append(" ").append(i.prefix).append(" ").append(i.to).append("\n");
+    for (const ServiceImport& i : a.service_imports)
+      out.append(" vi ").append(i.account).append(" ").append(i.subject).append(" ").append(i.to).append("\n");
+  }
+  for (const User& u : s.users) out.append("U ").append(u.name).append(u.nkey).append(" ").append(u.account).append("\n");
+  out.append("S ").append(s.system_account);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> reload_changes(const Options& o, const Options& n, std::string& refused) {
@@ -51,6 +79,10 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   fixed("Shards", o.shards, n.shards);
   // Cluster: only its routes may change, and only on a server that runs
   // one (turning clustering on or off is a restart).
+  if (refused.empty() && accounts_shape(o.security) != accounts_shape(n.security))
+    refused = "config reload not supported for Accounts: ringnats lays out its subscription index by "
+              "account at start; restart to change accounts, their exports and imports, or which account "
+              "a user belongs to";
   const ClusterOptions &oc = o.cluster, &nc = n.cluster;
   bool had_cluster = oc.enabled || !oc.routes.empty(), has_cluster = nc.enabled || !nc.routes.empty();
   if (refused.empty() &&
