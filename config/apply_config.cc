@@ -239,6 +239,10 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     o.auth_timeout_ns = a.timeout_ns;
     if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty())
       s.errors.push_back(v.where() + ": Cannot have a user/pass and token");
+  } else if (k == "system_account" || k == "system") {
+    // Which account is the system's. ringnats publishes no $SYS events: it is
+    // an account like the others, kept apart like the others.
+    get_str(v, o.security.system_account, s);
   } else if (k == "accounts") {
     parse_accounts(v, key, o, s);
   } else if (k == "http") {

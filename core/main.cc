@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
   CliResult cli = parse_cli(argc, argv, opts);
   if (cli.action == CliAction::Signal) return ops::send_signal(cli.signal);
   if (int code = finish_cli(cli); code >= 0) return code;
+  if (const std::string& sys = opts.security.system_account; !sys.empty() && sys != "$SYS") {
+    bool found = false;
+    for (const AccountOptions& a : opts.security.accounts) found = found || a.name == sys;
+    if (!found) {
+      std::fprintf(stderr, "%s: error resolving system account: account missing\n", kProgramName);
+      return 1;
+    }
+  }
 
   // Signals are taken synchronously by this thread; shards never see them.
   sigset_t set = ops::control_signals();

@@ -41,6 +41,18 @@ TEST(RefuseBinary, UnenforcedAccountOptionStopsTheServer) {
   EXPECT_EQ(t.err, e.err);
 }
 
+// A system account that names no account stops the server, as nats' does
+// ("account missing"); one that names a configured account, or $SYS, runs.
+TEST(RefuseBinary, SystemAccountMustExist) {
+  TempDir dir;
+  Exit e = run({"-c", dir.write("sys.conf", "port: -1\nsystem_account: SYS\n")}, std::chrono::seconds(10));
+  EXPECT_EQ(e.status, 1) << e.err;
+  EXPECT_EQ(e.err, "ringnats: error resolving system account: account missing\n");
+  Exit ok = run({"-c", dir.write("sys2.conf", "port: -1\nsystem_account: SYS\naccounts { SYS {} }\n")},
+                std::chrono::seconds(3), /*stop=*/true);
+  EXPECT_NE(ok.err.find("Server is ready"), std::string::npos) << ok.err;
+}
+
 TEST(RefuseBinary, OtherRefusalsStopTheServer) {
   TempDir dir;
   struct Case {

@@ -108,8 +108,8 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"resolver_preload", " { A: jwt }", Verdict::Refused},
     {"resolver_pinned_accounts", ": [A]", Verdict::Refused},
     {"no_auth_user", ": u", Verdict::Refused},
-    {"system_account", ": SYS", Verdict::Refused},
-    {"system", ": SYS", Verdict::Refused},
+    {"system_account", ": SYS", Verdict::Implemented},
+    {"system", ": SYS", Verdict::Implemented},
     {"no_system_account", ": true", Verdict::Ignored},
     {"no_system", ": true", Verdict::Ignored},
     {"no_sys_acc", ": true", Verdict::Ignored},
@@ -170,7 +170,6 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
       {"resolver: MEMORY", "resolver", kWhyJwt},
       {"resolver_preload { A: x }", "resolver_preload", kWhyJwt},
       {"no_auth_user: u", "no_auth_user", kWhyNoAuthUser},
-      {"system_account: SYS", "system_account", kWhySystemAccount},
       {"mappings { foo: bar }", "mappings", kWhyMappings},
   };
   for (const Case& c : cases) {
