@@ -93,7 +93,8 @@ ConnSnapshot conn_snapshot(Shard& s, const Conn& c, bool with_subs) {
   k.ip = c.remote_ip;
   k.port = c.remote_port;
   k.start_ns = c.start_wall_ns;
-  k.last_activity_ns = mono_to_wall_ns(c.last_activity_ns);
+  // (Converted from the monotonic clock: never before the wall-clock start.)
+  k.last_activity_ns = std::max(k.start_ns, mono_to_wall_ns(c.last_activity_ns));
   k.rtt_ns = c.rtt_ns;
   k.pending_bytes = static_cast<int64_t>(c.out.pending());
   k.in_msgs = static_cast<int64_t>(c.in_msgs);
