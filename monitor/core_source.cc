@@ -547,8 +547,10 @@ void CoreSource::close() {
 
 void CoreSource::client_closing(Shard& s, const Conn& c, proto::ErrCode why) {
   ConnSnapshot k = conn_snapshot(s, c, true);
-  // The ring keeps each subscription's account (nats' newSubDetail).
+  // The ring keeps each subscription's account (nats' newSubDetail), and
+  // the user name alone (nats keeps opts.Username, never a token).
   for (auto& d : k.subs) d.account = k.account;
+  k.authorized_user = c.auth_user;
   {
     // Its counters stay with its account (/accstatz).
     std::lock_guard<std::mutex> g(acc_mu_);
