@@ -668,11 +668,7 @@ struct World {
 
 // Known differences between nats-server 2.9.10 and ringnats in this world.
 const jsondiff::Rules kLiveRules = {
-    {
-        // ringnats has no system account; nats has "$SYS" (and its imports).
-        "varz .system_account",
-        "accountz .system_account",
-    },
+    {},
     // Maps whose keys are data, not schema.
     {".http_req_stats"},
 };
