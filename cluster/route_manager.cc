@@ -884,7 +884,7 @@ bool RouteManager::route_view(const Conn* c, bool with_subs, RouteView& out) {
   out.configured = rs->explicit_route;
   out.num_subs = rs->remote_keys.size();
   if (with_subs)
-    for (const auto& [acc, subject, queue] : rs->remote_keys) out.subs.emplace_back(subject, queue);
+    for (const auto& [acc, subject, queue] : rs->remote_keys) out.subs.emplace_back(acc, subject, queue);
   return true;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <string_view>
 #include <utility>
 
@@ -48,7 +49,9 @@ class ClusterHooks {
     std::string remote_id;
     bool solicited = false, configured = false;
     size_t num_subs = 0;
-    std::vector<std::pair<std::string, std::string>> subs;  // (subject, queue), if asked
+    // (account id, subject, queue) of each, if asked; the monitor names the
+    // account in its route sids as nats does.
+    std::vector<std::tuple<uint32_t, std::string, std::string>> subs;
   };
   virtual bool route_view(const Conn* c, bool with_subs, RouteView& out) {
     (void)c; (void)with_subs; (void)out;

@@ -142,8 +142,12 @@ Response render_connz(const Query& q, Ctx& ctx) {
   if (cid > 0) limit = 1;
 
   Json j;
+  bool known = acc.empty();
+  if (!known)
+    for (const auto& a : ctx.src.accounts())
+      if (a.name == acc) known = true;
   // An unknown account: nats answers before it fills in its id.
-  if (!acc.empty() && acc != "$G") {
+  if (!known) {
     j["server_id"] = "";
     j["now"] = go_time(ctx.now_ns, true);
     j["num_connections"] = 0;
@@ -154,12 +158,18 @@ Response render_connz(const Query& q, Ctx& ctx) {
     return json_response(j);
   }
 
-  std::vector<ConnSnapshot> open, closed;
-  if (state != State::Closed) open = ctx.src.open_conns(subs || detail);
+  std::vector<ConnSnapshot> all_open, open, closed;
+  if (state != State::Closed) all_open = ctx.src.open_conns(subs || detail);
   if (state != State::Open && ctx.closed) closed = ctx.closed->snapshot();
+  auto account_of = [](const ConnSnapshot& c) { return c.account.empty() ? std::string("$G") : c.account; };
+  for (auto& c : all_open)
+    if (acc.empty() || account_of(c) == acc) open.push_back(c);
   // nats' closed ring keeps the account name only when it is not "$G", so an
   // acc=$G filter drops every closed connection.
-  if (!acc.empty()) closed.clear();
+  if (!acc.empty())
+    closed.erase(std::remove_if(closed.begin(), closed.end(),
+                                [&](const ConnSnapshot& c) { return acc == "$G" || account_of(c) != acc; }),
+                 closed.end());
   int64_t total = int64_t(open.size() + closed.size());
 
   std::vector<const ConnSnapshot*> list;
@@ -169,7 +179,8 @@ Response render_connz(const Query& q, Ctx& ctx) {
     if (state != State::Open) {
       for (const auto& c : closed) if (c.cid == cid) { list.push_back(&c); break; }
     } else {
-      for (const auto& c : open) if (c.cid == cid) { list.push_back(&c); break; }
+      // (nats looks among every open connection here, whatever `acc` says.)
+      for (const auto& c : all_open) if (c.cid == cid) { list.push_back(&c); break; }
     }
   } else {
     for (const auto& c : open) {

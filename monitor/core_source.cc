@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -45,6 +46,31 @@ std::string reason_text(proto::ErrCode why) {
   }
 }
 
+const std::string& account_name(Server& srv, uint32_t id) {
+  static const std::string global = "$G";
+  const AccountTable& t = srv.accounts();
+  return id < t.size() ? t.at(id).name : global;
+}
+
+// nats' ResponseType.String().
+const char* response_type_text(ResponseType t) {
+  switch (t) {
+    case ResponseType::Stream: return "Streamed";
+    case ResponseType::Chunked: return "Chunked";
+    default: return "Singleton";
+  }
+}
+
+// Index entries that are ringnats' own plumbing, not subscriptions: the one
+// catch-all for service responses in each account that serves imports (nats
+// has a subscription per request in flight instead, none at rest). The
+// counts the monitor shows leave them out.
+uint32_t plumbing_entries(const AccountTable& t) {
+  uint32_t n = 0;
+  for (const Account& a : t.all()) n += a.serves_imports ? 1 : 0;
+  return n;
+}
+
 void fill_subs(Shard& s, const Conn& c, std::vector<SubDetail>& out) {
   out.reserve(c.subs.size());
   for (const auto& [sid, slot] : c.subs) {
@@ -67,7 +93,8 @@ ConnSnapshot conn_snapshot(Shard& s, const Conn& c, bool with_subs) {
   k.ip = c.remote_ip;
   k.port = c.remote_port;
   k.start_ns = c.start_wall_ns;
-  k.last_activity_ns = mono_to_wall_ns(c.last_activity_ns);
+  // (Converted from the monotonic clock: never before the wall-clock start.)
+  k.last_activity_ns = std::max(k.start_ns, mono_to_wall_ns(c.last_activity_ns));
   k.rtt_ns = c.rtt_ns;
   k.pending_bytes = static_cast<int64_t>(c.out.pending());
   k.in_msgs = static_cast<int64_t>(c.in_msgs);
@@ -78,6 +105,9 @@ ConnSnapshot conn_snapshot(Shard& s, const Conn& c, bool with_subs) {
   k.name = c.name;
   k.lang = c.lang;
   k.version = c.version;
+  // nats' getRawAuthUser: the user name, else the token the client sent.
+  k.authorized_user = !c.auth_user.empty() ? c.auth_user : c.auth_token;
+  k.account = account_name(s.server(), c.account);
   if (with_subs) fill_subs(s, c, k.subs);
   return k;
 }
@@ -179,6 +209,8 @@ ServerSnapshot CoreSource::server() {
   v.gomaxprocs = srv_.nshards();
   v.cpu = cpu_percent();
   v.total_connections = srv_.total_clients();
+  if (srv_.accounts().system() < srv_.accounts().size())
+    v.system_account = srv_.accounts().at(srv_.accounts().system()).name;
 
   struct Counts {
     int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0, slow = 0;
@@ -215,6 +247,7 @@ ServerSnapshot CoreSource::server() {
     v.routes += k.routes;
     v.subscriptions += k.subs;
   }
+  v.subscriptions -= std::min(v.subscriptions, plumbing_entries(srv_.accounts()));
   v.remotes = v.routes;
   return v;
 }
@@ -264,12 +297,19 @@ std::vector<RouteSnapshot> CoreSource::routes(bool with_subs) {
       r.out_msgs = static_cast<int64_t>(c->out_msgs);
       r.out_bytes = static_cast<int64_t>(c->out_bytes);
       r.num_subs = static_cast<uint32_t>(view.num_subs);
-      for (auto& [subject, queue] : view.subs) {
+      for (auto& [acc, subject, queue] : view.subs) {
         SubDetail d;
-        d.account = "$G";
         d.subject = subject;
         d.queue = queue;
-        d.sid = "$G " + subject + (queue.empty() ? "" : " " + queue);  // nats' route sid
+        // nats' route sid: "<account> <subject>[ <queue>]" (and no account
+        // field under a route).
+        d.sid = account_name(srv, acc);
+        d.sid.push_back(' ');
+        d.sid.append(subject);
+        if (!queue.empty()) {
+          d.sid.push_back(' ');
+          d.sid.append(queue);
+        }
         r.subs.push_back(std::move(d));
       }
       out.push_back(std::move(r));
@@ -290,34 +330,161 @@ SubsStats CoreSource::subs_stats() {
   if (!srv_.gather([res](Shard& s) { (*res)[static_cast<size_t>(s.id())] = s.index_entries(); }))
     return st;
   for (size_t n : *res) st.num_subscriptions += static_cast<uint32_t>(n);
+  st.num_subscriptions -= std::min(st.num_subscriptions, plumbing_entries(srv_.accounts()));
   return st;
 }
 
-std::vector<SubDetail> CoreSource::subs(const std::string& test) {
+std::vector<SubDetail> CoreSource::subs(const std::string& test, const std::string& acc) {
   Use use(*this);
   if (!use) return {};
+  const AccountTable& accounts = srv_.accounts();
+  uint32_t only = kNoAccount;  // every account
+  if (!acc.empty()) {
+    only = accounts.find(acc);
+    if (only == kNoAccount) return {};
+  }
   auto res = per_shard<std::vector<SubDetail>>(srv_);
-  bool all = srv_.gather([res, test](Shard& s) {
+  Server& srv = srv_;
+  bool all = srv_.gather([res, test, only, &srv](Shard& s) {
     auto& out = (*res)[static_cast<size_t>(s.id())];
+    const AccountTable& t = srv.accounts();
     s.for_each_sub([&](const Sub& sub) {
-      if (!test.empty() && !proto::subject_matches(sub.subject, test)) return;
       Conn* c = s.conn_at(sub.conn_slot, sub.conn_gen);
       if (!c) return;
-      SubDetail d;
-      d.account = "$G";
-      d.subject = sub.subject;
-      d.queue = sub.queue;
-      d.sid = sub.sid;
-      d.msgs = static_cast<int64_t>(sub.delivered);
-      d.max = static_cast<int64_t>(sub.max);
-      d.cid = c->cid;
-      out.push_back(std::move(d));
+      auto add = [&](const std::string& subject) {
+        if (!test.empty() && !proto::subject_matches(subject, test)) return;
+        SubDetail d;
+        d.account = account_name(srv, sub.account);
+        d.subject = subject;
+        d.queue = sub.queue;
+        d.sid = sub.sid;
+        d.msgs = static_cast<int64_t>(sub.delivered);
+        d.max = static_cast<int64_t>(sub.max);
+        d.cid = c->cid;
+        out.push_back(std::move(d));
+      };
+      if (only == kNoAccount || sub.account == only) add(sub.subject);
+      // Its shadows in exporters' indexes, as nats lists them there (under
+      // the subscriber's account).
+      for (const auto& [im, shadow] : sub.shadows)
+        if (only == kNoAccount || t.stream_import(im).exporter == only) add(shadow);
     });
   });
   std::vector<SubDetail> list;
   if (!all) return list;
   for (auto& v : *res)
     for (auto& d : v) list.push_back(std::move(d));
+  // Service imports: an entry in the importer's index each, listed as nats
+  // lists its importing account's internal subscriptions (no client here:
+  // cid 0; sid: the import's place among the account's service imports).
+  for (const Account& a : accounts.all()) {
+    if (only != kNoAccount && a.id != only) continue;
+    int n = 0;
+    for (uint32_t id : a.service_imports) {
+      const ServiceImportRt& si = accounts.service_import(id);
+      ++n;
+      if (!test.empty() && !proto::subject_matches(si.from, test)) continue;
+      SubDetail d;
+      d.account = a.name;
+      d.subject = si.from;
+      d.sid = std::to_string(n);
+      list.push_back(std::move(d));
+    }
+  }
+  return list;
+}
+
+std::vector<AccountSnapshot> CoreSource::accounts() {
+  Use use(*this);
+  if (!use) return {};
+  const AccountTable& t = srv_.accounts();
+  const size_t n = t.size();
+  struct Counts {
+    std::vector<int> conns;
+    std::vector<size_t> entries;
+    std::vector<int64_t> in_msgs, in_bytes, out_msgs, out_bytes;
+  };
+  auto res = per_shard<Counts>(srv_);
+  bool all = srv_.gather([res, n](Shard& s) {
+    Counts& k = (*res)[static_cast<size_t>(s.id())];
+    k.conns.assign(n, 0);
+    k.entries.assign(n, 0);
+    k.in_msgs.assign(n, 0);
+    k.in_bytes.assign(n, 0);
+    k.out_msgs.assign(n, 0);
+    k.out_bytes.assign(n, 0);
+    for (size_t a = 0; a < n; ++a) k.entries[a] = s.partition(static_cast<uint32_t>(a)).entries();
+    s.for_each_conn([&](Conn* c) {
+      if (c->type != ConnType::Client || c->account >= n) return;
+      ++k.conns[c->account];
+      k.in_msgs[c->account] += static_cast<int64_t>(c->in_msgs);
+      k.in_bytes[c->account] += static_cast<int64_t>(c->in_bytes);
+      k.out_msgs[c->account] += static_cast<int64_t>(c->out_msgs);
+      k.out_bytes[c->account] += static_cast<int64_t>(c->out_bytes);
+    });
+  });
+  if (!all) return {};
+  std::vector<AccountSnapshot> list(n);
+  {
+    std::lock_guard<std::mutex> g(acc_mu_);
+    for (size_t a = 0; a < n && a < acc_closed_.size(); ++a) {
+      list[a].in_msgs = acc_closed_[a].in_msgs;
+      list[a].in_bytes = acc_closed_[a].in_bytes;
+      list[a].out_msgs = acc_closed_[a].out_msgs;
+      list[a].out_bytes = acc_closed_[a].out_bytes;
+      list[a].slow_consumers = acc_closed_[a].slow;
+    }
+  }
+  for (const Counts& k : *res)
+    for (size_t a = 0; a < n; ++a) {
+      list[a].conns += k.conns[a];
+      list[a].stats.num_subscriptions += static_cast<uint32_t>(k.entries[a]);
+      list[a].in_msgs += k.in_msgs[a];
+      list[a].in_bytes += k.in_bytes[a];
+      list[a].out_msgs += k.out_msgs[a];
+      list[a].out_bytes += k.out_bytes[a];
+    }
+  for (size_t a = 0; a < n; ++a) {
+    const Account& acc = t.at(static_cast<uint32_t>(a));
+    AccountSnapshot& x = list[a];
+    x.name = acc.name;
+    x.is_system = acc.id == t.system();
+    x.update_ns = srv_.start_wall_ns();
+    if (acc.serves_imports && x.stats.num_subscriptions > 0) --x.stats.num_subscriptions;  // plumbing_entries
+    if (acc.opts) {
+      for (const ServiceExport& e : acc.opts->service_exports) {
+        AccountExport ex;
+        ex.subject = e.subject;
+        ex.service = true;
+        ex.response_type = response_type_text(e.response_type);
+        ex.approved = e.accounts;
+        x.exports.push_back(std::move(ex));
+      }
+      for (const StreamExport& e : acc.opts->stream_exports) {
+        AccountExport ex;
+        ex.subject = e.subject;
+        ex.approved = e.accounts;
+        x.exports.push_back(std::move(ex));
+      }
+    }
+    for (uint32_t id : acc.stream_imports) {
+      const StreamImportRt& im = t.stream_import(id);
+      AccountImport ai;
+      ai.subject = im.from;
+      ai.account = account_name(srv_, im.exporter);
+      ai.local_subject = im.to;
+      x.imports.push_back(std::move(ai));
+    }
+    for (uint32_t id : acc.service_imports) {
+      const ServiceImportRt& si = t.service_import(id);
+      AccountImport ai;
+      ai.subject = si.from;
+      ai.account = account_name(srv_, si.exporter);
+      ai.to = si.to;
+      ai.service = true;
+      x.imports.push_back(std::move(ai));
+    }
+  }
   return list;
 }
 
@@ -380,7 +547,21 @@ void CoreSource::close() {
 
 void CoreSource::client_closing(Shard& s, const Conn& c, proto::ErrCode why) {
   ConnSnapshot k = conn_snapshot(s, c, true);
-  for (auto& d : k.subs) d.account = "$G";
+  // The ring keeps each subscription's account (nats' newSubDetail), and
+  // the user name alone (nats keeps opts.Username, never a token).
+  for (auto& d : k.subs) d.account = k.account;
+  k.authorized_user = c.auth_user;
+  {
+    // Its counters stay with its account (/accstatz).
+    std::lock_guard<std::mutex> g(acc_mu_);
+    if (acc_closed_.size() <= c.account) acc_closed_.resize(c.account + 1);
+    AccClosed& a = acc_closed_[c.account];
+    a.in_msgs += static_cast<int64_t>(c.in_msgs);
+    a.in_bytes += static_cast<int64_t>(c.in_bytes);
+    a.out_msgs += static_cast<int64_t>(c.out_msgs);
+    a.out_bytes += static_cast<int64_t>(c.out_bytes);
+    if (why == proto::ErrCode::SlowConsumer) ++a.slow;
+  }
   k.stop_ns = wall_ns();
   k.reason = reason_text(why);
   closed_.record(std::move(k));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/monitor_hooks.h"
 #include "monitor/closed_ring.h"
@@ -29,7 +30,8 @@ class CoreSource : public MonitorSource, public MonitorHooks {
   std::vector<ConnSnapshot> open_conns(bool with_subs) override;
   std::vector<RouteSnapshot> routes(bool with_subs) override;
   SubsStats subs_stats() override;
-  std::vector<SubDetail> subs(const std::string& test) override;
+  std::vector<SubDetail> subs(const std::string& test, const std::string& acc) override;
+  std::vector<AccountSnapshot> accounts() override;
   std::vector<ShardLoopSnapshot> shard_loops() override;
   const ClosedRing* closed_conns() override { return &closed_; }
 
@@ -61,6 +63,12 @@ class CoreSource : public MonitorSource, public MonitorHooks {
 
   Server& srv_;
   ClosedRing closed_;
+  // Closed clients' counters by account id (client_closing, any shard).
+  struct AccClosed {
+    int64_t in_msgs = 0, in_bytes = 0, out_msgs = 0, out_bytes = 0, slow = 0;
+  };
+  std::mutex acc_mu_;
+  std::vector<AccClosed> acc_closed_;
   std::mutex cpu_mu_;  // the last CPU sample (requests may run in parallel)
   int64_t last_cpu_ns_ = 0, last_wall_ns_ = 0;
   double last_pcpu_ = 0;

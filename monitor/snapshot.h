@@ -10,8 +10,9 @@
 namespace ringnats::monitor {
 
 // One subscription as /connz?subs=detail, /routez?subs=detail and /subsz show
-// it. `account` is left empty under a connection (nats omits it there) and
-// "$G" in /subsz and in the closed-connection ring.
+// it. `account` (its connection's account name) is left empty under an open
+// connection and a route (nats omits it there), and set in /subsz and in the
+// closed-connection ring.
 struct SubDetail {
   std::string account;
   std::string subject;
@@ -39,7 +40,7 @@ struct ConnSnapshot {
   uint32_t num_subs = 0;
   std::string name, lang, version;  // from CONNECT
   std::string authorized_user;      // the user it authenticated as, if any
-  std::string account;              // empty = global account "$G"
+  std::string account;              // its account's name; empty = global account "$G"
   // Filled only when asked (open_conns(with_subs=true)) and always for the
   // closed ring; `account` inside may be empty.
   std::vector<SubDetail> subs;
@@ -123,7 +124,40 @@ struct ServerSnapshot {
   int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
   int64_t slow_consumers = 0;
   uint32_t subscriptions = 0;      // same as SubsStats::num_subscriptions
-  std::string system_account;      // omitted when empty (ringnats has none)
+  std::string system_account;      // omitted when empty
+};
+
+// What an account exports, as /accountz?acc= lists it (nats' ExtExport).
+struct AccountExport {
+  std::string subject;
+  bool service = false;                // else a stream
+  std::string response_type;           // services: "Singleton", "Streamed", "Chunked"
+  std::vector<std::string> approved;   // accounts allowed; empty = public
+};
+
+// What an account imports (nats' ExtImport): `subject` is where the import
+// listens in this account for a service, the exporter's subject for a stream;
+// `to` the exporter's subject of a service, `local_subject` where a stream
+// lands here.
+struct AccountImport {
+  std::string subject, account, to, local_subject;
+  bool service = false;
+};
+
+// One hosted account: its figures summed over shards, plus its open and
+// closed connections' message counters, and its configuration.
+struct AccountSnapshot {
+  std::string name;
+  bool is_system = false;
+  int64_t update_ns = 0;               // last (re)configured: server start
+  int conns = 0;                       // open client connections
+  int leafnodes = 0;
+  SubsStats stats;                     // entries in its subscription index
+  int64_t in_msgs = 0, in_bytes = 0;   // published by its clients
+  int64_t out_msgs = 0, out_bytes = 0; // delivered to its clients
+  int64_t slow_consumers = 0;
+  std::vector<AccountExport> exports;  // services first, then streams
+  std::vector<AccountImport> imports;  // streams first, then services
 };
 
 // A latency (or size) histogram: cumulative counts per upper bound, in the

@@ -1,6 +1,7 @@
 // /subsz (and its alias /subscriptionsz): the subscription index's statistics,
 // and with subs=1 a page of client subscriptions, optionally only those a
-// literal `test` subject matches. HTTP threads only.
+// literal `test` subject matches, of one account (acc=) or all. HTTP threads
+// only.
 #include <algorithm>
 
 #include "monitor/endpoint.h"
@@ -54,13 +55,24 @@ Response render_subsz(const Query& q, Ctx& ctx) {
   if (!test.empty() && !valid_literal(test))
     return bad_request("invalid test subject, must be valid publish subject: " + test);
 
-  // Only "$G" exists: another account filter sees nothing.
-  const bool none = !acc.empty() && acc != "$G";
-  SubsStats st = none ? SubsStats{} : ctx.src.subs_stats();
+  // acc= narrows the statistics and the list to that account's index; an
+  // account nobody hosts has neither.
+  SubsStats st;
+  bool none = false;
+  if (acc.empty()) {
+    st = ctx.src.subs_stats();
+  } else {
+    none = true;
+    for (const auto& a : ctx.src.accounts())
+      if (a.name == acc) {
+        st = a.stats;
+        none = false;
+      }
+  }
   Json stats = subs_stats_json(st);
   if (!subs || none) return json_response(stats);
 
-  std::vector<SubDetail> list = ctx.src.subs(test);
+  std::vector<SubDetail> list = ctx.src.subs(test, acc);
   int64_t n = int64_t(list.size());
   int64_t lo = std::min(offset, n), hi = std::min(offset + limit, n);
   // nats prints only the statistics when the page is empty.

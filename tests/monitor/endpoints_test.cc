@@ -343,6 +343,100 @@ TEST_F(Monitor, AccountzAndAccstatz) {
   EXPECT_EQ(json("/accstatz", {{"unused", "1"}})["account_statz"].size(), 1u);
 }
 
+// Several accounts: /accountz names them all and details one with nats'
+// export and import shapes; /accstatz lists the ones with clients; /connz
+// and /subsz filter by account; /connz shows the account only with auth=1
+// and never "$G".
+TEST_F(Monitor, SeveralAccounts) {
+  src.srv.system_account = "$SYS";
+  AccountSnapshot g, a, b, sys;
+  g.name = "$G";
+  a.name = "A";
+  a.conns = 2;
+  a.stats.num_subscriptions = 4;
+  a.out_msgs = 5;
+  a.exports = {AccountExport{"svc.>", true, "Singleton", {}}, AccountExport{"a.>", false, "", {"B"}}};
+  b.name = "B";
+  b.conns = 1;
+  b.imports = {AccountImport{"a.>", "A", "", "a.>", false}, AccountImport{"svc.>", "A", "svc.>", "", true}};
+  sys.name = "$SYS";
+  sys.is_system = true;
+  src.accs = {g, a, b, sys};
+  Json j = json("/accountz");
+  EXPECT_EQ(keys(j), (std::vector<std::string>{"server_id", "now", "system_account", "accounts"}));
+  EXPECT_EQ(j["accounts"], Json::array({"$G", "A", "B", "$SYS"}));
+  j = json("/accountz", {{"acc", "A"}});
+  const Json& d = j["account_detail"];
+  EXPECT_EQ(keys(d), (std::vector<std::string>{"account_name", "update_time", "expired", "complete",
+                                                "jetstream_enabled", "leafnode_connections",
+                                                "client_connections", "subscriptions", "exports",
+                                                "sublist_stats"}));
+  EXPECT_EQ(d["client_connections"], 2);
+  EXPECT_EQ(d["subscriptions"], 4);
+  EXPECT_EQ(d["exports"][0], Json::parse(R"({"subject":"svc.>","type":"service","response_type":"Singleton"})"));
+  EXPECT_EQ(d["exports"][1], Json::parse(R"({"subject":"a.>","type":"stream","approved_accounts":["B"]})"));
+  j = json("/accountz", {{"acc", "B"}});
+  EXPECT_EQ(j["account_detail"]["imports"][0],
+            Json::parse(R"({"subject":"a.>","account":"A","local_subject":"a.>","type":"stream",
+                           "invalid":false,"share":false,"tracking":false})"));
+  EXPECT_EQ(j["account_detail"]["imports"][1],
+            Json::parse(R"({"subject":"svc.>","account":"A","to":"svc.>","type":"service",
+                           "invalid":false,"share":false,"tracking":false})"));
+  j = json("/accountz", {{"acc", "$SYS"}});
+  EXPECT_EQ(j["account_detail"]["is_system"], true);
+  EXPECT_EQ(get("/accountz", {{"acc", "Z"}}).body, "Account Z does not exist");
+
+  j = json("/accstatz");
+  ASSERT_EQ(j["account_statz"].size(), 2u);
+  EXPECT_EQ(j["account_statz"][0]["acc"], "A");
+  EXPECT_EQ(j["account_statz"][0]["sent"]["msgs"], 5);
+  EXPECT_EQ(j["account_statz"][1]["acc"], "B");
+  EXPECT_EQ(json("/accstatz", {{"unused", "1"}})["account_statz"].size(), 4u);
+
+  ConnSnapshot c1 = make_conn(1, 1), c2 = make_conn(2, 1), c3 = make_conn(3);
+  c1.account = "A";
+  c1.authorized_user = "a";
+  c2.account = "B";
+  c3.account = "$G";
+  src.conns = {c1, c2, c3};
+  ConnSnapshot gone = make_conn(4, 1);
+  gone.account = "B";
+  gone.subs[0].account = "B";
+  gone.stop_ns = kNow;
+  gone.reason = "Client Closed";
+  src.ring.record(gone);
+  j = json("/connz", {{"acc", "B"}, {"state", "any"}, {"auth", "1"}, {"subs", "detail"}});
+  EXPECT_EQ(j["total"], 2);
+  ASSERT_EQ(j["connections"].size(), 2u);
+  EXPECT_EQ(j["connections"][0]["account"], "B");
+  EXPECT_FALSE(j["connections"][0]["subscriptions_list_detail"][0].contains("account"));
+  EXPECT_EQ(j["connections"][1]["subscriptions_list_detail"][0]["account"], "B");
+  j = json("/connz", {{"acc", "A"}});
+  ASSERT_EQ(j["connections"].size(), 1u);
+  EXPECT_FALSE(j["connections"][0].contains("account"));  // only with auth=1
+  j = json("/connz", {{"auth", "1"}});
+  EXPECT_EQ(j["connections"][0]["authorized_user"], "a");
+  EXPECT_FALSE(j["connections"][2].contains("account"));  // never "$G"
+  // acc=$G: its open clients, none of the closed ones (nats keeps no "$G").
+  j = json("/connz", {{"acc", "$G"}, {"state", "any"}});
+  EXPECT_EQ(j["total"], 1);
+  // An account nobody hosts: nats' empty answer.
+  j = json("/connz", {{"acc", "Z"}});
+  EXPECT_EQ(j["server_id"], "");
+  EXPECT_TRUE(j["connections"].is_null());
+  // The cid lookup ignores acc among open connections, as nats.
+  j = json("/connz", {{"acc", "A"}, {"cid", "2"}});
+  EXPECT_EQ(j["num_connections"], 1);
+
+  src.all_subs = {SubDetail{"A", "a.foo", "", "1", 0, 0, 1}, SubDetail{"B", "a.>", "", "1", 0, 0, 2},
+                  SubDetail{"B", "b.x", "", "2", 0, 0, 2}};
+  j = json("/subsz", {{"subs", "1"}, {"acc", "A"}});
+  EXPECT_EQ(j["num_subscriptions"], 4);
+  EXPECT_EQ(j["subscriptions_list"].size(), 1u);
+  j = json("/subsz", {{"acc", "Z"}});
+  EXPECT_EQ(j["num_subscriptions"], 0);
+}
+
 TEST_F(Monitor, HealthzGatewayzLeafz) {
   Response r = get("/healthz");
   EXPECT_EQ(r.body, "{\"status\":\"ok\"}");

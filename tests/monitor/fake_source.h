@@ -70,14 +70,19 @@ class FakeSource : public MonitorSource {
     return out;
   }
   SubsStats subs_stats() override { return stats; }
-  std::vector<SubDetail> subs(const std::string& test) override {
-    if (test.empty()) return all_subs;
+  std::vector<SubDetail> subs(const std::string& test, const std::string& acc) override {
     std::vector<SubDetail> out;
-    for (const auto& s : all_subs)
-      if (s.subject == test) out.push_back(s);  // literal subscriptions only in these tests
+    for (const auto& s : all_subs) {
+      if (!acc.empty() && (s.account.empty() ? "$G" : s.account) != acc) continue;
+      if (!test.empty() && s.subject != test) continue;  // literal subscriptions only in these tests
+      out.push_back(s);
+    }
     return out;
   }
   std::vector<ShardLoopSnapshot> shard_loops() override { return loops; }
+  // Empty: the default (the global account alone, from srv and stats).
+  std::vector<AccountSnapshot> accs;
+  std::vector<AccountSnapshot> accounts() override { return accs.empty() ? MonitorSource::accounts() : accs; }
   const ClosedRing* closed_conns() override { return use_ring ? &ring : nullptr; }
 };
 
