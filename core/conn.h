@@ -8,11 +8,13 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
 
+#include "auth/permissions.h"
 #include "core/block.h"
 #include "core/outbuf.h"
 #include "proto/parser.h"
@@ -64,7 +66,13 @@ struct Conn {
   std::string name, lang, version;
   // Credentials from CONNECT, kept so a config reload can check them again,
   // as nats-server does (empty when the client sent none).
-  std::string auth_user, auth_pass, auth_token;
+  std::string auth_user, auth_pass, auth_token, auth_nkey;
+  std::string nonce;        // sent in INFO when nkey users exist; the nkey signs it
+  std::string auth_secret;  // the stored password/token login matched (reload skips bcrypt if unchanged)
+  bool auth_in_flight = false;  // a bcrypt check is on the auth workers; the parser is parked
+  // Publish/subscribe permissions of the user (null: everything allowed, the
+  // hot path's only cost).
+  std::unique_ptr<auth::ConnPerms> perms;
   // The account this connection belongs to (AccountTable id; routes carry
   // the account on each message instead).
   uint32_t account = 0;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_pool.h"
+#include "auth/user_index.h"
 #include "config/options.h"
 #include "core/accounts.h"
 #include "core/qsbr.h"
@@ -62,7 +64,13 @@ class Server {
   int client_port() const { return client_port_; }
   uint64_t next_cid() { return cid_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int>& num_conns() { return num_conns_; }
-  bool auth_required() const { return !opts_.username.empty() || !opts_.auth_token.empty(); }
+  bool auth_required() const {
+    return !opts_.username.empty() || !opts_.auth_token.empty() || users_.has_users();
+  }
+  // Configured users (rebuilt with the options, under the same parking) and
+  // the workers that check bcrypt passwords off the shards.
+  const auth::UserIndex& users() const { return users_; }
+  auth::AuthPool& auth_pool() { return *auth_pool_; }
 
   // The full INFO line for a client connection.
   std::string client_info(const Conn& c);
@@ -107,6 +115,8 @@ class Server {
  private:
   Options opts_;
   AccountTable accounts_;
+  auth::UserIndex users_;
+  std::unique_ptr<auth::AuthPool> auth_pool_;
   mutable std::shared_mutex opts_mu_;  // writers: replace_options only
   int nshards_ = 1;
   std::string server_id_, server_name_;
