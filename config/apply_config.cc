@@ -110,7 +110,9 @@ bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s, b
     } else if (k == "users") {
       // nats: a list it cannot read is an error and leaves no users.
       std::vector<User> users;
-      if (confparse::parse_users_list(mv, "", users, s)) {
+      bool parsed = confparse::parse_users_list(mv, "", users, s);
+      s.aborted = false;  // nats recovers inside parseUsers
+      if (parsed) {
         a.has_users = true;
         a.users = std::move(users);
       }
