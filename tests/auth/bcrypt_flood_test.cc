@@ -64,7 +64,7 @@ TEST(BcryptFlood, OtherClientsKeepTheirLatency) {
   int64_t worst_us = 0;
   int n = 0;
   auto after = Clock::time_point::max();
-  while (Clock::now() < after && n < 5000) {
+  while (Clock::now() < after && n < 200000) {
     auto t0 = Clock::now();
     ASSERT_TRUE(pinger.send("PUB echo 2\r\nhi\r\n"));
     ASSERT_TRUE(pinger.ping_pong(out, 5000));
