@@ -41,8 +41,8 @@ void ClientSession::ok(Conn* c) {
   conns_.mark_dirty(c);
 }
 
-void ClientSession::send_info(Conn* c) {
-  c->out.append(srv_.client_info(*c));
+void ClientSession::send_info(Conn* c, bool first) {
+  c->out.append(srv_.client_info(*c, first));
   conns_.mark_dirty(c);
 }
 
@@ -53,7 +53,7 @@ void ClientSession::opened(Conn* c) {
   log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port, id(c));
   // nats sends a nonce to sign when nkey users exist.
   if (srv_.users().has_nkeys()) c->nonce = auth::make_nonce();
-  send_info(c);
+  send_info(c, true);
   if (n > o.max_connections) {
     log::error("%s:%d - cid:%llu - maximum connections exceeded", c->remote_ip.c_str(),
                c->remote_port, id(c));

@@ -31,7 +31,7 @@ class ClientSession {
   proto::Flow on_pub_args(Conn* c, const proto::MsgArgs& m);
   // Ping, authentication-timeout and write-deadline checks, every 100 ms.
   void tick(Conn* c, int64_t now);
-  void send_info(Conn* c);
+  void send_info(Conn* c, bool first = false);
   // After a reload: close the clients that no longer pass (nats does), and
   // give the others their user's new permissions.
   void recheck_auth(Conn* c);

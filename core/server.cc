@@ -193,7 +193,7 @@ std::vector<std::string> Server::connect_urls() {
   return connect_urls_;
 }
 
-std::string Server::client_info(const Conn& c) {
+std::string Server::client_info(const Conn& c, bool first) {
   proto::ServerInfo info;
   info.server_id = server_id_;
   info.server_name = server_name_;
@@ -205,7 +205,7 @@ std::string Server::client_info(const Conn& c) {
   info.headers = true;
   // nats: no_auth_user means a client need not authenticate.
   info.auth_required = auth_required() && opts_.security.no_auth_user.empty();
-  info.nonce = c.nonce;
+  if (first) info.nonce = c.nonce;
   info.max_payload = static_cast<int32_t>(opts_.max_payload);
   info.client_id = c.cid;
   info.client_ip = c.remote_ip;

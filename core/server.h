@@ -73,7 +73,8 @@ class Server {
   auth::AuthPool& auth_pool() { return *auth_pool_; }
 
   // The full INFO line for a client connection.
-  std::string client_info(const Conn& c);
+  // `first`: the INFO sent on accept, the only one with the nkey nonce.
+  std::string client_info(const Conn& c, bool first = false);
   // Client URLs of the whole cluster, own first (cluster layer updates it).
   // `own`: how many of them (at the front) are this server's own.
   void set_connect_urls(std::vector<std::string> urls, size_t own = 0);

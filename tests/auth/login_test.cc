@@ -270,6 +270,32 @@ TEST_F(Login, CloseAndReloadWhileChecking) {
   EXPECT_EQ(exchange(srv_.port(), "CONNECT {\"user\":\"plain\",\"pass\":\"ppw\"}\r\n"), kViolation);
 }
 
+TEST_F(Login, ReloadAppliesNewPermissionsAndRemovesUsers) {
+  start("authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"a\"}}\n"
+        "    {user: gone, password: g}\n  ]\n}\n");
+  RawConn u, g;
+  std::string line, out;
+  ASSERT_TRUE(u.connect(srv_.port()));
+  ASSERT_TRUE(u.read_line(line));
+  ASSERT_TRUE(u.send("CONNECT {\"user\":\"u\",\"pass\":\"p\",\"verbose\":false}\r\nPUB a 0\r\n\r\nPUB b 0\r\n\r\n"));
+  ASSERT_TRUE(u.ping_pong(out));
+  EXPECT_EQ(out, "-ERR 'Permissions Violation for Publish to \"b\"'\r\nPONG\r\n");
+  ASSERT_TRUE(g.connect(srv_.port()));
+  ASSERT_TRUE(g.read_line(line));
+  ASSERT_TRUE(g.send("CONNECT {\"user\":\"gone\",\"pass\":\"g\",\"verbose\":false}\r\n"));
+  ASSERT_TRUE(g.ping_pong(out));
+  {
+    std::ofstream f(cfg_->path());
+    f << "authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"b\"}}\n  ]\n}\n";
+  }
+  kill(srv_.pid(), SIGHUP);
+  EXPECT_TRUE(g.read_until("-ERR 'Authorization Violation'\r\n", out, 5000)) << escape(out + g.buffer());
+  EXPECT_TRUE(g.expect_closed());
+  ASSERT_TRUE(u.send("PUB a 0\r\n\r\nPUB b 0\r\n\r\n"));
+  ASSERT_TRUE(u.ping_pong(out));
+  EXPECT_EQ(out, "-ERR 'Permissions Violation for Publish to \"a\"'\r\nPONG\r\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
