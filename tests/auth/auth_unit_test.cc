@@ -4,8 +4,12 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
+#include "auth/auth_pool.h"
 #include "auth/nkey_codec.h"
 #include "auth/nkey_sig.h"
 #include "auth/password.h"
@@ -163,6 +167,29 @@ TEST(Permissions, SubscribeQueuesAndDenyFilter) {
   EXPECT_TRUE(cp.can_subscribe("foo.*", ""));
   EXPECT_TRUE(cp.deny_delivery("foo.secret"));
   EXPECT_FALSE(cp.deny_delivery("foo.open"));
+}
+
+TEST(AuthPool, BoundedQueueAndStop) {
+  std::string slow = bcrypt_hash("pw", 12);  // keeps the one worker busy a while
+  ASSERT_FALSE(slow.empty());
+  std::atomic<int> done{0}, ok{0};
+  AuthPool pool(1, 2);
+  auto job = [&](const std::string& pw) {
+    return AuthPool::Job{slow, pw, [&](bool r) {
+                           ok += r;
+                           ++done;
+                         }};
+  };
+  ASSERT_TRUE(pool.submit(job("pw")));
+  for (int i = 0; i < 500 && pool.queued() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(pool.queued(), 0u);  // the worker has the first one
+  EXPECT_TRUE(pool.submit(job("pw")));
+  EXPECT_TRUE(pool.submit(job("no")));
+  EXPECT_FALSE(pool.submit(job("pw")));  // full: the caller fails the login
+  pool.stop();  // finishes the running check, drops the queued ones
+  EXPECT_EQ(done.load(), 1);
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_FALSE(pool.submit(job("pw")));
 }
 
 }  // namespace

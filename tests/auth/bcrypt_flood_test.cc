@@ -76,7 +76,8 @@ TEST(BcryptFlood, OtherClientsKeepTheirLatency) {
   }
   t.join();
   std::printf("%d round trips during the flood, worst %lld us\n", n, static_cast<long long>(worst_us));
-  EXPECT_LT(worst_us, 50'000);
+  // Sanitizer builds run the shard several times slower: a looser bound there.
+  EXPECT_LT(worst_us, kSanitized ? 200'000 : 50'000);
 
   // The first flooders are logged in by now (their checks ran first).
   std::string got;
