@@ -4,6 +4,8 @@
 // workers (auth/auth_pool.h) and comes back through Shard::post to
 // Shard::auth_checked, which finds the connection again by (slot, gen).
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/nkey_sig.h"
 #include "auth/password.h"
@@ -13,6 +15,7 @@
 #include "core/conn_table.h"
 #include "core/log.h"
 #include "core/server.h"
+#include "core/sub_table.h"
 #include "core/trace.h"
 
 namespace ringnats {
@@ -152,7 +155,10 @@ bool ClientSession::auth_checked(Conn* c, bool ok, const std::string& user, cons
     auth_violation(c);
     return false;
   }
-  if (recheck) return true;
+  if (recheck) {
+    recheck_subs(c);
+    return true;
+  }
   return finish_connect(c, has_account) == Flow::Continue && !c->closing();
 }
 
@@ -181,7 +187,40 @@ void ClientSession::recheck_auth(Conn* c) {
   }
   // nats keeps everyone (and their permissions) when auth is switched off.
   if (!srv_.auth_required()) return;
-  if (authenticate(c, {}, false, true) == AuthStep::Fail) auth_violation(c);
+  switch (authenticate(c, {}, false, true)) {
+    case AuthStep::Fail:
+      auth_violation(c);
+      return;
+    case AuthStep::Ok:
+      recheck_subs(c);
+      return;
+    case AuthStep::Pending:
+      return;  // auth_checked rechecks the subscriptions
+  }
+}
+
+// nats' processSubsOnConfigReload: subscriptions the new permissions no
+// longer allow are removed, each with an -ERR and a log line.
+void ClientSession::recheck_subs(Conn* c) {
+  if (!c->perms || c->closing()) return;
+  std::vector<std::pair<std::string, uint32_t>> removed;  // sid, slot
+  for (const auto& [sid, slot] : c->subs) {
+    const Sub& s = subs_[slot];
+    bool can = c->perms->can_subscribe(s.subject, {});
+    bool can_q = !s.queue.empty() && c->perms->can_subscribe(s.subject, s.queue);
+    if (!can && !can_q) removed.emplace_back(sid, slot);
+  }
+  for (const auto& [sid, slot] : removed) {
+    std::string subject = subs_[slot].subject;
+    subs_.unsubscribe(c, slot);
+    std::string line = "-ERR 'Permissions Violation for Subscription to ";
+    line.append(conf::go_quote(subject)).append(" (sid ").append(conf::go_quote(sid)).append(")'");
+    if (log::trace_enabled()) trace::out(*c, line);
+    c->out.append(line.append("\r\n"));
+    conns_.mark_dirty(c);
+    log::notice("Removed sub %s (sid %s) for %s - not authorized", conf::go_quote(subject).c_str(),
+                conf::go_quote(sid).c_str(), auth_user_desc(c).c_str());
+  }
 }
 
 // ---------------------------------------------------------------------------

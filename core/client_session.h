@@ -56,6 +56,7 @@ class ClientSession {
   AuthStep check_secret(Conn* c, const std::string& stored, const std::string& given, const User* u,
                         bool has_account, bool recheck);
   bool register_user(Conn* c, const User* u, const std::string& secret);
+  void recheck_subs(Conn* c);
   bool submit_bcrypt(Conn* c, const std::string& hash, const std::string& given, const std::string& user,
                      bool has_account, bool recheck);
   // Permissions (client_auth.cc): -ERR and log line as nats.

@@ -271,13 +271,14 @@ TEST_F(Login, CloseAndReloadWhileChecking) {
 }
 
 TEST_F(Login, ReloadAppliesNewPermissionsAndRemovesUsers) {
-  start("authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"a\"}}\n"
+  start("authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"a\", subscribe: \"s.*\"}}\n"
         "    {user: gone, password: g}\n  ]\n}\n");
   RawConn u, g;
   std::string line, out;
   ASSERT_TRUE(u.connect(srv_.port()));
   ASSERT_TRUE(u.read_line(line));
-  ASSERT_TRUE(u.send("CONNECT {\"user\":\"u\",\"pass\":\"p\",\"verbose\":false}\r\nPUB a 0\r\n\r\nPUB b 0\r\n\r\n"));
+  ASSERT_TRUE(u.send("CONNECT {\"user\":\"u\",\"pass\":\"p\",\"verbose\":false}\r\nSUB s.a 7\r\nSUB s.b 8\r\n"
+                     "PUB a 0\r\n\r\nPUB b 0\r\n\r\n"));
   ASSERT_TRUE(u.ping_pong(out));
   EXPECT_EQ(out, "-ERR 'Permissions Violation for Publish to \"b\"'\r\nPONG\r\n");
   ASSERT_TRUE(g.connect(srv_.port()));
@@ -286,14 +287,24 @@ TEST_F(Login, ReloadAppliesNewPermissionsAndRemovesUsers) {
   ASSERT_TRUE(g.ping_pong(out));
   {
     std::ofstream f(cfg_->path());
-    f << "authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"b\"}}\n  ]\n}\n";
+    f << "authorization {\n  users: [\n    {user: u, password: p, permissions: {publish: \"b\", subscribe: \"s.b\"}}\n"
+      << "  ]\n}\n";
   }
   kill(srv_.pid(), SIGHUP);
   EXPECT_TRUE(g.read_until("-ERR 'Authorization Violation'\r\n", out, 5000)) << escape(out + g.buffer());
   EXPECT_TRUE(g.expect_closed());
   ASSERT_TRUE(u.send("PUB a 0\r\n\r\nPUB b 0\r\n\r\n"));
   ASSERT_TRUE(u.ping_pong(out));
-  EXPECT_EQ(out, "-ERR 'Permissions Violation for Publish to \"a\"'\r\nPONG\r\n");
+  // The subscription the new permissions no longer allow is gone (nats'
+  // words); the other one stays.
+  EXPECT_EQ(out, "-ERR 'Permissions Violation for Subscription to \"s.a\" (sid \"7\")'\r\n"
+                 "-ERR 'Permissions Violation for Publish to \"a\"'\r\nPONG\r\n");
+  ASSERT_TRUE(u.send("PUB s.a 1\r\n1\r\n"));
+  ASSERT_TRUE(u.ping_pong(out));
+  EXPECT_EQ(out, "-ERR 'Permissions Violation for Publish to \"s.a\"'\r\nPONG\r\n");
+  ASSERT_TRUE(u.send("PUB b 0\r\n\r\n"));
+  ASSERT_TRUE(u.ping_pong(out));
+  EXPECT_EQ(out, "PONG\r\n");
 }
 
 }  // namespace
