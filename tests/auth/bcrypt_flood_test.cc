@@ -76,8 +76,15 @@ TEST(BcryptFlood, OtherClientsKeepTheirLatency) {
   }
   t.join();
   std::printf("%d round trips during the flood, worst %lld us\n", n, static_cast<long long>(worst_us));
-  // Sanitizer builds run the shard several times slower: a looser bound there.
-  EXPECT_LT(worst_us, kSanitized ? 200'000 : 50'000);
+  // Sanitizer builds run the shard several times slower (ThreadSanitizer
+  // most): looser bounds there. A shard that ran the checks itself would
+  // still miss them by far (200 checks of ~150 ms each).
+#if defined(__SANITIZE_THREAD__)
+  const int64_t bound_us = 500'000;
+#else
+  const int64_t bound_us = kSanitized ? 200'000 : 50'000;
+#endif
+  EXPECT_LT(worst_us, bound_us);
 
   // The first flooders are logged in by now (their checks ran first).
   std::string got;
