@@ -56,6 +56,7 @@ void AuthPool::run() {
       job = std::move(q_.front());
       q_.pop_front();
     }
+    if (job.cancel && job.cancel->load(std::memory_order_relaxed)) continue;
     bool ok = check_bcrypt(job.hash, job.password, scratch.data);
     job.done(ok);
   }

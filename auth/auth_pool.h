@@ -4,10 +4,12 @@
 // (Shard::post). The queue is bounded: submit() says no when it is full.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,6 +23,9 @@ class AuthPool {
     std::string hash;      // bcrypt hash to check against
     std::string password;  // what the client sent
     std::function<void(bool ok)> done;  // runs on a worker thread
+    // Set (any thread) when nobody wants the answer any more, e.g. the
+    // client closed: a queued job is then dropped without hashing.
+    std::shared_ptr<std::atomic<bool>> cancel;
   };
 
   AuthPool(int threads, size_t max_queue);

@@ -124,6 +124,8 @@ bool ClientSession::submit_bcrypt(Conn* c, const std::string& hash, const std::s
   auth::AuthPool::Job job;
   job.hash = hash;
   job.password = given;
+  if (!c->auth_cancel) c->auth_cancel = std::make_shared<std::atomic<bool>>(false);
+  job.cancel = c->auth_cancel;
   Server* srv = &srv_;
   int shard = shard_id_;
   uint32_t slot = c->slot, gen = c->gen;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,6 +71,9 @@ struct Conn {
   std::string nonce;        // sent in INFO when nkey users exist; the nkey signs it
   std::string auth_secret;  // the stored password/token login matched (reload skips bcrypt if unchanged)
   bool auth_in_flight = false;  // a bcrypt check is on the auth workers; the parser is parked
+  // Shared with the auth workers' queue: set on close so a queued check of
+  // this connection is dropped unhashed.
+  std::shared_ptr<std::atomic<bool>> auth_cancel;
   // Publish/subscribe permissions of the user (null: everything allowed, the
   // hot path's only cost).
   std::unique_ptr<auth::ConnPerms> perms;

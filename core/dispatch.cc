@@ -152,6 +152,7 @@ void Shard::conn_closing(Conn* c, ErrCode why) {
   if (c->type == ConnType::Route) {
     if (auto* cl = srv_.cluster()) cl->route_closed(*this, c);
   } else {
+    if (c->auth_cancel) c->auth_cancel->store(true, std::memory_order_relaxed);  // drop its queued bcrypt check
     session_.closing(c, why);
     if (auto* mon = srv_.monitor()) mon->client_closing(*this, *c, why);
   }

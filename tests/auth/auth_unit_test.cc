@@ -178,7 +178,8 @@ TEST(AuthPool, BoundedQueueAndStop) {
     return AuthPool::Job{slow, pw, [&](bool r) {
                            ok += r;
                            ++done;
-                         }};
+                         },
+                         nullptr};
   };
   ASSERT_TRUE(pool.submit(job("pw")));
   for (int i = 0; i < 500 && pool.queued() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -190,6 +191,22 @@ TEST(AuthPool, BoundedQueueAndStop) {
   EXPECT_EQ(done.load(), 1);
   EXPECT_EQ(ok.load(), 1);
   EXPECT_FALSE(pool.submit(job("pw")));
+}
+
+TEST(AuthPool, CancelledJobsAreDroppedUnhashed) {
+  std::string slow = bcrypt_hash("pw", 10);
+  std::atomic<int> done{0};
+  AuthPool pool(1, 8);
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(pool.submit(AuthPool::Job{slow, "pw", [&](bool) { ++done; }, cancel}));
+  cancel->store(true);
+  // One more, not cancelled, queued behind them: it runs, they (but at
+  // most the one already running) do not.
+  std::atomic<bool> last{false};
+  ASSERT_TRUE(pool.submit(AuthPool::Job{slow, "pw", [&](bool r) { last = r; ++done; }, nullptr}));
+  for (int i = 0; i < 2000 && !last; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_TRUE(last.load());
+  EXPECT_LE(done.load(), 2);
 }
 
 }  // namespace
