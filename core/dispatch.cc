@@ -91,8 +91,8 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
     if (log::trace_enabled()) trace::payload(*c, payload);
     // Permissions (only clients of a user that has them pay more than this
     // null check): a forbidden message is dropped, with an -ERR and no +OK.
-    if (c->perms && c->perms->compiled().pub_restricted() && !session_.publish_allowed(c, m.subject)) {
-    } else {
+    bool allowed = !c->perms || !c->perms->compiled().pub_restricted() || session_.publish_allowed(c, m.subject);
+    if (allowed) {
       if (c->verbose) {
         c->out.append("+OK\r\n");
         conns_.mark_dirty(c);
