@@ -90,6 +90,11 @@ std::vector<Case> cases() {
       on(0, login("a", "pa") + "SUB foo.> 1\r\nSUB foo.*.* 2\r\nSUB * 3\r\nSUB > 4\r\nSUB _INBOX.* 5\r\n"),
       on(1, login("all", "pall") + "PUB foo.a 1\r\n1\r\nPUB foo.a.b 1\r\n2\r\n"),
   }});
+  v.push_back({"WrongPassword", 1, {on(0, login("a", "nope"))}});
+  v.push_back({"UnknownUser", 1, {on(0, login("zed", "pa"))}});
+  v.push_back({"NoConnectFirst", 1, {on(0, "SUB foo.a 1\r\n")}});
+  v.push_back({"TokenWithUsersList", 1, {on(0, "CONNECT {\"auth_token\":\"pa\"}\r\n")}});
+  v.push_back({"AccountInConnect", 1, {on(0, "CONNECT {\"user\":\"all\",\"pass\":\"pall\",\"account\":\"A\"}\r\n")}});
   return v;
 }
 
