@@ -67,6 +67,11 @@ class Server {
   bool auth_required() const {
     return !opts_.username.empty() || !opts_.auth_token.empty() || users_.has_users();
   }
+  // The same from a copy of the options (threads other than the shards'
+  // must not read opts_ or the user index while a reload replaces them).
+  static bool auth_required(const Options& o) {
+    return !o.username.empty() || !o.auth_token.empty() || !o.security.users.empty();
+  }
   // Configured users (rebuilt with the options, under the same parking) and
   // the workers that check bcrypt passwords off the shards.
   const auth::UserIndex& users() const { return users_; }
