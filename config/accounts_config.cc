@@ -349,7 +349,7 @@ void parse_accounts(const conf::ConfValue& v, const std::string& key, Options& o
     a.name = name;
     const std::string path = key + "." + name;
     const ConfValue* users_at = nullptr;
-    const size_t users_before = o.security.users.size();
+    std::vector<User> users;
     for (size_t m = 0; m < av.keys.size(); ++m) {
       const ConfValue& mv = av.items[m];
       const std::string k = lower(av.keys[m]);
@@ -357,29 +357,31 @@ void parse_accounts(const conf::ConfValue& v, const std::string& key, Options& o
       s.aborted = false;
       if (k == "users") {
         users_at = &mv;
-        parse_users(mv, sub, name, o, s);
+        parse_users_list(mv, name, users, s);
+      } else if (k == "default_permissions") {
+        a.default_permissions = parse_permissions(mv, s);
       } else if (k == "exports") {
         parse_items(mv, "Exports", [&](const ConfValue& e) { parse_export(e, sub, a, s); }, s);
       } else if (k == "imports") {
         parse_items(mv, "Imports", [&](const ConfValue& e) { parse_import(e, a, s); }, s);
       } else if (k == "jetstream") {
         s.ignored.push_back(sub);  // JetStream is not implemented; nothing it decides is access
-      } else if (k == "nkey" || k == "default_permissions" || k == "mappings" || k == "maps" || k == "limits") {
+      } else if (k == "nkey" || k == "mappings" || k == "maps" || k == "limits") {
         s.errors.push_back(unsupported::refusal(mv, sub, kWhyAccountOption));
       } else if (!mv.used_as_variable) {
         s.errors.push_back(mv.where() + ": unknown field " + go_quote(av.keys[m]));
       }
     }
-    for (size_t i = users_before; i < o.security.users.size(); ++i)
-      for (size_t j = 0; j < i; ++j)
-        if (!o.security.users[i].name.empty() && o.security.users[i].name == o.security.users[j].name) {
-          s.errors.push_back(users_at->where() + ": Duplicate user " + go_quote(o.security.users[i].name) +
-                             " detected");
-          break;
-        }
-    if (users_at && o.security.users.size() > users_before) {
-      if (!o.username.empty()) s.errors.push_back(users_at->where() + ": Can not have a single user/pass and accounts");
-      else if (!o.auth_token.empty()) s.errors.push_back(users_at->where() + ": Can not have a token and accounts");
+    if (users_at && !users.empty()) {
+      if (!o.username.empty()) {
+        s.errors.push_back(users_at->where() + ": Can not have a single user/pass and accounts");
+      } else if (!o.auth_token.empty()) {
+        s.errors.push_back(users_at->where() + ": Can not have a token and accounts");
+      } else {
+        apply_default_permissions(users, a.default_permissions);
+        if (check_duplicate_users(o.security.users, users, *users_at, s))
+          for (User& u : users) o.security.users.push_back(std::move(u));
+      }
     }
     o.security.accounts.push_back(std::move(a));
   }

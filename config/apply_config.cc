@@ -9,6 +9,7 @@
 #include "config/config_sink.h"
 #include "config/go_compat.h"
 #include "config/unsupported.h"
+#include "config/users_config.h"
 
 namespace ringnats {
 
@@ -76,12 +77,15 @@ struct Auth {
   std::string user, pass, token;
   int64_t timeout_ns = 0;
   bool has_users = false;
+  std::vector<User> users;                           // top level only
+  std::shared_ptr<const Permissions> default_perms;  // top level only
 };
 
-// An authorization block: the single user/password or token is implemented;
-// users lists (with their nkeys) and permissions are refused. `path` names the
-// block in messages ("authorization", "cluster.authorization").
-bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s) {
+// An authorization block. At the top level: a single user/password or
+// token, or a users list (users_config.cc) with default permissions. In the
+// cluster block (`cluster` true) users lists and permissions stay refused.
+// `path` names the block in messages ("authorization", "cluster.authorization").
+bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s, bool cluster) {
   if (!v.is_map()) {
     type_error(v, "map[string]interface {}", s);
     return false;
@@ -101,11 +105,22 @@ bool parse_auth(const ConfValue& v, const std::string& path, Auth& a, Sink& s) {
       if (mv.kind == ConfKind::Float) secs = mv.f;
       double ns = secs * 1e9;  // clamped: an out-of-range cast is undefined
       a.timeout_ns = !(ns > -9.2e18) ? INT64_MIN : ns >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(ns);
-    } else if (k == "users") {
+    } else if (k == "users" && cluster) {
       a.has_users = true;
       s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n], unsupported::kWhyUsers));
-    } else if (k == "default_permission" || k == "default_permissions" || k == "permissions") {
+    } else if (k == "users") {
+      // nats: a list it cannot read is an error and leaves no users.
+      std::vector<User> users;
+      bool parsed = confparse::parse_users_list(mv, "", users, s);
+      s.aborted = false;  // nats recovers inside parseUsers
+      if (parsed) {
+        a.has_users = true;
+        a.users = std::move(users);
+      }
+    } else if ((k == "default_permission" || k == "default_permissions" || k == "permissions") && cluster) {
       s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n], unsupported::kWhyPermissions));
+    } else if (k == "default_permission" || k == "default_permissions" || k == "permissions") {
+      if (auto p = confparse::parse_permissions(mv, s)) a.default_perms = std::move(p);
     } else {
       unknown_field(v.keys[n], mv, s);
     }
@@ -173,7 +188,7 @@ void parse_cluster(const std::string& key, const ConfValue& v, Options& o, Sink&
     } else if (k == "authorization") {
       Auth a;
       const std::string path = key + "." + v.keys[n];
-      if (!parse_auth(mv, path, a, s)) {
+      if (!parse_auth(mv, path, a, s, true)) {
         nil_auth_error(mv, s);
         return;
       }
@@ -228,7 +243,7 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     get_bool(v, o.logtime, s);
   } else if (k == "authorization") {
     Auth a;
-    if (!parse_auth(v, key, a, s)) {
+    if (!parse_auth(v, key, a, s, false)) {
       nil_auth_error(v, s);
       return;
     }
@@ -237,8 +252,36 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     o.password = a.pass;
     o.auth_token = a.token;
     o.auth_timeout_ns = a.timeout_ns;
-    if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty())
+    if ((!a.user.empty() || !a.pass.empty()) && !a.token.empty()) {
       s.errors.push_back(v.where() + ": Cannot have a user/pass and token");
+      return;
+    }
+    // Users lists (and users an accounts block added before): as nats'
+    // checks in ProcessConfigFile, reported at the authorization block.
+    if (a.has_users || !o.security.users.empty()) {
+      if (!a.user.empty()) {
+        s.errors.push_back(v.where() + ": Can not have a single user/pass and a users array");
+        return;
+      }
+      if (!a.token.empty()) {
+        s.errors.push_back(v.where() + ": Can not have a token and a users array");
+        return;
+      }
+      if (!confparse::check_duplicate_users(o.security.users, a.users, v, s)) return;
+      confparse::apply_default_permissions(a.users, a.default_perms);
+      for (User& u : a.users) o.security.users.push_back(std::move(u));
+    }
+    // nats applies these only to the users listed here; with a single user,
+    // a token or nobody it drops them, so everyone may do everything.
+    // Refused rather than ignored.
+    if (a.default_perms && a.users.empty())
+      s.errors.push_back(v.where() + ": " + go_quote(key) +
+                         " has permissions but no users list: nats-server would ignore them and let every "
+                         "client publish and subscribe to every subject, so ringnats refuses them; list the "
+                         "users they apply to");
+    o.security.default_permissions = a.default_perms;
+  } else if (k == "no_auth_user") {
+    get_str(v, o.security.no_auth_user, s);
   } else if (k == "system_account" || k == "system") {
     // Which account is the system's. ringnats publishes no $SYS events: it is
     // an account like the others, kept apart like the others.

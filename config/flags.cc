@@ -10,6 +10,7 @@
 #include "config/apply_config.h"
 #include "config/go_compat.h"
 #include "config/unsupported.h"
+#include "config/users_config.h"
 
 namespace ringnats {
 namespace {
@@ -412,6 +413,9 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
     return fail(password_without_user("client authorization (--pass)", "every client"));
   if (o.cluster.username.empty() && !o.cluster.password.empty())
     return fail(password_without_user("cluster authorization", "every route"));
+
+  // nats validates these when it creates the server (after -t).
+  if (std::string e = validate_users(o); !e.empty()) return fail(e);
 
   o.config_file = st.config_file;
   out = std::move(o);

@@ -33,7 +33,6 @@ const std::vector<TopRefusal>& top_refusals() {
       {{"operator", "operators", "roots", "root", "root_operators", "root_operator", "trusted", "trusted_keys",
         "resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts"},
        kWhyJwt},
-      {{"no_auth_user"}, kWhyNoAuthUser},
       {{"mappings", "maps"}, kWhyMappings},
   };
   return kRefused;

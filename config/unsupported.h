@@ -25,8 +25,6 @@ inline constexpr std::string_view kWhyClusterPermissions =
     "routes would import and export every subject";
 inline constexpr std::string_view kWhyJwt =
     "JWT accounts and users are not checked, so clients would connect without their credentials";
-inline constexpr std::string_view kWhyNoAuthUser =
-    "it names a user from a users list or account, which ringnats does not have";
 inline constexpr std::string_view kWhyMappings =
     "subscribers would receive messages on the subjects they were mapped away from";
 

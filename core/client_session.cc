@@ -12,6 +12,7 @@
 #include "core/trace.h"
 #include "proto/connect.h"
 #include "proto/subject.h"
+#include "auth/nkey_sig.h"
 
 namespace ringnats {
 
@@ -31,8 +32,8 @@ constexpr int64_t kFirstPingNs = 2'000'000'000;
 constexpr int64_t kRttRefreshNs = 60'000'000'000;
 }  // namespace
 
-ClientSession::ClientSession(Server& srv, ConnTable& conns, SubTable& subs, const int64_t& now)
-    : srv_(srv), conns_(conns), subs_(subs), now_(now) {}
+ClientSession::ClientSession(Server& srv, int shard_id, ConnTable& conns, SubTable& subs, const int64_t& now)
+    : srv_(srv), shard_id_(shard_id), conns_(conns), subs_(subs), now_(now) {}
 
 void ClientSession::ok(Conn* c) {
   if (!c->verbose) return;
@@ -40,8 +41,8 @@ void ClientSession::ok(Conn* c) {
   conns_.mark_dirty(c);
 }
 
-void ClientSession::send_info(Conn* c) {
-  c->out.append(srv_.client_info(*c));
+void ClientSession::send_info(Conn* c, bool first) {
+  c->out.append(srv_.client_info(*c, first));
   conns_.mark_dirty(c);
 }
 
@@ -50,7 +51,9 @@ void ClientSession::opened(Conn* c) {
   int n = srv_.num_conns().fetch_add(1) + 1;
   srv_.count_client();
   log::debug("%s:%d - cid:%llu - Client connection created", c->remote_ip.c_str(), c->remote_port, id(c));
-  send_info(c);
+  // nats sends a nonce to sign when nkey users exist.
+  if (srv_.users().has_nkeys()) c->nonce = auth::make_nonce();
+  send_info(c, true);
   if (n > o.max_connections) {
     log::error("%s:%d - cid:%llu - maximum connections exceeded", c->remote_ip.c_str(),
                c->remote_port, id(c));
@@ -58,7 +61,9 @@ void ClientSession::opened(Conn* c) {
     return;
   }
   if (srv_.auth_required()) {
-    c->parser.set_require_connect(true);
+    // With no_auth_user a first op other than CONNECT logs that user in
+    // (login_without_connect), so the parser need not refuse it.
+    c->parser.set_require_connect(o.security.no_auth_user.empty());
     c->auth_deadline_ns = c->created_ns + o.auth_timeout_ns;
   }
   c->next_ping_ns = c->created_ns + std::min(kFirstPingNs, o.ping_interval_ns);
@@ -93,6 +98,12 @@ Flow ClientSession::on_op(Conn* c, Op op, std::string_view args) {
   // nats traces an UNSUB by what it did (DELSUB), not as read.
   if (log::trace_enabled() && op != Op::Unsub)
     if (const char* name = op_name(op)) trace::in(*c, name, args);
+  // Authentication pending and the first op is not CONNECT: only a
+  // no_auth_user lets it through (the parser refuses it otherwise).
+  if (op != Op::Connect && !c->connect_received && c->auth_deadline_ns && !login_without_connect(c)) {
+    auth_violation(c);
+    return Flow::Stop;
+  }
   switch (op) {
     case Op::Connect:
       return connect(c, args);
@@ -153,78 +164,50 @@ Flow ClientSession::connect(Conn* c, std::string_view args) {
   c->echo = o.echo;
   c->headers = o.headers;
   c->no_responders = o.no_responders;
-  c->protocol = o.protocol;
+  c->protocol = (o.protocol < 0 || o.protocol > 1) ? -1 : static_cast<int>(o.protocol);  // -1: refused below
   c->name = o.name;
   c->lang = o.lang;
   c->version = o.version;
   c->auth_user = o.user;
   c->auth_pass = o.pass;
   c->auth_token = o.auth_token;
+  c->auth_nkey = o.nkey;
   if (srv_.auth_required()) {
-    if (!authorized(*c)) {
-      log::error("%s:%d - cid:%llu - authentication error - User \"%s\"", c->remote_ip.c_str(),
-                 c->remote_port, id(c), o.user.c_str());
-      conns_.send_err(c, ErrCode::AuthViolation);
-      return Flow::Stop;
+    switch (authenticate(c, o.sig, o.has_account, false)) {
+      case AuthStep::Fail:
+        auth_violation(c);
+        return Flow::Stop;
+      case AuthStep::Pending:
+        // The auth workers have it; the parser waits (the rest of the
+        // buffer is held) until Shard::auth_checked resumes it.
+        return Flow::Pause;
+      case AuthStep::Ok:
+        break;
     }
   }
-  if (o.has_account) {
+  return finish_connect(c, o.has_account);
+}
+
+Flow ClientSession::finish_connect(Conn* c, bool has_account) {
+  if (has_account) {
     conns_.send_err(c, ErrCode::AuthViolation);
     return Flow::Stop;
-  }
-  if (const User* u = find_user(*c)) {
-    c->account = srv_.accounts().find(u->account.empty() ? std::string_view("$G") : std::string_view(u->account));
-    if (c->account == kNoAccount) c->account = kGlobalAccount;  // the config checked it exists
   }
   c->connect_received = true;
   c->auth_deadline_ns = 0;
   // nats' first estimate of the round trip: accept to CONNECT.
   if (c->rtt_ns == 0) c->rtt_ns = std::max<int64_t>(now_ - c->created_ns, 1);
   c->parser.set_require_connect(false);
-  if (o.protocol < 0 || o.protocol > 1) {
+  if (c->protocol < 0 || c->protocol > 1) {
     conns_.send_err(c, ErrCode::BadClientProtocol);
     return Flow::Stop;
   }
-  if (o.no_responders && !o.headers) {
+  if (c->no_responders && !c->headers) {
     conns_.send_err(c, ErrCode::NoRespondersNeedsHeaders);
     return Flow::Stop;
   }
   ok(c);
   return Flow::Continue;
-}
-
-const User* ClientSession::find_user(const Conn& c) const {
-  for (const User& u : srv_.opts().security.users)
-    if (!u.name.empty() && u.name == c.auth_user && u.password == c.auth_pass) return &u;
-  return nullptr;
-}
-
-bool ClientSession::authorized(const Conn& c) const {
-  const Options& o = srv_.opts();
-  if (!srv_.auth_required()) return true;
-  if (!o.security.users.empty()) return find_user(c) != nullptr;
-  if (!o.auth_token.empty()) return c.auth_token == o.auth_token;
-  return c.auth_user == o.username && c.auth_pass == o.password;
-}
-
-void ClientSession::recheck_auth(Conn* c) {
-  if (c->closing()) return;
-  if (!c->connect_received) {
-    // Still in its handshake: it must now authenticate in time, or no
-    // longer has to.
-    if (srv_.auth_required() && !c->auth_deadline_ns) {
-      c->parser.set_require_connect(true);
-      c->auth_deadline_ns = now_ + srv_.opts().auth_timeout_ns;
-    } else if (!srv_.auth_required() && c->auth_deadline_ns) {
-      c->parser.set_require_connect(false);
-      c->auth_deadline_ns = 0;
-    }
-    return;
-  }
-  if (authorized(*c)) return;
-  log::error("%s:%d - cid:%llu - authentication error - User \"%s\"", c->remote_ip.c_str(),
-             c->remote_port, id(c), c->auth_user.c_str());
-  conns_.send_err(c, ErrCode::AuthViolation);
 }
 
 Flow ClientSession::sub(Conn* c, std::string_view args) {
@@ -236,6 +219,11 @@ Flow ClientSession::sub(Conn* c, std::string_view args) {
     return Flow::Stop;
   }
   std::string_view subject = t[0], queue = n == 3 ? t[1] : std::string_view(), sid = t[n - 1];
+  // nats checks permissions before anything else about the SUB.
+  if (c->perms && !c->perms->can_subscribe(subject, queue)) {
+    sub_violation(c, subject, queue, sid);
+    return Flow::Continue;
+  }
   const Options& o = srv_.opts();
   if (o.max_subs > 0 && c->subs.size() >= static_cast<size_t>(o.max_subs)) {
     log::error("%s:%d - cid:%llu - maximum subscriptions exceeded", c->remote_ip.c_str(),
@@ -287,6 +275,10 @@ Flow ClientSession::unsub(Conn* c, std::string_view args) {
 
 Flow ClientSession::on_pub_args(Conn* c, const proto::MsgArgs& m) {
   if (log::trace_enabled()) trace::in(*c, m.op == proto::Op::Hpub ? "HPUB" : "PUB", m.args);
+  if (!c->connect_received && c->auth_deadline_ns && !login_without_connect(c)) {
+    auth_violation(c);
+    return Flow::Stop;
+  }
   if (m.op == proto::Op::Hpub && !c->headers) {
     log::error("%s:%d - cid:%llu - Client parser ERROR (headers not supported)",
                c->remote_ip.c_str(), c->remote_port, id(c));

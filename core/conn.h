@@ -7,12 +7,15 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
 
+#include "auth/permissions.h"
 #include "core/block.h"
 #include "core/outbuf.h"
 #include "proto/parser.h"
@@ -68,7 +71,16 @@ struct Conn {
   std::string name, lang, version;
   // Credentials from CONNECT, kept so a config reload can check them again,
   // as nats-server does (empty when the client sent none).
-  std::string auth_user, auth_pass, auth_token;
+  std::string auth_user, auth_pass, auth_token, auth_nkey;
+  std::string nonce;        // sent in INFO when nkey users exist; the nkey signs it
+  std::string auth_secret;  // the stored password/token login matched (reload skips bcrypt if unchanged)
+  bool auth_in_flight = false;  // a bcrypt check is on the auth workers; the parser is parked
+  // Shared with the auth workers' queue: set on close so a queued check of
+  // this connection is dropped unhashed.
+  std::shared_ptr<std::atomic<bool>> auth_cancel;
+  // Publish/subscribe permissions of the user (null: everything allowed, the
+  // hot path's only cost).
+  std::unique_ptr<auth::ConnPerms> perms;
   // The account this connection belongs to (AccountTable id; routes carry
   // the account on each message instead).
   uint32_t account = 0;

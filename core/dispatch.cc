@@ -43,8 +43,10 @@ size_t Shard::feed(Conn* c, const char* data, size_t len) {
       if (r.err == proto::ErrCode::UnknownOp || r.err == proto::ErrCode::ProtocolViolation)
         log::error("%s:%d - cid:%llu - Client parser ERROR", c->remote_ip.c_str(), c->remote_port,
                    static_cast<unsigned long long>(c->cid));
-      if (r.err == proto::ErrCode::AuthViolation) log::error("%s:%d - cid:%llu - Authorization Error",
-          c->remote_ip.c_str(), c->remote_port, static_cast<unsigned long long>(c->cid));
+      if (r.err == proto::ErrCode::AuthViolation && c->type == ConnType::Client) {
+        session_.auth_violation(c);  // nats' authViolation: its log line, -ERR, close
+        return len;
+      }
       conns_.send_err(c, r.err);
       return len;
   }
@@ -87,12 +89,17 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
   c->last_activity_ns = now_ns_;
   if (c->type == ConnType::Client) {
     if (log::trace_enabled()) trace::payload(*c, payload);
-    if (c->verbose) {
-      c->out.append("+OK\r\n");
-      conns_.mark_dirty(c);
+    // Permissions (only clients of a user that has them pay more than this
+    // null check): a forbidden message is dropped, with an -ERR and no +OK.
+    bool allowed = !c->perms || !c->perms->compiled().pub_restricted() || session_.publish_allowed(c, m.subject);
+    if (allowed) {
+      if (c->verbose) {
+        c->out.append("+OK\r\n");
+        conns_.mark_dirty(c);
+      }
+      fanout_.publish(c, c->account, m, payload, storage);
+      reached_slow = fanout_.reached_slow_subscriber();
     }
-    fanout_.publish(c, c->account, m, payload, storage);
-    reached_slow = fanout_.reached_slow_subscriber();
   } else if (uint32_t acc = srv_.accounts().find(m.account); acc == kNoAccount) {
     // An account we do not host; nats drops and logs it.
     log::debug("%s:%d - rid - Unknown account \"%.*s\" for routed message on subject \"%.*s\"",
@@ -145,6 +152,7 @@ void Shard::conn_closing(Conn* c, ErrCode why) {
   if (c->type == ConnType::Route) {
     if (auto* cl = srv_.cluster()) cl->route_closed(*this, c);
   } else {
+    if (c->auth_cancel) c->auth_cancel->store(true, std::memory_order_relaxed);  // drop its queued bcrypt check
     session_.closing(c, why);
     if (auto* mon = srv_.monitor()) mon->client_closing(*this, *c, why);
   }

@@ -98,6 +98,23 @@ char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shap
   return p;
 }
 
+// The subject and reply of a MSG/HMSG line we wrote ("MSG subj sid [reply]
+// size", "HMSG subj sid [reply] hdr size"), for a subscriber with permissions.
+void msg_line_subject_reply(std::string_view line, std::string_view& subject, std::string_view& reply) {
+  std::string_view t[6];
+  size_t n = 0, i = 0;
+  while (i < line.size() && n < 6) {
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\r') ++j;
+    t[n++] = line.substr(i, j - i);
+    if (j >= line.size() || line[j] == '\r') break;
+    i = j + 1;
+  }
+  subject = n > 1 ? t[1] : std::string_view();
+  bool hmsg = n > 0 && t[0] == "HMSG";
+  reply = n == (hmsg ? 6u : 5u) ? t[3] : std::string_view();
+}
+
 }  // namespace
 
 Fanout::Fanout(Server& srv, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
@@ -114,7 +131,10 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   if (!sp) return;
   Sub& s = *sp;
   Conn* c = conns_.at(s.conn_slot, s.conn_gen);
-  if (!c || c->closing() || !SubTable::take(s)) return;
+  if (!c || c->closing()) return;
+  // Subscribe deny list of a wildcard subscriber (nats' checkDenySub).
+  if (c->perms && c->perms->deny_delivery(m.subject)) return;
+  if (!SubTable::take(s)) return;
   Shape sh = shape_for(m, c->headers);
   size_t line = msg_line_max(m, s.sid.size());
   if (storage) {
@@ -135,6 +155,7 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   }
   conns_.mark_dirty(c);
   count_out(c, static_cast<uint64_t>(sh.size));
+  if (c->perms) c->perms->track_reply(m.reply, now_);  // allow_responses
   if (c->over_half && c != cur_src_) stall_src_ = true;
   if (SubTable::exhausted(s)) {
     subs_.unsubscribe(c, slot);
@@ -403,7 +424,11 @@ void Fanout::on_deliver(Rec& r, int src) {
   if (Sub* s = subs_.at(r.slot, r.gen)) {
     Conn* c = conns_.at(s->conn_slot, s->conn_gen);
     if (c && c->over_half && !c->closing() && r.ctl) ask_stall(src, r.ctl);
-    if (c && !c->closing() && SubTable::take(*s)) {
+    std::string_view subject, reply;
+    if (c && c->perms) msg_line_subject_reply(std::string_view(r.block->data + r.off, r.len), subject, reply);
+    bool denied = c && c->perms && c->perms->deny_delivery(subject);
+    if (c && !c->closing() && !denied && SubTable::take(*s)) {
+      if (c->perms) c->perms->track_reply(reply, now_);
       taken = true;
       if (log::trace_enabled()) {
         std::string_view rec(r.block->data + r.off, r.len);

@@ -21,6 +21,7 @@
 #include "config/flags.h"
 #include "config/options.h"
 #include "core/log.h"
+#include "auth/password.h"
 #include "core/server.h"
 #include "ops/control.h"
 #include "ops/send_signal.h"
@@ -68,6 +69,13 @@ int main(int argc, char** argv) {
   log::notice("  Version:  %s (nats-server %s compatible)", RINGNATS_VERSION, Server::kCompatVersion);
   log::notice("  Name:     %s", srv.server_name().c_str());
   log::notice("  ID:       %s", srv.server_id().c_str());
+  {
+    // As nats' checkAuthforWarnings.
+    bool plain = !opts.password.empty() && !auth::is_bcrypt(opts.password);
+    for (const User& u : opts.security.users)
+      if (u.nkey.empty() && !auth::is_bcrypt(u.password)) plain = true;
+    if (plain) log::warn("Plaintext passwords detected, use nkeys or bcrypt");
+  }
   if (!opts.config_file.empty()) log::notice("Using configuration file: %s", opts.config_file.c_str());
   std::string err;
   if (!srv.start(err)) {

@@ -27,14 +27,20 @@ Server::Server(Options opts) : opts_(std::move(opts)) {
   start_wall_ns_ = wall_ns();
   server_id_ = proto::make_server_id();
   accounts_.build(opts_.security, server_id_);
+  users_.build(opts_.security);
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
   size_t ncpu = allowed_cpus().size();
   nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(ncpu ? ncpu : 1);
   if (nshards_ > Qsbr::kMaxShards) nshards_ = Qsbr::kMaxShards;
+  // bcrypt checks: one worker per two CPUs (1 to 4), at most 1024 waiting;
+  // past that a login fails as a wrong password would.
+  auth_pool_ = std::make_unique<auth::AuthPool>(std::clamp(static_cast<int>(ncpu / 2), 1, 4), 1024);
 }
 
 Server::~Server() {
+  // No worker may post a result to a shard from here on.
+  auth_pool_->stop();
   // The shards have stopped: what is still in the rings between them will
   // never be handled, and owns blocks (and objects) to free.
   for (auto& ring : rings_) {
@@ -139,6 +145,7 @@ bool Server::replace_options(const Options& next, int timeout_ms) {
     std::unique_lock<std::shared_mutex> w(opts_mu_);
     opts_ = next;
     accounts_.build(opts_.security, server_id_);  // same accounts (reload refuses changes), new addresses
+    users_.build(opts_.security);
   }
   b->released = true;
   b->cv.notify_all();
@@ -186,7 +193,7 @@ std::vector<std::string> Server::connect_urls() {
   return connect_urls_;
 }
 
-std::string Server::client_info(const Conn& c) {
+std::string Server::client_info(const Conn& c, bool first) {
   proto::ServerInfo info;
   info.server_id = server_id_;
   info.server_name = server_name_;
@@ -196,7 +203,9 @@ std::string Server::client_info(const Conn& c) {
   info.host = opts_.host;
   info.port = client_port_;
   info.headers = true;
-  info.auth_required = auth_required();
+  // nats: no_auth_user means a client need not authenticate.
+  info.auth_required = auth_required() && opts_.security.no_auth_user.empty();
+  if (first) info.nonce = c.nonce;
   info.max_payload = static_cast<int32_t>(opts_.max_payload);
   info.client_id = c.cid;
   info.client_ip = c.remote_ip;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_pool.h"
+#include "auth/user_index.h"
 #include "config/options.h"
 #include "core/accounts.h"
 #include "core/qsbr.h"
@@ -63,11 +65,21 @@ class Server {
   uint64_t next_cid() { return cid_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int>& num_conns() { return num_conns_; }
   bool auth_required() const {
-    return !opts_.username.empty() || !opts_.auth_token.empty() || !opts_.security.users.empty();
+    return !opts_.username.empty() || !opts_.auth_token.empty() || users_.has_users();
   }
+  // The same from a copy of the options (threads other than the shards'
+  // must not read opts_ or the user index while a reload replaces them).
+  static bool auth_required(const Options& o) {
+    return !o.username.empty() || !o.auth_token.empty() || !o.security.users.empty();
+  }
+  // Configured users (rebuilt with the options, under the same parking) and
+  // the workers that check bcrypt passwords off the shards.
+  const auth::UserIndex& users() const { return users_; }
+  auth::AuthPool& auth_pool() { return *auth_pool_; }
 
   // The full INFO line for a client connection.
-  std::string client_info(const Conn& c);
+  // `first`: the INFO sent on accept, the only one with the nkey nonce.
+  std::string client_info(const Conn& c, bool first = false);
   // Client URLs of the whole cluster, own first (cluster layer updates it).
   // `own`: how many of them (at the front) are this server's own.
   void set_connect_urls(std::vector<std::string> urls, size_t own = 0);
@@ -109,6 +121,8 @@ class Server {
  private:
   Options opts_;
   AccountTable accounts_;
+  auth::UserIndex users_;
+  std::unique_ptr<auth::AuthPool> auth_pool_;
   mutable std::shared_mutex opts_mu_;  // writers: replace_options only
   int nshards_ = 1;
   std::string server_id_, server_name_;

@@ -48,7 +48,7 @@ std::vector<std::unique_ptr<SubPartition>> make_partitions(Server& srv, RetireLi
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partitions_(make_partitions(srv, retire_)),
       conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partitions_, links_),
-      session_(srv, conns_, subs_, now_ns_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
+      session_(srv, id, conns_, subs_, now_ns_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
 
 Shard::~Shard() = default;
 
@@ -334,6 +334,8 @@ void Shard::resume(Conn* c) {
 
 // Continue a paused connection: the rest of its held buffer, then reading.
 void Shard::resume_parked(Conn* c) {
+  // Its CONNECT is still being checked: only Shard::auth_checked resumes it.
+  if (c->auth_in_flight) return;
   c->parked = false;
   if (c->held_bid >= 0) {
     uint16_t bid = static_cast<uint16_t>(c->held_bid);
@@ -376,6 +378,15 @@ void Shard::end_turn() {
   conns_.recycle();
   reactor_.submit();
   retire_.reclaim(srv_.qsbr());
+}
+
+void Shard::auth_checked(uint32_t slot, uint32_t gen, bool ok, const std::string& user, const std::string& hash,
+                         bool has_account, bool recheck) {
+  Conn* c = conns_.at(slot, gen);
+  if (!c || c->closing()) return;  // closed (or its slot reused) meanwhile
+  if (!recheck) c->auth_in_flight = false;
+  if (!session_.auth_checked(c, ok, user, hash, has_account, recheck) || recheck) return;
+  if (c->parked && c->pending_acks == 0 && !c->throttled) resume_parked(c);
 }
 
 void Shard::options_changed() {

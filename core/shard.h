@@ -116,6 +116,10 @@ class Shard : private ConnEvents {
   // After a config reload, on this shard's thread: re-derive what depends on
   // the options, and close clients whose credentials no longer pass.
   void options_changed();
+  // The auth workers' verdict on connection (slot, gen) (see
+  // ClientSession::auth_checked); posted to this shard's thread.
+  void auth_checked(uint32_t slot, uint32_t gen, bool ok, const std::string& user, const std::string& hash,
+                    bool has_account, bool recheck);
 
   // Parser callbacks (client and route), through ConnHandler in shard.cc.
   proto::Flow on_op(Conn* c, proto::Op op, std::string_view args);

@@ -173,7 +173,7 @@ ServerSnapshot CoreSource::server() {
   v.version = Server::kCompatVersion;
   v.host = o.host;
   v.port = srv_.client_port();
-  v.auth_required = srv_.auth_required();
+  v.auth_required = Server::auth_required(o);  // from the snapshot: a reload may be replacing opts_
   v.connect_urls = srv_.connect_urls();
   v.max_connections = o.max_connections;
   v.max_subscriptions = o.max_subs;

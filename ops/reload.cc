@@ -53,9 +53,42 @@ std::string accounts_shape(const SecurityOptions& s) {
     for (const ServiceImport& i : a.service_imports)
       out.append(" vi ").append(i.account).append(" ").append(i.subject).append(" ").append(i.to).append("\n");
   }
-  for (const User& u : s.users) out.append("U ").append(u.name).append(u.nkey).append(" ").append(u.account).append("\n");
   out.append("S ").append(s.system_account);
   return out;
+}
+
+// A user that stays but moves to another account: its connected clients'
+// subscriptions live in the old account's index, so that is a restart too.
+bool user_moved_account(const SecurityOptions& o, const SecurityOptions& n) {
+  for (const User& a : o.users)
+    for (const User& z : n.users)
+      if (a.name == z.name && a.nkey == z.nkey && a.account != z.account) return true;
+  return false;
+}
+
+bool same_subjects(const SubjectPermission& a, const SubjectPermission& z) {
+  return a.set == z.set && a.allow == z.allow && a.deny == z.deny;
+}
+bool same_perms(const std::shared_ptr<const Permissions>& a, const std::shared_ptr<const Permissions>& z) {
+  if (!a || !z) return !a && !z;
+  return same_subjects(a->publish, z->publish) && same_subjects(a->subscribe, z->subscribe) &&
+         a->allow_responses == z->allow_responses && a->responses.max == z->responses.max &&
+         a->responses.expires_ns == z->responses.expires_ns;
+}
+// nats' reflect.DeepEqual of its Users (nkeys: true) or Nkeys lists.
+bool same_users(const std::vector<User>& a, const std::vector<User>& z, bool nkeys) {
+  std::vector<const User*> x, y;
+  for (const User& u : a)
+    if (u.nkey.empty() != nkeys) x.push_back(&u);
+  for (const User& u : z)
+    if (u.nkey.empty() != nkeys) y.push_back(&u);
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i]->name != y[i]->name || x[i]->password != y[i]->password || x[i]->nkey != y[i]->nkey ||
+        x[i]->account != y[i]->account || x[i]->allowed_connection_types != y[i]->allowed_connection_types ||
+        !same_perms(x[i]->permissions, y[i]->permissions))
+      return false;
+  return true;
 }
 
 }  // namespace
@@ -77,9 +110,18 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   fixed("HTTPBasePath", o.http_base_path, n.http_base_path);
   fixed("PidFile", o.pid_file, n.pid_file);
   fixed("Shards", o.shards, n.shards);
+  // nats lets no_auth_user go only while its user stays listed.
+  const std::string &onau = o.security.no_auth_user, &nnau = n.security.no_auth_user;
+  if (onau != nnau) {
+    bool kept = false;
+    if (!onau.empty() && nnau.empty())
+      for (const User& u : n.security.users) kept = kept || (u.nkey.empty() && u.name == onau);
+    if (!kept) fixed("NoAuthUser", onau, nnau);
+  }
   // Cluster: only its routes may change, and only on a server that runs
   // one (turning clustering on or off is a restart).
-  if (refused.empty() && accounts_shape(o.security) != accounts_shape(n.security))
+  if (refused.empty() &&
+      (accounts_shape(o.security) != accounts_shape(n.security) || user_moved_account(o.security, n.security)))
     refused = "config reload not supported for Accounts: ringnats lays out its subscription index by "
               "account at start; restart to change accounts, their exports and imports, or which account "
               "a user belongs to";
@@ -101,6 +143,8 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
   changed("debug", o.debug != n.debug, b(n.debug));
   changed("logtime", o.logtime != n.logtime, b(n.logtime));
   changed("max_connections", o.max_connections != n.max_connections, str(n.max_connections));
+  changed("authorization nkey users", !same_users(o.security.users, n.security.users, true), "");
+  changed("authorization users", !same_users(o.security.users, n.security.users, false), "");
   changed("authorization username", o.username != n.username, "");
   changed("authorization password", o.password != n.password, "");
   changed("authorization token", o.auth_token != n.auth_token, "");

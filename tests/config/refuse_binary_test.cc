@@ -59,8 +59,8 @@ TEST(RefuseBinary, OtherRefusalsStopTheServer) {
     std::vector<std::string> args;
     std::string expect;  // a part of stderr
   } cases[] = {
-      {{"-c", dir.write("users.conf", "port: -1\nauthorization { users: [ {user: a, password: b} ] }\n")},
-       ":2:17: \"authorization.users\" is not supported by ringnats"},
+      {{"-c", dir.write("users.conf", "port: -1\ncluster { port: -1, authorization { users: [ {user: a, password: b} ] } }\n")},
+       "\"cluster.authorization.users\" is not supported by ringnats"},
       {{"-c", dir.write("tls.conf", "port: -1\ntls { cert_file: c, key_file: k }\n")},
        ":2:1: \"tls\" is not supported by ringnats"},
       {{"-c", dir.write("leaf.conf", "port: -1\nleafnodes { port: -1, authorization { user: a, password: b } }\n")},

@@ -107,7 +107,7 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"resolver_tls", " { cert_file: c }", Verdict::Refused},
     {"resolver_preload", " { A: jwt }", Verdict::Refused},
     {"resolver_pinned_accounts", ": [A]", Verdict::Refused},
-    {"no_auth_user", ": u", Verdict::Refused},
+    {"no_auth_user", ": u\nauthorization { users: [ {user: u, password: p} ] }", Verdict::Implemented},
     {"system_account", ": SYS", Verdict::Implemented},
     {"system", ": SYS", Verdict::Implemented},
     {"no_system_account", ": true", Verdict::Ignored},
@@ -169,7 +169,6 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
       {"trusted_keys: [ABC]", "trusted_keys", kWhyJwt},
       {"resolver: MEMORY", "resolver", kWhyJwt},
       {"resolver_preload { A: x }", "resolver_preload", kWhyJwt},
-      {"no_auth_user: u", "no_auth_user", kWhyNoAuthUser},
       {"mappings { foo: bar }", "mappings", kWhyMappings},
   };
   for (const Case& c : cases) {
@@ -177,11 +176,11 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
     EXPECT_EQ(error_of({"-c", f}), refused_line(f, "2:1", c.path, c.reason)) << c.text;
   }
   // Several refusals are all listed, each on its own line.
-  std::string many = dir.write("many.conf", "mappings {}\nno_auth_user: u\n");
+  std::string many = dir.write("many.conf", "mappings {}\nresolver: MEMORY\n");
   EXPECT_EQ(error_of({"-c", many}), "ringnats: " + many + ":1:0: \"mappings\" is not supported by ringnats: " +
                                         why(kWhyMappings) + "\n" + many +
-                                        ":2:1: \"no_auth_user\" is not supported by ringnats: " +
-                                        why(kWhyNoAuthUser) + "\n\n");
+                                        ":2:1: \"resolver\" is not supported by ringnats: " +
+                                        why(kWhyJwt) + "\n\n");
   // "ocsp: false" asks for nothing and is only ignored.
   CliRun off = ok({"-c", dir.write("ocsp.conf", "ocsp: false\n")});
   EXPECT_TRUE(has(off.res.ignored, "ocsp"));
@@ -195,27 +194,9 @@ TEST(Unsupported, UsersNkeysAndPermissionsAtTheTopAreUnknownAsInNats) {
   }
 }
 
-TEST(Unsupported, AuthorizationUsersAndPermissionsAreRefused) {
-  using namespace unsupported;
+TEST(Unsupported, AuthorizationSingleUserAndTokenStayImplemented) {
+  // Users lists, nkeys and permissions are implemented now: tests/config/users_config_test.cc.
   TempDir dir;
-  struct Case {
-    const char* block;
-    const char* path;
-    std::string_view reason;
-  } cases[] = {
-      {"users: [ {user: a, password: b} ]", "authorization.users", kWhyUsers},
-      {"users: [ {nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4} ]", "authorization.users",
-       kWhyUsers},
-      {"users: []", "authorization.users", kWhyUsers},
-      {"permissions { publish: foo }", "authorization.permissions", kWhyPermissions},
-      {"default_permissions { subscribe: foo }", "authorization.default_permissions", kWhyPermissions},
-      {"default_permission { subscribe: foo }", "authorization.default_permission", kWhyPermissions},
-  };
-  for (const Case& c : cases) {
-    std::string f = dir.write("a.conf", std::string("authorization {\n  ") + c.block + "\n}\n");
-    EXPECT_EQ(error_of({"-c", f}), refused_line(f, "2:3", c.path, c.reason)) << c.block;
-  }
-  // The single user and the token stay implemented.
   Options u = ok({"-c", dir.write("u.conf", "authorization { user: a, password: b, timeout: 3 }\n")}).opts;
   EXPECT_EQ(u.username, "a");
   EXPECT_EQ(u.password, "b");

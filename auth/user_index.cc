@@ -1,0 +1,36 @@
+// The user index (see user_index.h).
+#include "auth/user_index.h"
+
+#include <absl/strings/string_view.h>
+
+namespace ringnats::auth {
+
+void UserIndex::build(const SecurityOptions& sec) {
+  names_.clear();
+  nkeys_.clear();
+  perms_.clear();
+  no_auth_ = nullptr;
+  for (const User& u : sec.users) {
+    if (!u.nkey.empty()) nkeys_[u.nkey] = &u;
+    else names_[u.name] = &u;
+    if (u.permissions) perms_[&u] = compile(*u.permissions);
+  }
+  if (!sec.no_auth_user.empty()) no_auth_ = by_name(sec.no_auth_user);
+}
+
+const User* UserIndex::by_name(std::string_view name) const {
+  auto it = names_.find(absl::string_view(name.data(), name.size()));
+  return it == names_.end() ? nullptr : it->second;
+}
+
+const User* UserIndex::by_nkey(std::string_view nkey) const {
+  auto it = nkeys_.find(absl::string_view(nkey.data(), nkey.size()));
+  return it == nkeys_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const CompiledPerms> UserIndex::perms_of(const User& u) const {
+  auto it = perms_.find(&u);
+  return it == perms_.end() ? nullptr : it->second;
+}
+
+}  // namespace ringnats::auth
