@@ -7,6 +7,7 @@
 
 #include "config/config_sink.h"
 #include "config/go_compat.h"
+#include "config/tls_config.h"
 #include "config/unsupported.h"
 
 namespace ringnats {
@@ -197,7 +198,7 @@ void parse_cluster(const std::string& key, const ConfValue& v, Options& o, Sink&
     } else if (k == "connect_retries") {
       set_int(mv, c.connect_retries, s);
     } else if (k == "tls") {
-      s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyTls));
+      tlsconf::parse_tls_block(mv, key + "." + v.keys[n], true, o.security.cluster_tls, s);
     } else if (k == "permissions") {
       s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyClusterPermissions));
     } else {
@@ -246,6 +247,8 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     get_str(v, o.http_base_path, s);
   } else if (k == "cluster") {
     parse_cluster(key, v, o, s);
+  } else if (k == "tls") {
+    tlsconf::parse_tls_block(v, key, false, o.security.tls, s);
   } else if (k == "logfile" || k == "log_file") {
     get_str(v, o.log_file, s);
   } else if (k == "pidfile" || k == "pid_file") {

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::notice("Listening for client connections on %s:%d", opts.host.c_str(), srv.client_port());
+  if (opts.security.tls.enabled) log::notice("TLS required for client connections");
   if (opts.cluster.enabled || !opts.cluster.routes.empty()) {
     if (!cluster::start_cluster(srv, err)) {
       log::fatal("%s", err.c_str());
