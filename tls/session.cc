@@ -142,9 +142,19 @@ size_t Session::encrypt(const iovec* iov, int n, size_t max) {
   // instead of one record (and one AEAD call) each.
   char stage[kStage];
   size_t staged = 0, taken = 0;
+  // Into a memory BIO a write never waits, but it may return after part of
+  // the bytes (one record at a time): go on until all are in.
+  auto write_all = [&](const char* p, size_t len) -> bool {
+    while (len > 0) {
+      size_t w = 0;
+      if (SSL_write_ex(ssl_, p, len, &w) != 1) return false;
+      p += w;
+      len -= w;
+    }
+    return true;
+  };
   auto flush_stage = [&]() -> bool {
-    size_t w = 0;
-    if (staged && SSL_write_ex(ssl_, stage, staged, &w) != 1) return false;
+    if (staged && !write_all(stage, staged)) return false;
     staged = 0;
     return true;
   };
@@ -153,8 +163,7 @@ size_t Session::encrypt(const iovec* iov, int n, size_t max) {
     size_t len = std::min(iov[i].iov_len, max - taken);
     if (len >= kStage) {
       if (!flush_stage()) return taken;
-      size_t w = 0;
-      if (SSL_write_ex(ssl_, p, len, &w) != 1) return taken;
+      if (!write_all(p, len)) return taken;
       taken += len;
       continue;
     }
