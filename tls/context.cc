@@ -58,6 +58,8 @@ std::unique_ptr<Context> Context::build(const TlsOptions& o, Role role, std::str
     err = ossl_error("none of the configured cipher_suites is available");
     return nullptr;
   }
+  // TLS 1.3 suites in Go's order on machines with AES instructions.
+  SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384");
   std::string curves;
   for (const std::string& n : o.curve_preferences) {
     if (!curves.empty()) curves.push_back(':');
