@@ -248,7 +248,11 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
   } else if (k == "cluster") {
     parse_cluster(key, v, o, s);
   } else if (k == "tls") {
+    bool allow = o.security.tls.allow_non_tls;
     tlsconf::parse_tls_block(v, key, false, o.security.tls, s);
+    o.security.tls.allow_non_tls = allow;
+  } else if (k == "allow_non_tls") {
+    get_bool(v, o.security.tls.allow_non_tls, s);
   } else if (k == "logfile" || k == "log_file") {
     get_str(v, o.log_file, s);
   } else if (k == "pidfile" || k == "pid_file") {

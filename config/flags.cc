@@ -419,6 +419,7 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
     t.ca_file = st.tls_ca;
     t.verify = st.tls_verify;
     t.timeout_ns = o.security.tls.timeout_ns;
+    t.allow_non_tls = o.security.tls.allow_non_tls;
     std::string e = tlsconf::check_files(t);
     if (!e.empty()) return fail(e);
     o.security.tls = std::move(t);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -123,8 +124,13 @@ void Shard::tls_recv(Conn* c, uint16_t bid, uint32_t len) {
   if (!t.first_byte_seen) {
     t.first_byte_seen = true;
     // A plain-text client (CONNECT instead of a ClientHello) gets nats'
-    // words and no alert.
+    // words and no alert; with allow_non_tls it goes on in plain text.
     if (t.role() == tls::Role::Server && static_cast<unsigned char>(data[0]) != 0x16) {
+      if (c->type == ConnType::Client && srv_.opts().security.tls.allow_non_tls) {
+        plain_after_all(c);
+        feed_buffer(c, bid, 0, len);
+        return;
+      }
       reactor_.give_back(bid);
       tls_fail(c, "tls: first record does not look like a TLS handshake");
       return;
@@ -190,6 +196,14 @@ void Shard::tls_pump(Conn* c) {
   if (!c->recv_armed) conns_.arm_recv(c);
 }
 
+// allow_non_tls: the client did not start a handshake. Its INFO (the plain
+// prefix) may still be in flight: that send completes as a plain one.
+void Shard::plain_after_all(Conn* c) {
+  log::debug("%s - Client connection is not TLS", prefix(c).c_str());
+  c->tls.reset();
+  if (!c->out.empty()) conns_.mark_dirty(c);
+}
+
 bool Shard::tls_timer(Conn* c) {
   tls::Session& t = *c->tls;
   if (t.established()) {
@@ -199,6 +213,12 @@ bool Shard::tls_timer(Conn* c) {
     return false;
   }
   if (now_ns_ >= t.deadline_ns) {
+    // nats with allow_non_tls waits that long for a first byte, then takes
+    // the client as a plain one.
+    if (c->type == ConnType::Client && !t.first_byte_seen && srv_.opts().security.tls.allow_non_tls) {
+      plain_after_all(c);
+      return false;
+    }
     tls_fail(c, read_error(c, "i/o timeout"));
     log::error("%s - TLS handshake timeout", prefix(c).c_str());
   }
@@ -220,6 +240,8 @@ void ConnTable::flush_tls(Conn* c) {
   if (c->send_inflight || c->state == ConnState::Closed || c->state == ConnState::Free) return;
   tls::Session& t = *c->tls;
   const uint64_t tag = ud(Ud::Send, c->slot, c->gen);
+  // Only the INFO (and an -ERR with it) can be queued before the handshake:
+  // nothing else reaches a client before its CONNECT, which comes inside TLS.
   if (t.plain_prefix > 0) {
     if (!c->out.empty()) {
       reactor_.send(c->fd, c->out, tag);
@@ -231,10 +253,15 @@ void ConnTable::flush_tls(Conn* c) {
   }
   if (t.cipher_len() == 0) {
     if (t.established() && !c->out.empty()) {
-      iovec iov[64];
-      int n = c->out.fill_iov(iov, 64);
-      size_t took = t.encrypt(iov, n, kTlsChunk);
-      c->out.consume(took);
+      size_t budget = kTlsChunk;
+      while (budget > 0 && !c->out.empty()) {
+        iovec iov[64];
+        int n = c->out.fill_iov(iov, 64);
+        size_t took = t.encrypt(iov, n, budget);
+        if (took == 0) break;
+        c->out.consume(took);
+        budget -= std::min(took, budget);
+      }
       note_pending(c);
     }
     t.collect();

@@ -203,7 +203,9 @@ std::string Server::client_info(const Conn& c) {
   info.port = client_port_;
   info.headers = true;
   info.auth_required = auth_required();
-  info.tls_required = opts_.security.tls.enabled;
+  // allow_non_tls: TLS is offered, not required (nats' tls_available).
+  info.tls_required = opts_.security.tls.enabled && !opts_.security.tls.allow_non_tls;
+  info.tls_available = opts_.security.tls.enabled && opts_.security.tls.allow_non_tls;
   info.tls_verify = opts_.security.tls.enabled && opts_.security.tls.verify;
   info.max_payload = static_cast<int32_t>(opts_.max_payload);
   info.client_id = c.cid;

@@ -154,6 +154,7 @@ class Shard : private ConnEvents {
   void tls_established(Conn* c);
   void tls_fail(Conn* c, const std::string& why);
   bool tls_timer(Conn* c);  // true while in the handshake (its deadline checked)
+  void plain_after_all(Conn* c);
 
   Server& srv_;
   int id_;

@@ -34,7 +34,8 @@ bool same_tls(const TlsOptions& a, const TlsOptions& z) {
   return a.enabled == z.enabled && a.cert_file == z.cert_file && a.key_file == z.key_file &&
          a.ca_file == z.ca_file && a.verify == z.verify && a.verify_and_map == z.verify_and_map &&
          a.timeout_ns == z.timeout_ns && a.cipher_suites == z.cipher_suites &&
-         a.curve_preferences == z.curve_preferences && a.insecure == z.insecure;
+         a.curve_preferences == z.curve_preferences && a.insecure == z.insecure &&
+         a.allow_non_tls == z.allow_non_tls;
 }
 
 }  // namespace

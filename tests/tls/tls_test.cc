@@ -465,6 +465,35 @@ TEST_F(TlsClientPort, HandshakeStormKeepsPingFast) {
   RecordProperty("ping_rtt_worst_us", static_cast<int>(worst_us));
 }
 
+// allow_non_tls: INFO offers TLS (tls_available), a ClientHello gets TLS,
+// anything else is plain text, as nats-server 2.9 does.
+TEST_F(TlsClientPort, AllowNonTlsTakesBoth) {
+  TlsServer stock;
+  std::string err;
+  for (TlsServer* s : {&srv_, &stock}) {
+    TempConfig conf("allow_non_tls: true\ntls {\n" + server_block(false) + "}\n");
+    ASSERT_TRUE(s->proc().start(s == &srv_ ? ringnats_bin() : stock_bin(), 2, {"-c", conf.path()}, &err)) << err;
+  }
+  std::string ia, ib;
+  {
+    RawConn a, b;
+    ASSERT_TRUE(a.connect(srv_.port()) && a.read_line(ia));
+    ASSERT_TRUE(b.connect(stock.port()) && b.read_line(ib));
+  }
+  EXPECT_NE(ia.find("\"tls_available\":true"), std::string::npos) << ia;
+  EXPECT_EQ(normalize_info(ia + "\r\n"), normalize_info(ib + "\r\n"));
+  RawConn plain;
+  ASSERT_TRUE(connect_quiet(plain, srv_.port(), "SUB x 1\r\n"));
+  // (libnats 3.4 refuses a server that only offers TLS: the test client.)
+  TlsClient tls;
+  ASSERT_TRUE(tls.connect_plain(srv_.port(), err)) << err;
+  ASSERT_TRUE(tls.handshake({g_certs->ca(), "", ""}, err)) << err;
+  ASSERT_TRUE(tls.send("CONNECT {\"verbose\":false}\r\nPUB x 4\r\nboth\r\n"));
+  ASSERT_TRUE(tls.ping_pong());
+  std::string got;
+  EXPECT_TRUE(plain.read_until("both\r\n", got)) << got;
+}
+
 // ---- configuration and flags, against stock nats-server ----
 
 std::string check_config(const std::string& bin, const std::string& body, const std::string& dir) {
