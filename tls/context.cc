@@ -35,10 +35,10 @@ std::unique_ptr<Context> Context::build(const TlsOptions& o, Role role, std::str
   }
   c->ctx_ = ctx;
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  // Memory BIOs move records for us; partial writes must be allowed to
-  // return what they took, and the buffer may move between retries.
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                            SSL_MODE_RELEASE_BUFFERS);
+  // The buffer of a retried write may move. OpenSSL keeps its record
+  // buffers while a connection is busy (no allocation per record); an idle
+  // connection gives them back (Session::trim).
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_NO_COMPRESSION);
   // No session resumption: nats' Go server keeps no session cache either,

@@ -111,11 +111,11 @@ Session::Hs Session::handshake() {
 
 long Session::decrypt() {
   if (plain_off_ == plain_len_) plain_off_ = plain_len_ = 0;
-  if (plain_.size() < kPlainBuf) plain_.resize(kPlainBuf);
+  if (!plain_) plain_.reset(new char[kPlainBuf]);
   long added = 0;
-  while (plain_len_ < plain_.size()) {
+  while (plain_len_ < kPlainBuf) {
     size_t got = 0;
-    int r = SSL_read_ex(ssl_, plain_.data() + plain_len_, plain_.size() - plain_len_, &got);
+    int r = SSL_read_ex(ssl_, plain_.get() + plain_len_, kPlainBuf - plain_len_, &got);
     if (r == 1) {
       plain_len_ += got;
       added += static_cast<long>(got);
@@ -194,7 +194,8 @@ void Session::cipher_sent(size_t n) {
 }
 
 void Session::trim() {
-  if (plain_off_ == plain_len_ && !plain_.empty()) std::vector<char>().swap(plain_);
+  if (plain_off_ == plain_len_) plain_.reset();
+  SSL_free_buffers(ssl_);  // does nothing while they hold data
   if (out_off_ == out_len_ && !out_.empty()) std::vector<char>().swap(out_);
 }
 

@@ -46,7 +46,7 @@ class Session {
   // needed, -1 when the peer closed (close_notify) or the stream is broken.
   long decrypt();
   // Unparsed plaintext: the parser consumes from plain(), then consumed().
-  std::string_view plain() const { return {plain_.data() + plain_off_, plain_len_ - plain_off_}; }
+  std::string_view plain() const { return {plain_.get() + plain_off_, plain_len_ - plain_off_}; }
   void consumed(size_t n);
   bool has_plain() const { return plain_off_ < plain_len_; }
 
@@ -83,7 +83,7 @@ class Session {
   bio_st* wbio_ = nullptr;  // ciphertext out (owned by ssl_)
   Role role_ = Role::Server;
   bool established_ = false;
-  std::vector<char> plain_;
+  std::unique_ptr<char[]> plain_;  // kPlainBuf bytes while in use (not zeroed)
   size_t plain_off_ = 0, plain_len_ = 0;
   std::vector<char> out_;
   size_t out_off_ = 0, out_len_ = 0;
