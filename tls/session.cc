@@ -204,6 +204,34 @@ void Session::shutdown() {
   ERR_clear_error();
 }
 
+bool Session::peer_names(PeerNames& out) const {
+  out = PeerNames{};
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (!cert) return false;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+    auto text = [](const ASN1_IA5STRING* s) {
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                         static_cast<size_t>(ASN1_STRING_length(s)));
+    };
+    if (g->type == GEN_EMAIL) out.emails.push_back(text(g->d.rfc822Name));
+    else if (g->type == GEN_DNS) out.dns.push_back(text(g->d.dNSName));
+    else if (g->type == GEN_URI) out.uris.push_back(text(g->d.uniformResourceIdentifier));
+  }
+  if (sans) GENERAL_NAMES_free(sans);
+  if (BIO* b = BIO_new(BIO_s_mem())) {
+    X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char* p = nullptr;
+    long n = BIO_get_mem_data(b, &p);
+    if (n > 0) out.subject.assign(p, static_cast<size_t>(n));
+    BIO_free(b);
+  }
+  X509_free(cert);
+  ERR_clear_error();
+  return true;
+}
+
 std::string Session::describe() const {
   std::string v = SSL_get_version(ssl_);
   if (v.rfind("TLSv", 0) == 0) v = v.substr(4);

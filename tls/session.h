@@ -22,6 +22,21 @@ struct bio_st;
 
 namespace ringnats::tls {
 
+// The names nats-server 2.9's verify_and_map tries, in its order, to find
+// the user for a client certificate (checkClientTLSCertSubject in its
+// server/auth.go): e-mail SANs, then DNS SANs, then URI SANs, then the
+// subject. For the auth layer; ringnats refuses verify_and_map until a users
+// list can be looked up with these.
+struct PeerNames {
+  std::vector<std::string> emails, dns, uris;
+  // RFC 2253, most specific first ("CN=alice,OU=eng,O=acme"), as Go's
+  // RDNSequence.String() for the usual attributes (CN, OU, O, L, ST, C,
+  // STREET, POSTALCODE, SERIALNUMBER). Go writes other attributes (DC,
+  // emailAddress) as dotted OIDs, OpenSSL by name: a mapping that needs
+  // those must compare the parsed DN, as nats does with its ldap DN match.
+  std::string subject;
+};
+
 class Session {
  public:
   // `verify_host`: the name (or IP) a Client checks the server's certificate
@@ -73,6 +88,8 @@ class Session {
   const std::string& error() const { return error_; }
   // "TLS1.3" and the cipher, for the debug line after the handshake.
   std::string describe() const;
+  // The verified peer certificate's names; false when it sent none.
+  bool peer_names(PeerNames& out) const;
 
  private:
   Session() = default;
