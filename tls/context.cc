@@ -2,8 +2,15 @@
 // the starting thread only; errors are returned as text, nothing throws.
 #include "tls/context.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "config/tls_config.h"
 
@@ -23,6 +30,27 @@ std::string ossl_error(const char* what) {
   return e;
 }
 }  // namespace
+
+bool kernel_tls_available(std::string& why) {
+#ifndef TCP_ULP
+  why = "no TCP_ULP in this build";
+  return false;
+#else
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  // The ULP is looked up (and its module loaded) before the socket state is
+  // checked: ENOENT means the kernel has no "tls", ENOTCONN that it has.
+  int rc = setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls"));
+  int e = errno;
+  ::close(fd);
+  if (rc == 0 || e == ENOTCONN) return true;
+  why = std::strerror(e);
+  return false;
+#endif
+}
 
 std::unique_ptr<Context> Context::build(const TlsOptions& o, Role role, std::string& err) {
   std::unique_ptr<Context> c(new Context);

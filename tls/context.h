@@ -15,6 +15,11 @@ namespace ringnats::tls {
 
 enum class Role { Server, Client };
 
+// Whether the kernel offers the "tls" TCP upper layer (kTLS). ringnats does
+// not hand sessions to it yet (records are built in user space over memory
+// BIOs); this only says, for the startup log, whether it could.
+bool kernel_tls_available(std::string& why);
+
 class Context {
  public:
   // nats' tls.Config: TLS 1.2 at least, nats' default ciphers and curves
