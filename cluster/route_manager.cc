@@ -174,6 +174,9 @@ bool RouteManager::start(std::string& err) {
       return false;
     }
     log::notice("Listening for route connections on %s:%d", co_.host.c_str(), port_);
+    if (srv_.opts().security.cluster_tls.enabled && srv_.opts().security.cluster_tls.insecure)
+      log::warn("TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN "
+                "PRODUCTION!");
   }
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   explicit_urls_ = co_.routes;
@@ -298,6 +301,7 @@ std::string RouteManager::connect_line(const std::string& url) {
     rc = RouteConnect::ours(srv_.server_id(), cluster_name_, dynamic_name_);
   }
   url_credentials(url, rc.user, rc.pass);
+  rc.tls_required = srv_.route_tls(true) != nullptr;
   return cluster::route_connect_line(rc);
 }
 
@@ -325,6 +329,8 @@ std::string RouteManager::our_info_line(bool with_nonce) {
   ri.port = adv_port;
   ri.headers = true;
   ri.auth_required = !co_.username.empty();
+  // As nats: TLS routes always verify the peer's certificate.
+  ri.tls_required = ri.tls_verify = srv_.route_tls(false) != nullptr;
   ri.max_payload = static_cast<int32_t>(srv_.opts_snapshot().max_payload);
   if (with_nonce) ri.nonce = random_name().substr(0, 15);
   {
@@ -354,9 +360,19 @@ void RouteManager::adopt(int fd, bool solicited, const Dial* d) {
     rs->dial_url = d->url;
   }
   bool must_auth = !solicited && !co_.username.empty();
-  srv_.shard(target).post([this, fd, rs, hello, must_auth](Shard& s) {
+  // TLS routes: the handshake comes first (nats 2.9), then CONNECT and INFO
+  // inside it; the dialing side is the TLS client and checks the peer's
+  // certificate against the host it dialed.
+  std::string tls_host;
+  if (solicited && d) {
+    int p = 0;
+    parse_url(d->url, tls_host, p);
+  }
+  srv_.shard(target).post([this, fd, rs, hello, must_auth, tls_host](Shard& s) {
     Conn* c = s.new_conn(fd, ConnType::Route);
     c->route = rs;
+    c->rid = rs->rid;
+    if (const tls::Context* t = s.server().route_tls(rs->solicited)) s.start_tls(c, *t, tls_host);
     // With cluster authorization the peer's first operation must be CONNECT.
     if (must_auth) c->parser.set_require_connect(true);
     rs->next_ping_ns = s.now_ns() + 1'000'000'000 + jitter_ns(200'000'000);

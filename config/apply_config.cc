@@ -8,6 +8,7 @@
 #include "config/accounts_config.h"
 #include "config/config_sink.h"
 #include "config/go_compat.h"
+#include "config/tls_config.h"
 #include "config/unsupported.h"
 #include "config/users_config.h"
 
@@ -213,7 +214,7 @@ void parse_cluster(const std::string& key, const ConfValue& v, Options& o, Sink&
     } else if (k == "connect_retries") {
       set_int(mv, c.connect_retries, s);
     } else if (k == "tls") {
-      s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyTls));
+      tlsconf::parse_tls_block(mv, key + "." + v.keys[n], true, o.security.cluster_tls, s);
     } else if (k == "permissions") {
       s.errors.push_back(unsupported::refusal(mv, key + "." + v.keys[n], unsupported::kWhyClusterPermissions));
     } else {
@@ -296,6 +297,12 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     get_str(v, o.http_base_path, s);
   } else if (k == "cluster") {
     parse_cluster(key, v, o, s);
+  } else if (k == "tls") {
+    bool allow = o.security.tls.allow_non_tls;
+    tlsconf::parse_tls_block(v, key, false, o.security.tls, s);
+    o.security.tls.allow_non_tls = allow;
+  } else if (k == "allow_non_tls") {
+    get_bool(v, o.security.tls.allow_non_tls, s);
   } else if (k == "logfile" || k == "log_file") {
     get_str(v, o.log_file, s);
   } else if (k == "pidfile" || k == "pid_file") {

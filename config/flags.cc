@@ -9,6 +9,7 @@
 
 #include "config/apply_config.h"
 #include "config/go_compat.h"
+#include "config/tls_config.h"
 #include "config/unsupported.h"
 #include "config/users_config.h"
 
@@ -139,10 +140,11 @@ struct FlagState {
   std::string config_file, signal, routes_str, cluster_listen;
   bool dv = false, vv = false, dvv = false;
   bool set_dv = false, set_vv = false, set_dvv = false, set_cluster = false, set_routes = false;
-  // TLS flags: any of them asks for TLS, unless --tls=false turns TLS off (as
-  // in nats, whatever the order). tls_flag is the first one given.
-  std::string tls_flag;
-  bool tls_off = false;
+  // TLS flags, as nats: any of them replaces the config file's `tls` (the
+  // file's timeout stays), unless --tls=false turns TLS off altogether
+  // (nats visits "tls" before the other tls* flags, so it wins).
+  bool tls_any = false, tls_off = false, tls_verify = false;
+  std::string tls_cert, tls_key, tls_ca;
   std::string refused;  // the first other flag ringnats refuses (--https_port)
 };
 
@@ -186,10 +188,11 @@ void apply_flag(const FlagSet& f, Options& o, FlagState& st, std::vector<std::st
   else if (n == "connect_retries") o.cluster.connect_retries = static_cast<int>(num());
   else if (n == "cluster_name") o.cluster.name = v;
   else if (n == "shards") o.shards = static_cast<int>(num());
-  else if (n.rfind("tls", 0) == 0) {
-    if (n == "tls") st.tls_off = !b;  // the last --tls decides, as in nats
-    if ((n != "tls" || b) && st.tls_flag.empty()) st.tls_flag = n;
-  } else if (f.type == FlagType::Bool) ignore_if(b);
+  else if (n == "tls") st.tls_any = true, st.tls_off = !b;
+  else if (n == "tlscert") st.tls_any = true, st.tls_cert = v;
+  else if (n == "tlskey") st.tls_any = true, st.tls_key = v;
+  else if (n == "tlscacert") st.tls_any = true, st.tls_ca = v;
+  else if (n == "tlsverify") st.tls_any = true, st.tls_verify = b; else if (f.type == FlagType::Bool) ignore_if(b);
   else if (f.type == FlagType::Int) ignore_if(num() != 0);
   else ignore_if(!v.empty());
 }
@@ -333,7 +336,13 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
   }
   if (st.show_tls_help) {
     r.action = CliAction::Help;
-    r.out = "TLS is not supported by ringnats; put a TLS terminating proxy in front of it.\n";
+    r.out =
+        "\nTLS Server Options:\n"
+        "    --tls                        Enable TLS, do not verify clients (default: false)\n"
+        "    --tlscert <file>             Server certificate file\n"
+        "    --tlskey <file>              Private key for server certificate\n"
+        "    --tlsverify                  Enable TLS, verify client certificates\n"
+        "    --tlscacert <file>           Client certificate CA for verification\n\n";
     return r;
   }
   if (!pa.positional.empty()) {
@@ -399,7 +408,23 @@ CliResult parse_cli(int argc, char** argv, Options& out) {
       }
     }
   }
-  if (!st.tls_flag.empty() && !st.tls_off) return fail(refused_flag(st.tls_flag, unsupported::kWhyTls));
+  if (st.tls_off) {
+    o.security.tls = TlsOptions{};
+  } else if (st.tls_any) {
+    if (st.tls_cert.empty()) return fail("TLS Server certificate must be present and valid");
+    if (st.tls_key.empty()) return fail("TLS Server private key must be present and valid");
+    TlsOptions t;
+    t.enabled = true;
+    t.cert_file = st.tls_cert;
+    t.key_file = st.tls_key;
+    t.ca_file = st.tls_ca;
+    t.verify = st.tls_verify;
+    t.timeout_ns = o.security.tls.timeout_ns;
+    t.allow_non_tls = o.security.tls.allow_non_tls;
+    std::string e = tlsconf::check_files(t);
+    if (!e.empty()) return fail(e);
+    o.security.tls = std::move(t);
+  }
   if (!st.refused.empty()) return fail(refused_flag(st.refused, unsupported::kWhyTls));
   if (!st.routes_str.empty() && st.cluster_listen.empty() && o.cluster.host.empty() && o.cluster.port == 0)
     return fail("solicited routes require cluster capabilities, e.g. --cluster");

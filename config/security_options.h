@@ -80,6 +80,7 @@ struct TlsOptions {
   std::vector<std::string> cipher_suites, curve_preferences;
   std::string min_version;       // "1.2" / "1.3"; empty = OpenSSL's floor (TLS 1.2)
   bool insecure = false;         // routes: skip verifying the peer's certificate
+  bool allow_non_tls = false;    // client port only: the top-level allow_non_tls
 };
 
 struct SecurityOptions {

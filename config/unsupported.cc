@@ -29,7 +29,7 @@ struct TopRefusal {
 
 const std::vector<TopRefusal>& top_refusals() {
   static const std::vector<TopRefusal> kRefused = {
-      {{"tls", "https", "https_port", "resolver_tls"}, kWhyTls},
+      {{"https", "https_port", "resolver_tls"}, kWhyTls},
       {{"operator", "operators", "roots", "root", "root_operators", "root_operator", "trusted", "trusted_keys",
         "resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts"},
        kWhyJwt},
@@ -42,11 +42,11 @@ const std::vector<TopRefusal>& top_refusals() {
 // ("Options ringnats does not implement"); in short: they tune features
 // ringnats does not have (JetStream, lame duck, syslog, ...), open listeners
 // it never opens (profiling), or only matter together with an option that is
-// refused (allow_non_tls needs tls; no_system_account is what ringnats does).
+// refused (no_system_account is what ringnats does).
 const Keys kIgnoredTop = {
     "disable_sublist_cache", "no_sublist_cache", "store_dir", "storedir", "jetstream",
     "logfile_size_limit", "log_size_limit", "syslog", "remote_syslog", "ports_file_dir", "prof_port",
-    "max_traced_msg_len", "max_sub_tokens", "max_subscription_tokens", "allow_non_tls", "no_system_account", "no_system", "no_sys_acc", "no_header_support",
+    "max_traced_msg_len", "max_sub_tokens", "max_subscription_tokens", "no_system_account", "no_system", "no_sys_acc", "no_header_support",
     "connect_error_reports", "reconnect_error_reports", "server_tags", "default_js_domain",
 };
 

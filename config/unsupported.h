@@ -15,8 +15,6 @@ namespace ringnats::unsupported {
 // "... is not supported by ringnats: ".
 inline constexpr std::string_view kWhyTls =
     "connections would be plain text; terminate TLS in a proxy in front of ringnats";
-inline constexpr std::string_view kWhyAccounts =
-    "every client would share one account and see every other account's subjects";
 inline constexpr std::string_view kWhyUsers =
     "only a single user/password or token is supported; the users listed would not be checked";
 inline constexpr std::string_view kWhyPermissions =

@@ -46,11 +46,11 @@ Authorization Options:
         --auth <token>               Token clients must present
 
 TLS Options:
-        --tls                        Enable TLS (not supported: refused, except --tls=false)
-        --tlscert <file>             Server certificate (refused)
-        --tlskey <file>              Server private key (refused)
-        --tlsverify                  Verify client certificates (refused)
-        --tlscacert <file>           CA for client certificates (refused)
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
 
 Cluster Options:
         --routes <rurl-1, rurl-2>    Comma separated routes to connect to

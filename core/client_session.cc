@@ -75,6 +75,7 @@ void ClientSession::closing(Conn* c, ErrCode why) {
              c->remote_port, id(c),
              why == ErrCode::SlowConsumer     ? "Slow Consumer (Pending Bytes)"
              : why == ErrCode::ServerShutdown ? "Server Shutdown"
+             : why == ErrCode::TlsHandshake   ? "TLS Handshake Failure"
                                               : "Client Closed");
 }
 

@@ -19,6 +19,7 @@
 #include "core/block.h"
 #include "core/outbuf.h"
 #include "proto/parser.h"
+#include "tls/session.h"
 
 namespace ringnats {
 
@@ -130,6 +131,11 @@ struct Conn {
 
   // Route peers (cluster layer) keep their own state behind this.
   void* route = nullptr;
+  uint64_t rid = 0;  // a route's id in log lines (set by the cluster layer)
+
+  // TLS (core/conn_tls.cc): null for plain TCP, which then pays nothing
+  // but this null check. Freed in ConnTable::release, the one free path.
+  std::unique_ptr<tls::Session> tls;
 };
 
 }  // namespace ringnats

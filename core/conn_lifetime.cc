@@ -90,7 +90,9 @@ void ConnTable::close(Conn* c, proto::ErrCode why) {
   // index change, a route's teardown) sees it closing.
   c->state = ConnState::Draining;
   events_.conn_closing(c, why);
-  if (why != proto::ErrCode::SlowConsumer && !c->out.empty()) {
+  // A TLS peer gets close_notify after what is queued, as Go's tls.Conn.Close.
+  if (c->tls && why != proto::ErrCode::SlowConsumer) c->tls->shutdown();
+  if (why != proto::ErrCode::SlowConsumer && more_out(c)) {
     // Like nats-server, let what is queued (an -ERR above all) go out first.
     note_pending(c);
     ::shutdown(c->fd, SHUT_RD);
@@ -123,6 +125,7 @@ void ConnTable::release(Conn* c) {
   }
   c->held_copy.clear();
   c->held_copy.shrink_to_fit();
+  c->tls.reset();
   ::close(c->fd);
   c->fd = -1;
   c->out.clear();

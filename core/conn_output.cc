@@ -48,14 +48,15 @@ void ConnTable::on_send(Conn* c, int res) {
     release(c);
     return;
   }
-  c->out.consume(static_cast<size_t>(res));
+  if (c->tls) sent_tls(c, static_cast<size_t>(res));
+  else c->out.consume(static_cast<size_t>(res));
   note_pending(c);
   switch (c->state) {
     case ConnState::Open:
-      if (!c->out.empty()) mark_dirty(c);
+      if (more_out(c)) mark_dirty(c);
       return;
     case ConnState::Draining:
-      if (c->out.empty()) finish_draining(c);
+      if (!more_out(c)) finish_draining(c);
       else flush(c);
       return;
     case ConnState::Closed:
@@ -68,6 +69,10 @@ void ConnTable::on_send(Conn* c, int res) {
 }
 
 void ConnTable::flush(Conn* c) {
+  if (c->tls) {
+    flush_tls(c);
+    return;
+  }
   if (c->send_inflight || c->out.empty() || c->state == ConnState::Closed ||
       c->state == ConnState::Free)
     return;

@@ -86,6 +86,11 @@ class ConnTable {
 
  private:
   void flush(Conn* c);
+  // Something left to send (for TLS: ciphertext, or plaintext it may encrypt).
+  bool more_out(const Conn* c) const;
+  // TLS output (conn_tls.cc).
+  void flush_tls(Conn* c);
+  void sent_tls(Conn* c, size_t n);
 
   Server& srv_;
   Reactor& reactor_;

@@ -136,7 +136,9 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
 // Connection events (ConnTable)
 
 void Shard::conn_opened(Conn* c) {
-  if (c->type == ConnType::Client) session_.opened(c);
+  if (c->type != ConnType::Client) return;
+  session_.opened(c);
+  if (const tls::Context* t = srv_.client_tls(); t && !c->closing()) start_tls(c, *t, std::string());
 }
 
 void Shard::conn_closing(Conn* c, ErrCode why) {

@@ -90,6 +90,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::notice("Listening for client connections on %s:%d", opts.host.c_str(), srv.client_port());
+  if (opts.security.tls.enabled) log::notice("TLS required for client connections");
+  if (opts.security.tls.enabled || opts.security.cluster_tls.enabled) {
+    std::string why;
+    if (tls::kernel_tls_available(why))
+      log::debug("TLS: the kernel offers kTLS; ringnats encrypts in user space (OpenSSL, memory BIOs)");
+    else
+      log::debug("TLS: no kTLS in this kernel (%s); ringnats encrypts in user space (OpenSSL, memory BIOs)",
+                 why.c_str());
+  }
   if (opts.cluster.enabled || !opts.cluster.routes.empty()) {
     if (!cluster::start_cluster(srv, err)) {
       log::fatal("%s", err.c_str());

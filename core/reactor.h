@@ -54,6 +54,9 @@ class Reactor {
   // One gathered sendmsg of what `out` holds; the header and iovecs live in
   // this turn's arena (the kernel copies them at submit).
   void send(int fd, const OutBuf& out, uint64_t tag);
+  // One send of `n` bytes at `p` (a TLS session's ciphertext), which must
+  // stay put until the completion.
+  void send_raw(int fd, const char* p, size_t n, uint64_t tag);
   // Wake `peer` through our ring if it announced it sleeps (rides on this
   // turn's submit instead of a write()).
   void wake_peer(Reactor& peer);

@@ -89,6 +89,12 @@ bool Server::start(std::string& err) {
   qsbr_ = std::make_unique<Qsbr>(nshards_);
   for (int i = 0; i < nshards_ * nshards_; ++i)
     rings_.push_back(std::make_unique<SpscRing<Rec>>(i % (nshards_ + 1) == 0 ? 2 : shard_ring_capacity(nshards_)));
+  const SecurityOptions& sec = opts_.security;
+  if (sec.tls.enabled && !(client_tls_ = tls::Context::build(sec.tls, tls::Role::Server, err))) return false;
+  if (sec.cluster_tls.enabled &&
+      (!(route_tls_accept_ = tls::Context::build(sec.cluster_tls, tls::Role::Server, err)) ||
+       !(route_tls_dial_ = tls::Context::build(sec.cluster_tls, tls::Role::Client, err))))
+    return false;
   listen_fd_ = listen_tcp(opts_.host, opts_.port, &client_port_, err);
   if (listen_fd_ < 0) return false;
   for (int i = 0; i < nshards_; ++i) shards_.push_back(std::make_unique<Shard>(*this, i));
@@ -206,6 +212,10 @@ std::string Server::client_info(const Conn& c, bool first) {
   // nats: no_auth_user means a client need not authenticate.
   info.auth_required = auth_required() && opts_.security.no_auth_user.empty();
   if (first) info.nonce = c.nonce;
+  // allow_non_tls: TLS is offered, not required (nats' tls_available).
+  info.tls_required = opts_.security.tls.enabled && !opts_.security.tls.allow_non_tls;
+  info.tls_available = opts_.security.tls.enabled && opts_.security.tls.allow_non_tls;
+  info.tls_verify = opts_.security.tls.enabled && opts_.security.tls.verify;
   info.max_payload = static_cast<int32_t>(opts_.max_payload);
   info.client_id = c.cid;
   info.client_ip = c.remote_ip;

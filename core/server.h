@@ -19,6 +19,7 @@
 #include "core/rec.h"
 #include "core/shard.h"
 #include "core/spsc.h"
+#include "tls/context.h"
 
 namespace ringnats {
 
@@ -86,6 +87,13 @@ class Server {
   std::vector<std::string> connect_urls();
   int64_t connect_urls_changed_ns() const { return urls_changed_ns_.load(); }
 
+  // TLS contexts, built in start() and only read afterwards (null: plain
+  // TCP): the client port's, and the routes' for accepting and for dialing.
+  const tls::Context* client_tls() const { return client_tls_.get(); }
+  const tls::Context* route_tls(bool dialing) const {
+    return dialing ? route_tls_dial_.get() : route_tls_accept_.get();
+  }
+
   ClusterHooks* cluster() { return cluster_.load(std::memory_order_acquire); }
   MonitorHooks* monitor() { return monitor_.load(std::memory_order_acquire); }
   void set_monitor(MonitorHooks* m) { monitor_.store(m, std::memory_order_release); }
@@ -130,6 +138,7 @@ class Server {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<std::unique_ptr<SpscRing<Rec>>> rings_;
   int listen_fd_ = -1;
+  std::unique_ptr<tls::Context> client_tls_, route_tls_accept_, route_tls_dial_;
   int client_port_ = 0;
   std::atomic<uint64_t> cid_{1};
   std::atomic<int> num_conns_{0};

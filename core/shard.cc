@@ -254,6 +254,10 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
   uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
   if (res <= 0 || c->closing()) {
     if (has_buf) reactor_.give_back(bid);
+    if (c->tls && !c->tls->established() && !c->closing() && res != -ENOBUFS) {
+      tls_recv_end(c, res);
+      return;
+    }
     if (res == -ENOBUFS && !c->closing()) {
       ++stats_.recv_no_buffer;
       waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
@@ -264,6 +268,10 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
     return;
   }
   c->last_in_ns = now_ns_;
+  if (c->tls) {
+    tls_recv(c, bid, static_cast<uint32_t>(res));
+    return;
+  }
   feed_buffer(c, bid, 0, static_cast<uint32_t>(res));
 }
 
@@ -337,6 +345,10 @@ void Shard::resume_parked(Conn* c) {
   // Its CONNECT is still being checked: only Shard::auth_checked resumes it.
   if (c->auth_in_flight) return;
   c->parked = false;
+  if (c->tls) {
+    if (!c->closing() && c->tls->established()) tls_pump(c);
+    return;
+  }
   if (c->held_bid >= 0) {
     uint16_t bid = static_cast<uint16_t>(c->held_bid);
     c->held_bid = -1;
@@ -401,6 +413,7 @@ void Shard::run_timers() {
   ClusterHooks* cl = srv_.cluster();
   conns_.for_each([&](Conn* c) {
     if (c->closing()) conns_.expire_closing(c);
+    else if (c->tls && tls_timer(c)) return;
     else if (c->type == ConnType::Route) { if (cl) cl->route_timer(*this, c); }
     else session_.tick(c, now_ns_);
   });

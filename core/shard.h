@@ -98,6 +98,10 @@ class Shard : private ConnEvents {
     fanout_.relay_response(seq, m, payload);
   }
   Conn* new_conn(int fd, ConnType type) { return conns_.open(fd, type); }
+  // Puts a TLS session on a connection just opened (conn_tls.cc): a route
+  // (Role::Client dials, verifying the peer against `verify_host`) or a
+  // client (INFO first in plain text).
+  void start_tls(Conn* c, const tls::Context& ctx, const std::string& verify_host);
   void close_conn(Conn* c, proto::ErrCode why) { conns_.close(c, why); }
   void mark_dirty(Conn* c) { conns_.mark_dirty(c); }
   Conn* conn_at(uint32_t slot, uint32_t gen) { return conns_.at(slot, gen); }
@@ -159,6 +163,14 @@ class Shard : private ConnEvents {
   void stall(Conn* c);
   void resume(Conn* c);
   void resume_parked(Conn* c);
+  // TLS (conn_tls.cc)
+  void tls_recv(Conn* c, uint16_t bid, uint32_t len);
+  void tls_recv_end(Conn* c, int res);
+  void tls_pump(Conn* c);
+  void tls_established(Conn* c);
+  void tls_fail(Conn* c, const std::string& why);
+  bool tls_timer(Conn* c);  // true while in the handshake (its deadline checked)
+  void plain_after_all(Conn* c);
 
   Server& srv_;
   int id_;

@@ -42,6 +42,7 @@ std::string reason_text(proto::ErrCode why) {
     case ErrCode::ProtocolViolation: return "Protocol Violation";
     case ErrCode::SlowConsumer: return "Slow Consumer (Pending Bytes)";
     case ErrCode::ServerShutdown: return "Server Shutdown";
+    case ErrCode::TlsHandshake: return "TLS Handshake Error";
     default: return "Client Closed";
   }
 }

@@ -89,6 +89,15 @@ bool same_users(const std::vector<User>& a, const std::vector<User>& z, bool nke
         !same_perms(x[i]->permissions, y[i]->permissions))
       return false;
   return true;
+
+}
+
+bool same_tls(const TlsOptions& a, const TlsOptions& z) {
+  return a.enabled == z.enabled && a.cert_file == z.cert_file && a.key_file == z.key_file &&
+         a.ca_file == z.ca_file && a.verify == z.verify && a.verify_and_map == z.verify_and_map &&
+         a.timeout_ns == z.timeout_ns && a.cipher_suites == z.cipher_suites &&
+         a.curve_preferences == z.curve_preferences && a.insecure == z.insecure &&
+         a.allow_non_tls == z.allow_non_tls;
 }
 
 }  // namespace
@@ -118,6 +127,10 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
       for (const User& u : n.security.users) kept = kept || (u.nkey.empty() && u.name == onau);
     if (!kept) fixed("NoAuthUser", onau, nnau);
   }
+  // TLS contexts are built once at start: a change needs a restart (nats
+  // reloads the client tls block; ringnats refuses, and keeps the old one).
+  if (refused.empty() && !same_tls(o.security.tls, n.security.tls))
+    refused = "config reload not supported for TLSConfig: restart ringnats to change the tls block";
   // Cluster: only its routes may change, and only on a server that runs
   // one (turning clustering on or off is a restart).
   if (refused.empty() &&
@@ -131,7 +144,8 @@ std::vector<std::string> reload_changes(const Options& o, const Options& n, std:
       (had_cluster != has_cluster || oc.enabled != nc.enabled || oc.name != nc.name || oc.host != nc.host ||
        oc.port != nc.port || oc.advertise != nc.advertise || oc.no_advertise != nc.no_advertise ||
        oc.username != nc.username || oc.password != nc.password ||
-       oc.connect_retries != nc.connect_retries || oc.auth_timeout_ns != nc.auth_timeout_ns))
+       oc.connect_retries != nc.connect_retries || oc.auth_timeout_ns != nc.auth_timeout_ns ||
+       !same_tls(o.security.cluster_tls, n.security.cluster_tls)))
     refused = "config reload not supported for Cluster";
 
   std::vector<std::string> out;

@@ -24,6 +24,7 @@ enum class ErrCode : unsigned char {
   ProtocolViolation,  // no -ERR, close (bad args, bad JSON, bad sizes)
   SlowConsumer,       // no -ERR, close
   ServerShutdown,     // no -ERR, close (stop or lame duck)
+  TlsHandshake,       // no -ERR, close (failed or timed out TLS handshake)
 };
 
 struct ErrInfo {
@@ -51,6 +52,7 @@ inline ErrInfo err_info(ErrCode c) {
     case ErrCode::ProtocolViolation: return {"", true};
     case ErrCode::SlowConsumer: return {"", true};
     case ErrCode::ServerShutdown: return {"", true};
+    case ErrCode::TlsHandshake: return {"", true};
   }
   return {"", true};
 }

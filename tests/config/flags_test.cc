@@ -389,12 +389,10 @@ TEST(Config, NatsFeaturesWeDoNotImplementAreReported) {
   CliRun r = ok({"-c", dir.write("js.conf", "jetstream { store_dir: /tmp/x }\n"), "-js"});
   EXPECT_NE(std::find(r.res.ignored.begin(), r.res.ignored.end(), "jetstream"), r.res.ignored.end());
   EXPECT_NE(std::find(r.res.ignored.begin(), r.res.ignored.end(), "--js"), r.res.ignored.end());
+  // TLS is implemented: its errors are nats' (tests/tls checks them against stock).
   std::string tls = dir.write("tls.conf", "tls { cert_file: x }\n");
-  EXPECT_EQ(error_of({"-c", tls}), "ringnats: " + tls +
-                                       ":1:0: \"tls\" is not supported by ringnats: connections would be plain "
-                                       "text; terminate TLS in a proxy in front of ringnats\n\n");
-  EXPECT_EQ(error_of({"--tls"}), "ringnats: --tls is not supported by ringnats: connections would be plain text; "
-                                 "terminate TLS in a proxy in front of ringnats\n");
+  EXPECT_EQ(error_of({"-c", tls}), "ringnats: " + tls + ":1:0: missing 'key_file' in TLS configuration\n\n");
+  EXPECT_EQ(error_of({"--tls"}), "ringnats: TLS Server certificate must be present and valid\n");
 }
 
 // ---- Differential: same verdict and text as stock nats-server -t -c <file>.

@@ -61,14 +61,13 @@ TEST(RefuseBinary, OtherRefusalsStopTheServer) {
   } cases[] = {
       {{"-c", dir.write("users.conf", "port: -1\ncluster { port: -1, authorization { users: [ {user: a, password: b} ] } }\n")},
        "\"cluster.authorization.users\" is not supported by ringnats"},
-      {{"-c", dir.write("tls.conf", "port: -1\ntls { cert_file: c, key_file: k }\n")},
-       ":2:1: \"tls\" is not supported by ringnats"},
+      {{"-c", dir.write("tls.conf", "port: -1\ntls { cert_file: c, key_file: k, verify_and_map: true }\n")},
+       ":2:34: \"tls.verify_and_map\" is not supported by ringnats"},
       {{"-c", dir.write("leaf.conf", "port: -1\nleafnodes { port: -1, authorization { user: a, password: b } }\n")},
        ":2:23: \"leafnodes.authorization\" is not supported by ringnats"},
       {{"-c", dir.write("op.conf", "port: -1\noperator: /tmp/op.jwt\n")},
        ":2:1: \"operator\" is not supported by ringnats"},
-      {{"-p", "-1", "--tlscert", "c.pem", "--tlskey", "k.pem"},
-       "ringnats: --tlscert is not supported by ringnats"},
+      {{"-p", "-1", "-ms", "8443"}, "ringnats: --ms is not supported by ringnats"},
   };
   for (const Case& c : cases) {
     Exit e = run(c.args, std::chrono::seconds(10));

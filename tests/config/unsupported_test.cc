@@ -89,9 +89,9 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"max_subscription_tokens", ": 10", Verdict::Ignored},
     {"ping_interval", ": \"1m\"", Verdict::Implemented},
     {"ping_max", ": 3", Verdict::Implemented},
-    {"tls", " { cert_file: c, key_file: k }", Verdict::Refused},
+    {"tls", " { }", Verdict::Implemented},
     {"ocsp", ": true", Verdict::Refused},
-    {"allow_non_tls", ": true", Verdict::Ignored},
+    {"allow_non_tls", ": true", Verdict::Implemented},
     {"write_deadline", ": \"5s\"", Verdict::Implemented},
     {"lame_duck_duration", ": \"1m\"", Verdict::Implemented},
     {"lame_duck_grace_period", ": \"5s\"", Verdict::Implemented},
@@ -160,7 +160,6 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
     const char* path;
     std::string_view reason;
   } cases[] = {
-      {"tls { cert_file: c }", "tls", kWhyTls},
       {"https: 8443", "https", kWhyTls},
       {"https_port: 8443", "https_port", kWhyTls},
       {"resolver_tls { ca_file: c }", "resolver_tls", kWhyTls},
@@ -209,8 +208,10 @@ TEST(Unsupported, ClusterPermissionsTlsAndUsersAreRefused) {
   TempDir dir;
   std::string perms = dir.write("p.conf", "cluster {\n  port: 6222\n  permissions { import: foo }\n}\n");
   EXPECT_EQ(error_of({"-c", perms}), refused_line(perms, "3:3", "cluster.permissions", kWhyClusterPermissions));
-  std::string tls = dir.write("t.conf", "cluster {\n  port: 6222\n  tls { cert_file: c }\n}\n");
-  EXPECT_EQ(error_of({"-c", tls}), refused_line(tls, "3:3", "cluster.tls", kWhyTls));
+  std::string tls = dir.write("t.conf", "cluster {\n  port: 6222\n  tls { pinned_certs: [x] }\n}\n");
+  EXPECT_NE(error_of({"-c", tls}).find(tls + ":3:9: \"cluster.tls.pinned_certs\" is not supported by ringnats: "),
+            std::string::npos)
+      << error_of({"-c", tls});
   std::string users = dir.write("u.conf", "cluster {\n  authorization {\n    users: [ {user: a, password: b} ]\n  }\n}\n");
   std::string err = error_of({"-c", users});
   EXPECT_NE(err.find(users + ":3:5: \"cluster.authorization.users\" is not supported by ringnats: " + why(kWhyUsers)),
@@ -326,22 +327,25 @@ TEST(Unsupported, ListenerBlockEntriesAreCheckedToo) {
             "ringnats: " + entry + ":1:22: Expected gateway entry to be a map/struct, got 5\n\n");
 }
 
-TEST(Unsupported, TlsFlagsAreRefused) {
+// The TLS flags work as nats' (their files are checked in tests/tls);
+// --https_port is still refused.
+TEST(Unsupported, TlsFlagsAsNatsHttpsRefused) {
   const std::string tail =
       " is not supported by ringnats: connections would be plain text; terminate TLS in a proxy in front of "
       "ringnats\n";
-  EXPECT_EQ(error_of({"--tls"}), "ringnats: --tls" + tail);
-  EXPECT_EQ(error_of({"-tlsverify"}), "ringnats: --tlsverify" + tail);
-  EXPECT_EQ(error_of({"--tlscert", "c.pem"}), "ringnats: --tlscert" + tail);
-  EXPECT_EQ(error_of({"--tlskey", "k.pem"}), "ringnats: --tlskey" + tail);
-  EXPECT_EQ(error_of({"--tlscacert=ca.pem"}), "ringnats: --tlscacert" + tail);
-  EXPECT_EQ(error_of({"--tlscert", "c.pem", "--tlskey", "k.pem", "--tls"}), "ringnats: --tlscert" + tail);
+  const std::string no_cert = "ringnats: TLS Server certificate must be present and valid\n";
+  EXPECT_EQ(error_of({"--tls"}), no_cert);
+  EXPECT_EQ(error_of({"-tlsverify"}), no_cert);
+  EXPECT_EQ(error_of({"--tlskey", "k.pem"}), no_cert);
+  EXPECT_EQ(error_of({"--tlscert", "c.pem"}), "ringnats: TLS Server private key must be present and valid\n");
+  EXPECT_EQ(error_of({"--tlscert", "c.pem", "--tlskey", "k.pem", "--tls"}),
+            "ringnats: error parsing X509 certificate/key pair: open c.pem: no such file or directory\n");
   EXPECT_EQ(error_of({"-ms", "8443"}), "ringnats: --ms" + tail);
   EXPECT_EQ(error_of({"--https_port=8443"}), "ringnats: --https_port" + tail);
   // --tls=false turns TLS off in nats wherever it stands; the last --tls wins.
   ok({"--tls=false", "--tlscert", "c.pem"});
   ok({"--tlscert", "c.pem", "--tlskey", "k.pem", "--tls=false"});
-  EXPECT_EQ(error_of({"--tls=false", "--tls"}), "ringnats: --tls" + tail);
+  EXPECT_EQ(error_of({"--tls=false", "--tls"}), no_cert);
   ok({"-ms", "0"});
 }
 

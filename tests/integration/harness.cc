@@ -246,6 +246,36 @@ TempConfig::TempConfig(const std::string& body) {
 
 TempConfig::~TempConfig() { std::remove(path_.c_str()); }
 
+TestCerts::TestCerts() {
+  char tmpl[] = "/tmp/ringnats-certs-XXXXXX";
+  if (!::mkdtemp(tmpl)) return;
+  dir_ = tmpl;
+  // EC P-256 keys: quick to make, and every client library takes them.
+  std::string script = "set -e; cd '" + dir_ + "'\n";
+  script.append(
+      "k() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $1 2>/dev/null; }\n"
+      "ca() { k $1-key.pem; openssl req -x509 -new -key $1-key.pem -out $1.pem -days 3650 -subj \"/CN=$1\" "
+      "2>/dev/null; }\n"
+      "leaf() { k $1-key.pem; openssl req -new -key $1-key.pem -out $1.csr -subj \"/CN=$1\" 2>/dev/null;\n"
+      "  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > $1.ext;\n"
+      "  openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2-key.pem -CAcreateserial -out $1.pem -days 3650 "
+      "-extfile $1.ext 2>/dev/null; }\n"
+      "ca ca; ca other-ca; leaf server ca; leaf client ca; leaf other-client other-ca\n");
+  std::string path = dir_ + "/gen.sh";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return;
+  std::fputs(script.c_str(), f);
+  std::fclose(f);
+  std::string cmd = "sh '" + path + "' >/dev/null 2>&1";
+  ok_ = std::system(cmd.c_str()) == 0;
+}
+
+TestCerts::~TestCerts() {
+  if (dir_.empty()) return;
+  std::string cmd = "rm -rf '" + dir_ + "'";
+  [[maybe_unused]] int rc = std::system(cmd.c_str());
+}
+
 struct Flooder::State {
   std::atomic<bool> stop{false};
   std::atomic<size_t> sent{0};

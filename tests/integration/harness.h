@@ -217,4 +217,32 @@ std::vector<ConnResult> run_conversation(int port, int nconns, const std::vector
 // Splits bytes into one chunk per byte.
 std::vector<std::string> bytewise(std::string_view bytes);
 
+// ---- TLS test material ----
+
+// A CA, a server certificate (SANs localhost and 127.0.0.1) and a client
+// certificate signed by it, plus a second CA with a client certificate of
+// its own (for "wrong CA" cases), made with the openssl CLI in a temporary
+// directory that is removed on destruction.
+class TestCerts {
+ public:
+  TestCerts();
+  ~TestCerts();
+  TestCerts(const TestCerts&) = delete;
+  TestCerts& operator=(const TestCerts&) = delete;
+  bool ok() const { return ok_; }
+  const std::string& dir() const { return dir_; }
+  std::string ca() const { return dir_ + "/ca.pem"; }
+  std::string server_cert() const { return dir_ + "/server.pem"; }
+  std::string server_key() const { return dir_ + "/server-key.pem"; }
+  std::string client_cert() const { return dir_ + "/client.pem"; }
+  std::string client_key() const { return dir_ + "/client-key.pem"; }
+  std::string other_ca() const { return dir_ + "/other-ca.pem"; }
+  std::string other_client_cert() const { return dir_ + "/other-client.pem"; }
+  std::string other_client_key() const { return dir_ + "/other-client-key.pem"; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
 }  // namespace itest

@@ -1,0 +1,110 @@
+// One connection's TLS: an OpenSSL SSL over two memory BIOs. The shard feeds
+// it the ciphertext its io_uring receives brought, takes plaintext out for
+// the parser, puts the connection's outbound plaintext in and sends the
+// ciphertext that comes out. No socket, no blocking call, no allocation per
+// message: the plaintext and ciphertext buffers are the session's own and
+// reused. Owned by its Conn; only the owning shard's thread touches it.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tls/context.h"
+
+struct ssl_st;
+struct bio_st;
+
+namespace ringnats::tls {
+
+// The names nats-server 2.9's verify_and_map tries, in its order, to find
+// the user for a client certificate (checkClientTLSCertSubject in its
+// server/auth.go): e-mail SANs, then DNS SANs, then URI SANs, then the
+// subject. For the auth layer; ringnats refuses verify_and_map until a users
+// list can be looked up with these.
+struct PeerNames {
+  std::vector<std::string> emails, dns, uris;
+  // RFC 2253, most specific first ("CN=alice,OU=eng,O=acme"), as Go's
+  // RDNSequence.String() for the usual attributes (CN, OU, O, L, ST, C,
+  // STREET, POSTALCODE, SERIALNUMBER). Go writes other attributes (DC,
+  // emailAddress) as dotted OIDs, OpenSSL by name: a mapping that needs
+  // those must compare the parsed DN, as nats does with its ldap DN match.
+  std::string subject;
+};
+
+class Session {
+ public:
+  // `verify_host`: the name (or IP) a Client checks the server's certificate
+  // against and sends as SNI (empty: chain only). Null with `err` on failure.
+  static std::unique_ptr<Session> create(const Context& ctx, const std::string& verify_host, std::string& err);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Role role() const { return role_; }
+  bool established() const { return established_; }
+
+  // --- input ---
+  // Ciphertext received (copied into the session).
+  void put_cipher(const char* p, size_t n);
+  enum class Hs { Done, More, Failed };
+  // Drives the handshake with what was put; on Failed, error() says why in
+  // nats' words where they are known ("EOF", "tls: ...").
+  Hs handshake();
+  // Decrypts what is buffered into the plaintext buffer (after the held
+  // rest, if any). Returns bytes added (>0), 0 when more ciphertext is
+  // needed, -1 when the peer closed (close_notify) or the stream is broken.
+  long decrypt();
+  // Unparsed plaintext: the parser consumes from plain(), then consumed().
+  std::string_view plain() const { return {plain_.get() + plain_off_, plain_len_ - plain_off_}; }
+  void consumed(size_t n);
+  bool has_plain() const { return plain_off_ < plain_len_; }
+
+  // --- output ---
+  // Encrypts up to `max` bytes of `iov`; returns the plaintext taken.
+  size_t encrypt(const iovec* iov, int n, size_t max);
+  // Ciphertext waiting to be sent; collect() moves what OpenSSL produced into
+  // the send buffer and must not run while a send of it is in flight.
+  void collect();
+  const char* cipher() const { return out_.data() + out_off_; }
+  size_t cipher_len() const { return out_len_ - out_off_; }
+  bool cipher_pending() const;  // in the send buffer or still in OpenSSL
+  void cipher_sent(size_t n);
+  // Output of a close_notify alert (sent if the connection drains).
+  void shutdown();
+  // Frees the plaintext and ciphertext buffers while nothing is in them (an
+  // idle connection holds none; the shard calls this from its timer).
+  void trim();
+
+  // Plaintext sent before the handshake (a client's INFO, as nats does).
+  size_t plain_prefix = 0;
+  int64_t deadline_ns = 0;  // the handshake must be done by then
+  bool first_byte_seen = false;
+  const std::string& error() const { return error_; }
+  // "TLS1.3" and the cipher, for the debug line after the handshake.
+  std::string describe() const;
+  // The verified peer certificate's names; false when it sent none.
+  bool peer_names(PeerNames& out) const;
+
+ private:
+  Session() = default;
+  void set_error_from_queue(int ssl_err);
+
+  ssl_st* ssl_ = nullptr;
+  bio_st* rbio_ = nullptr;  // ciphertext in (owned by ssl_)
+  bio_st* wbio_ = nullptr;  // ciphertext out (owned by ssl_)
+  Role role_ = Role::Server;
+  bool established_ = false;
+  std::unique_ptr<char[]> plain_;  // kPlainBuf bytes while in use (not zeroed)
+  size_t plain_off_ = 0, plain_len_ = 0;
+  std::vector<char> out_;
+  size_t out_off_ = 0, out_len_ = 0;
+  std::string error_;
+};
+
+}  // namespace ringnats::tls
