@@ -90,8 +90,9 @@ void ConnTable::close(Conn* c, proto::ErrCode why) {
   // index change, a route's teardown) sees it closing.
   c->state = ConnState::Draining;
   events_.conn_closing(c, why);
-  // A TLS peer gets close_notify after what is queued, as Go's tls.Conn.Close.
-  if (c->tls && why != proto::ErrCode::SlowConsumer) c->tls->shutdown();
+  // A TLS peer gets close_notify after what is queued, as Go's tls.Conn.Close:
+  // now if nothing is, else once flush_tls has encrypted the rest (an -ERR).
+  if (c->tls && why != proto::ErrCode::SlowConsumer && c->out.empty()) c->tls->shutdown();
   if (why != proto::ErrCode::SlowConsumer && more_out(c)) {
     // Like nats-server, let what is queued (an -ERR above all) go out first.
     note_pending(c);

@@ -264,6 +264,7 @@ void ConnTable::flush_tls(Conn* c) {
       }
       note_pending(c);
     }
+    if (c->state == ConnState::Draining && c->out.empty() && t.established()) t.shutdown();
     t.collect();
   }
   if (t.cipher_len() == 0) return;

@@ -200,6 +200,8 @@ void Session::trim() {
 }
 
 void Session::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
   if (established_) SSL_shutdown(ssl_);
   ERR_clear_error();
 }

@@ -76,7 +76,9 @@ class Session {
   bool cipher_pending() const;  // in the send buffer or still in OpenSSL
   void cipher_sent(size_t n);
   // Output of a close_notify alert (sent if the connection drains).
+  // Queues close_notify (once; nothing can be encrypted after it).
   void shutdown();
+  bool shut_down() const { return shut_down_; }
   // Frees the plaintext and ciphertext buffers while nothing is in them (an
   // idle connection holds none; the shard calls this from its timer).
   void trim();
@@ -100,6 +102,7 @@ class Session {
   bio_st* wbio_ = nullptr;  // ciphertext out (owned by ssl_)
   Role role_ = Role::Server;
   bool established_ = false;
+  bool shut_down_ = false;
   std::unique_ptr<char[]> plain_;  // kPlainBuf bytes while in use (not zeroed)
   size_t plain_off_ = 0, plain_len_ = 0;
   std::vector<char> out_;

@@ -38,10 +38,12 @@ std::string slurp(const std::string& path) {
 // One server (ringnats or stock) with a tls block; its log in a file.
 class TlsServer {
  public:
-  bool start(const std::string& bin, const std::string& tls_block, std::string* err, int shards = 2) {
+  // `top`: more top-level configuration after the tls block.
+  bool start(const std::string& bin, const std::string& tls_block, std::string* err, int shards = 2,
+             const std::string& top = "") {
     static int n = 0;
     log_ = g_certs->dir() + "/server-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".log";
-    conf_ = std::make_unique<TempConfig>("tls {\n" + tls_block + "\n}\n");
+    conf_ = std::make_unique<TempConfig>("tls {\n" + tls_block + "\n}\n" + top);
     return srv_.start(bin, shards, {"-c", conf_->path(), "-l", log_, "-D"}, err);
   }
   int port() const { return srv_.port(); }
@@ -211,6 +213,32 @@ TEST_F(TlsClientPort, PlainClientGetsInfoThenCloseLikeStock) {
         << s->log();
   }
   EXPECT_TRUE(srv_.wait_log("Client connection closed: TLS Handshake Failure")) << srv_.log();
+}
+
+// The -ERR that comes with a close is encrypted before close_notify, so a
+// TLS client reads why it was closed, as from stock.
+TEST_F(TlsClientPort, ErrBeforeCloseReachesTheClientLikeStock) {
+  TlsServer ours, stock;
+  std::string err;
+  const std::string auth = "authorization { user: a, password: b }\n";
+  ASSERT_TRUE(ours.start(ringnats_bin(), server_block(false), &err, 2, auth)) << err;
+  ASSERT_TRUE(stock.start(stock_bin(), server_block(false), &err, 2, auth)) << err;
+  const std::pair<std::string, std::string> cases[] = {
+      {"CONNECT {\"user\":\"a\",\"pass\":\"x\"}\r\n", "-ERR 'Authorization Violation'\r\n"},
+      {"PING\r\n", "-ERR 'Authorization Violation'\r\n"},
+      {"CONNECT {\"user\":\"a\",\"pass\":\"b\",\"verbose\":false}\r\nFOO\r\n", "-ERR 'Unknown Protocol Operation'\r\n"},
+  };
+  for (TlsServer* s : {&stock, &ours})
+    for (const auto& [in, want] : cases) {
+      tlstest::TlsClient c;
+      ASSERT_TRUE(c.connect_plain(s->port(), err)) << err;
+      ASSERT_TRUE(c.handshake({g_certs->ca(), "", ""}, err)) << err;
+      ASSERT_TRUE(c.send(in));
+      std::string got;
+      EXPECT_TRUE(c.read_until("\r\n", got)) << in << s->log();
+      EXPECT_EQ(got, want) << (s == &ours ? "ringnats" : "nats-server");
+      EXPECT_TRUE(c.expect_closed());
+    }
 }
 
 TEST_F(TlsClientPort, HandshakeTimeoutClosesSilentAndSlowClients) {
