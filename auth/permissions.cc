@@ -4,6 +4,8 @@
 
 #include <absl/strings/string_view.h>
 
+#include "proto/subject.h"
+
 namespace ringnats::auth {
 
 namespace {
@@ -85,18 +87,7 @@ bool pattern_matches(std::string_view pattern, std::string_view subject) {
   if (subject.empty() || subject.front() == '.' || subject.back() == '.' ||
       subject.find("..") != std::string_view::npos)
     return false;
-  size_t pi = 0, si = 0;
-  for (;;) {
-    size_t pd = pattern.find('.', pi), sd = subject.find('.', si);
-    std::string_view pt = pattern.substr(pi, pd == std::string_view::npos ? std::string_view::npos : pd - pi);
-    std::string_view st = subject.substr(si, sd == std::string_view::npos ? std::string_view::npos : sd - si);
-    if (pt == ">") return true;
-    if (pt != "*" && pt != st) return false;
-    bool pend = pd == std::string_view::npos, send = sd == std::string_view::npos;
-    if (pend || send) return pend && send;
-    pi = pd + 1;
-    si = sd + 1;
-  }
+  return proto::subject_matches(pattern, subject);
 }
 
 bool subset_match(std::string_view subject, std::string_view test) {

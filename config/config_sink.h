@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct Sink {
   // panic); the block parsers check this to stop where nats stops.
   bool aborted = false;
 };
+
+// Go's %v of the scalars nats prints in "got %v".
+inline std::string go_value(const ConfValue& v) {
+  switch (v.kind) {
+    case ConfKind::Int: return std::to_string(v.i);
+    case ConfKind::String: return v.str;
+    case ConfKind::Bool: return v.b ? "true" : "false";
+    case ConfKind::Float: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", v.f);
+      return buf;
+    }
+    default: return v.go_type();
+  }
+}
 
 inline void type_error(const ConfValue& v, const char* want, Sink& s) {
   s.errors.push_back(v.where() + ": interface conversion: interface {} is " + v.go_type() + ", not " + want);

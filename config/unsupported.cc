@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "config/config_sink.h"
 #include "config/go_compat.h"
 
 namespace ringnats::unsupported {
@@ -13,6 +14,7 @@ namespace {
 using conf::ConfKind;
 using conf::ConfValue;
 using golang::lower;
+using confparse::go_value;
 using Keys = std::vector<std::string_view>;
 
 bool listed(const Keys& keys, std::string_view k) {
@@ -111,20 +113,6 @@ const BlockSpec* block_spec(const std::string& k) {
   return nullptr;
 }
 
-// Go's %v for the scalars nats prints in "got %v".
-std::string go_value(const ConfValue& v) {
-  switch (v.kind) {
-    case ConfKind::Int: return std::to_string(v.i);
-    case ConfKind::String: return v.str;
-    case ConfKind::Bool: return v.b ? "true" : "false";
-    case ConfKind::Float: {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%g", v.f);
-      return buf;
-    }
-    default: return v.go_type();
-  }
-}
 
 void check_block(const BlockSpec& spec, const std::string& path, const ConfValue& v, bool is_entry,
                  std::vector<std::string>& errors) {

@@ -15,20 +15,6 @@ namespace confparse {
 
 namespace {
 
-// Go's %v / %+v of the scalars nats prints in "got %v".
-std::string go_value(const ConfValue& v) {
-  switch (v.kind) {
-    case ConfKind::Int: return std::to_string(v.i);
-    case ConfKind::String: return v.str;
-    case ConfKind::Bool: return v.b ? "true" : "false";
-    case ConfKind::Float: {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%g", v.f);
-      return buf;
-    }
-    default: return v.go_type();
-  }
-}
 
 void err_at(const ConfValue& at, const std::string& msg, Sink& s) {
   std::string e = at.where();
