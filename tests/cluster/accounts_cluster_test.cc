@@ -61,6 +61,12 @@ bool read_msg(RawConn& c, const std::string& subject, const std::string& payload
   }
 }
 
+// Certificates for the topologies whose routes run TLS (made once).
+const itest::TestCerts& certs() {
+  static itest::TestCerts* c = new itest::TestCerts();
+  return *c;
+}
+
 class AccountsCluster : public ::testing::TestWithParam<Topology> {
  protected:
   void SetUp() override {
@@ -81,6 +87,11 @@ class AccountsCluster : public ::testing::TestWithParam<Topology> {
       f << "server_name: " << names[i] << "\nlisten: 127.0.0.1:" << client[i] << "\n"
         << "cluster {\n  name: acc-cluster\n  listen: 127.0.0.1:" << cluster[i] << "\n";
       if (i > 0) f << "  routes: [ nats-route://127.0.0.1:" << cluster[0] << " ]\n";
+      if (std::string(GetParam().name).find("tls") != std::string::npos) {
+        ASSERT_TRUE(certs().ok());
+        f << "  tls { cert_file: \"" << certs().server_cert() << "\", key_file: \"" << certs().server_key()
+          << "\", ca_file: \"" << certs().ca() << "\" }\n";
+      }
       f << "}\n" << kAccounts;
       f.close();
       nodes_.push_back(std::make_unique<Node>(s));
@@ -200,7 +211,9 @@ TEST_P(AccountsCluster, ServiceImportAcrossNodes) {
 INSTANTIATE_TEST_SUITE_P(Topologies, AccountsCluster,
                          ::testing::Values(Topology{"stockseed_ring_stock", {Kind::Stock, Kind::Ring, Kind::Stock}},
                                            Topology{"ringseed_stock_stock", {Kind::Ring, Kind::Stock, Kind::Stock}},
-                                           kAllRing),
+                                           kAllRing,
+                                           Topology{"tlsroutes_stockseed_ring_stock",
+                                                    {Kind::Stock, Kind::Ring, Kind::Stock}}),
                          [](const auto& i) { return std::string(i.param.name); });
 
 }  // namespace
