@@ -292,8 +292,12 @@ void parse_tls_block(const ConfValue& v, const std::string& path, bool cluster, 
       ok = get_bool_tls(mv, "verify_and_map", b, s);
       if (ok && b) {
         t.verify = t.verify_and_map = true;
-        refuse(mv, path, v.keys[n], kWhyMap, s);
-        return;
+        // Clients' certificates map to users (core/client_auth.cc); a route's
+        // would map to the cluster user, which is not implemented.
+        if (cluster) {
+          refuse(mv, path, v.keys[n], kWhyMap, s);
+          return;
+        }
       }
     } else if (k == "verify_cert_and_check_known_urls") {
       bool b = false;

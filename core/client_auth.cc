@@ -14,6 +14,7 @@
 #include "core/client_session.h"
 #include "core/conn_table.h"
 #include "core/log.h"
+#include "tls/session.h"
 #include "core/server.h"
 #include "core/sub_table.h"
 #include "core/trace.h"
@@ -75,6 +76,7 @@ ClientSession::AuthStep ClientSession::authenticate(Conn* c, std::string_view si
     if (!recheck && !auth::verify_nonce_sig(c->auth_nkey, c->nonce, sig)) return AuthStep::Fail;
     return register_user(c, u, {}) ? AuthStep::Ok : AuthStep::Fail;
   }
+  if (ui.has_users() && o.security.tls.verify_and_map) return map_certificate(c, recheck);
   if (ui.has_users()) {
     if (c->auth_user.empty() && c->auth_pass.empty() && c->auth_token.empty()) {
       // nats puts the no_auth_user's name and stored password in place of
@@ -104,6 +106,28 @@ ClientSession::AuthStep ClientSession::authenticate(Conn* c, std::string_view si
     return check_secret(c, o.password, c->auth_pass, nullptr, has_account, recheck);
   }
   return AuthStep::Fail;
+}
+
+// verify_and_map: the client's verified certificate names its user, as nats
+// tries them: e-mail addresses, DNS names, URIs, then the subject's RFC 2253
+// text. The CONNECT's user and password play no part. (nats also matches a
+// user name that is itself a DN with its attributes reordered; not here.)
+ClientSession::AuthStep ClientSession::map_certificate(Conn* c, bool recheck) {
+  tls::PeerNames names;
+  if (!c->tls || !c->tls->peer_names(names)) return AuthStep::Fail;
+  const auth::UserIndex& ui = srv_.users();
+  auto try_name = [&](const std::string& n) -> const User* {
+    const User* u = n.empty() ? nullptr : ui.by_name(n);
+    return u && auth::standard_connection_allowed(*u) ? u : nullptr;
+  };
+  const User* u = nullptr;
+  for (const auto* list : {&names.emails, &names.dns, &names.uris})
+    for (const std::string& n : *list)
+      if (!u) u = try_name(n);
+  if (!u) u = try_name(names.subject);
+  if (!u) return AuthStep::Fail;
+  if (!recheck) c->auth_user = u->name;
+  return register_user(c, u, {}) ? AuthStep::Ok : AuthStep::Fail;
 }
 
 ClientSession::AuthStep ClientSession::check_secret(Conn* c, const std::string& stored, const std::string& given,

@@ -54,6 +54,7 @@ class ClientSession {
   // client_auth.cc
   enum class AuthStep { Ok, Fail, Pending };
   AuthStep authenticate(Conn* c, std::string_view sig, bool has_account, bool recheck);
+  AuthStep map_certificate(Conn* c, bool recheck);
   AuthStep check_secret(Conn* c, const std::string& stored, const std::string& given, const User* u,
                         bool has_account, bool recheck);
   bool register_user(Conn* c, const User* u, const std::string& secret);

@@ -241,6 +241,36 @@ TEST_F(TlsClientPort, ErrBeforeCloseReachesTheClientLikeStock) {
     }
 }
 
+// verify_and_map: the client certificate (CN=client, DNS:localhost) names
+// the user; its CONNECT brings no credentials. The same answers as stock.
+TEST_F(TlsClientPort, VerifyAndMapLogsInTheCertificatesUserLikeStock) {
+  struct Case {
+    std::string users;
+    std::string want;
+  } cases[] = {
+      {"authorization { users: [ {user: \"CN=client\"} ] }\n", "PONG\r\n"},
+      {"authorization { users: [ {user: localhost} ] }\n", "PONG\r\n"},
+      {"authorization { users: [ {user: nobody, password: pw} ] }\n", "-ERR 'Authorization Violation'\r\n"},
+      {"accounts { A: { users: [ {user: \"CN=client\"} ] } }\n", "PONG\r\n"},
+  };
+  for (const Case& tc : cases) {
+    TlsServer ours, stock;
+    std::string err;
+    const std::string block = server_block(false, "  verify_and_map: true\n");
+    ASSERT_TRUE(ours.start(ringnats_bin(), block, &err, 2, tc.users)) << err;
+    ASSERT_TRUE(stock.start(stock_bin(), block, &err, 2, tc.users)) << err;
+    for (TlsServer* s : {&stock, &ours}) {
+      tlstest::TlsClient c;
+      ASSERT_TRUE(c.connect_plain(s->port(), err)) << err;
+      ASSERT_TRUE(c.handshake({g_certs->ca(), g_certs->client_cert(), g_certs->client_key()}, err)) << err;
+      ASSERT_TRUE(c.send("CONNECT {\"verbose\":false}\r\nPING\r\n"));
+      std::string got;
+      EXPECT_TRUE(c.read_until("\r\n", got)) << tc.users << s->log();
+      EXPECT_EQ(got, tc.want) << tc.users << (s == &ours ? " (ringnats)" : " (nats-server)");
+    }
+  }
+}
+
 TEST_F(TlsClientPort, HandshakeTimeoutClosesSilentAndSlowClients) {
   start(false, "  timeout: 0.5\n");
   auto t0 = std::chrono::steady_clock::now();
@@ -635,7 +665,8 @@ TEST_F(TlsConfig, ErrorsAsStock) {
 TEST_F(TlsConfig, UnenforcedOptionsAreRefused) {
   ASSERT_TRUE(g_certs->ok());
   const std::string& d = g_certs->dir();
-  for (const char* b : {"tls { cert_file: server.pem, key_file: server-key.pem, verify_and_map: true }\n",
+  for (const char* b : {"cluster { port: 36999, tls { cert_file: server.pem, key_file: server-key.pem, "
+                        "verify_and_map: true } }\n",
                         "tls { cert_file: server.pem, key_file: server-key.pem, pinned_certs: "
                         "[\"a2b1c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90\"] }\n",
                         "tls { cert_file: server.pem, key_file: server-key.pem, connection_rate_limit: 5 }\n",
