@@ -291,6 +291,10 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     parse_accounts(v, key, o, s);
   } else if (k == "http") {
     parse_listen(v, o.http_host, o.http_port, s);
+  } else if (k == "https") {
+    parse_listen(v, o.http_host, o.security.https_port, s);
+  } else if (k == "https_port") {
+    set_int(v, o.security.https_port, s);
   } else if (k == "http_port" || k == "monitor_port") {
     set_int(v, o.http_port, s);
   } else if (k == "http_base_path") {

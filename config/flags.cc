@@ -175,7 +175,7 @@ void apply_flag(const FlagSet& f, Options& o, FlagState& st, std::vector<std::st
   else if (n == "m" || n == "http_port") {
     o.http_port = static_cast<int>(num());
   } else if (n == "ms" || n == "https_port") {
-    if (num() != 0 && st.refused.empty()) st.refused = n;
+    o.security.https_port = static_cast<int>(num());
   } else if (n == "c" || n == "config") st.config_file = v;
   else if (n == "t") st.check_config = b;
   else if (n == "sl" || n == "signal") st.signal = v;

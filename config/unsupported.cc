@@ -31,7 +31,7 @@ struct TopRefusal {
 
 const std::vector<TopRefusal>& top_refusals() {
   static const std::vector<TopRefusal> kRefused = {
-      {{"https", "https_port", "resolver_tls"}, kWhyTls},
+      {{"resolver_tls"}, kWhyTls},
       {{"operator", "operators", "roots", "root", "root_operators", "root_operator", "trusted", "trusted_keys",
         "resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts"},
        kWhyJwt},

@@ -15,7 +15,7 @@ Server Options:
         --server_name <server_name>  Name of this server (default: its id)
     -P, --pid <file>                 Write the process id to this file
     -m, --http_port <port>           Use port for http monitoring
-    -ms,--https_port <port>          HTTPS monitoring port (TLS: refused)
+    -ms,--https_port <port>          Use port for https monitoring
     -c, --config <file>              Read options from this configuration file
     -t                               Check the configuration file and exit
     -sl,--signal <signal>[=<pid>]    Signal a running server (not supported; use kill)

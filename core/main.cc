@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   }
   log::notice("  Shards:   %d (io_uring, one per core)", srv.nshards());
   if (!monitor::start_monitor(srv, err)) {
-    log::fatal("%s", err.c_str());
+    log::fatal("Can't start monitoring: %s", err.c_str());
     srv.shutdown();
     srv.wait();
     return 1;

@@ -581,11 +581,24 @@ Running& running() {
 
 bool start_monitor(Server& srv, std::string& err) {
   const Options& o = srv.opts();
-  if (o.http_port == 0) return true;
+  const int https = o.security.https_port;
+  if (o.http_port == 0 && https == 0) return true;
+  if (o.http_port != 0 && https != 0) {
+    err = "can't specify both HTTP (" + std::to_string(o.http_port) + ") and HTTPs (" + std::to_string(https) +
+          ") ports";
+    return false;
+  }
+  if (https != 0 && !o.security.tls.enabled) {
+    err = "TLS cert and key required for HTTPS";
+    return false;
+  }
   Running& r = running();
   r.source = std::make_unique<CoreSource>(srv);
   r.http = std::make_unique<MonitorServer>();
-  if (!r.http->start(o.http_host, o.http_port, o.http_base_path, *r.source, err)) return false;
+  MonitorServer::TlsFiles files{o.security.tls.cert_file, o.security.tls.key_file};
+  if (!r.http->start(o.http_host, https ? https : o.http_port, o.http_base_path, *r.source, err,
+                     https ? &files : nullptr))
+    return false;
   srv.set_monitor(r.source.get());
   log::notice("%s", r.http->log_line().c_str());
   return true;

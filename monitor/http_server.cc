@@ -90,13 +90,22 @@ MonitorServer::MonitorServer() = default;
 MonitorServer::~MonitorServer() { stop(); }
 
 bool MonitorServer::start(const std::string& host_in, int port, const std::string& base_path,
-                          MonitorSource& src, std::string& err) {
+                          MonitorSource& src, std::string& err, const TlsFiles* tls) {
   stop();
   src_ = &src;
   base_ = normalize_base_path(base_path);
   server_id_ = src.server().server_id;
   const std::string host = host_in.empty() ? "0.0.0.0" : host_in;
-  svr_ = std::make_unique<httplib::Server>();
+  if (tls) {
+    auto ssl = std::make_unique<httplib::SSLServer>(tls->cert_file.c_str(), tls->key_file.c_str());
+    if (!ssl->is_valid()) {
+      err = "can't listen to the monitor port: TLS cert and key could not be loaded";
+      return false;
+    }
+    svr_ = std::move(ssl);
+  } else {
+    svr_ = std::make_unique<httplib::Server>();
+  }
   // A worker per connection while it reads its request: enough that a few
   // slow clients cannot take them all, and each read gives up after 2 s.
   svr_->new_task_queue = [] { return new httplib::ThreadPool(16); };
@@ -145,7 +154,8 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   // stop() is only effective once the accept loop runs; wait for it (bounded).
   for (int i = 0; i < 2000 && !svr_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  log_line_ = "Starting http monitor on " + join_host_port(host, port_);
+  log_line_ = std::string(tls ? "Starting https monitor on " : "Starting http monitor on ") +
+              join_host_port(host, port_);
   return true;
 }
 

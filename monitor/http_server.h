@@ -38,8 +38,13 @@ class MonitorServer {
   // base_path. False with `err` set as nats words it ("can't listen to the
   // monitor port: ..."). On success log_line() is nats' notice, for the
   // caller's logger: "Starting http monitor on 127.0.0.1:8222".
+  // `tls`: serve HTTPS with this certificate and key (nats' https_port; no
+  // client certificate asked for, as nats).
+  struct TlsFiles {
+    std::string cert_file, key_file;
+  };
   bool start(const std::string& host, int port, const std::string& base_path,
-             MonitorSource& src, std::string& err);
+             MonitorSource& src, std::string& err, const TlsFiles* tls = nullptr);
   // Stops listening and joins the threads. Idempotent.
   void stop();
 

@@ -67,7 +67,7 @@ TEST(RefuseBinary, OtherRefusalsStopTheServer) {
        ":2:23: \"leafnodes.authorization\" is not supported by ringnats"},
       {{"-c", dir.write("op.conf", "port: -1\noperator: /tmp/op.jwt\n")},
        ":2:1: \"operator\" is not supported by ringnats"},
-      {{"-p", "-1", "-ms", "8443"}, "ringnats: --ms is not supported by ringnats"},
+      {{"-p", "-1", "-ms", "-1"}, "Can't start monitoring: TLS cert and key required for HTTPS"},
   };
   for (const Case& c : cases) {
     Exit e = run(c.args, std::chrono::seconds(10));

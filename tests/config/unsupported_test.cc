@@ -55,10 +55,10 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"accounts", " {}", Verdict::Implemented},
     {"authorization", " { user: u, password: p }", Verdict::Implemented},
     {"http", ": 8222", Verdict::Implemented},
-    {"https", ": 8443", Verdict::Refused},
+    {"https", ": 8443", Verdict::Implemented},
     {"http_port", ": 8222", Verdict::Implemented},
     {"monitor_port", ": 8222", Verdict::Implemented},
-    {"https_port", ": 8443", Verdict::Refused},
+    {"https_port", ": 8443", Verdict::Implemented},
     {"http_base_path", ": /x", Verdict::Implemented},
     {"cluster", " { listen: 127.0.0.1:6222 }", Verdict::Implemented},
     {"gateway", " { name: g, port: 7222 }", Verdict::Ignored},
@@ -160,8 +160,6 @@ TEST(Unsupported, RefusedTopLevelKeysGiveLocationAndReason) {
     const char* path;
     std::string_view reason;
   } cases[] = {
-      {"https: 8443", "https", kWhyTls},
-      {"https_port: 8443", "https_port", kWhyTls},
       {"resolver_tls { ca_file: c }", "resolver_tls", kWhyTls},
       {"ocsp { mode: always }", "ocsp", kWhyTls},
       {"operator: /tmp/o.jwt", "operator", kWhyJwt},
@@ -327,12 +325,9 @@ TEST(Unsupported, ListenerBlockEntriesAreCheckedToo) {
             "ringnats: " + entry + ":1:22: Expected gateway entry to be a map/struct, got 5\n\n");
 }
 
-// The TLS flags work as nats' (their files are checked in tests/tls);
-// --https_port is still refused.
-TEST(Unsupported, TlsFlagsAsNatsHttpsRefused) {
-  const std::string tail =
-      " is not supported by ringnats: connections would be plain text; terminate TLS in a proxy in front of "
-      "ringnats\n";
+// The TLS flags work as nats' (their files are checked in tests/tls), and
+// so does --https_port (it needs the tls block's certificate when it starts).
+TEST(Unsupported, TlsFlagsAsNats) {
   const std::string no_cert = "ringnats: TLS Server certificate must be present and valid\n";
   EXPECT_EQ(error_of({"--tls"}), no_cert);
   EXPECT_EQ(error_of({"-tlsverify"}), no_cert);
@@ -340,8 +335,7 @@ TEST(Unsupported, TlsFlagsAsNatsHttpsRefused) {
   EXPECT_EQ(error_of({"--tlscert", "c.pem"}), "ringnats: TLS Server private key must be present and valid\n");
   EXPECT_EQ(error_of({"--tlscert", "c.pem", "--tlskey", "k.pem", "--tls"}),
             "ringnats: error parsing X509 certificate/key pair: open c.pem: no such file or directory\n");
-  EXPECT_EQ(error_of({"-ms", "8443"}), "ringnats: --ms" + tail);
-  EXPECT_EQ(error_of({"--https_port=8443"}), "ringnats: --https_port" + tail);
+  EXPECT_EQ(ok({"-ms", "8443"}).res.action, CliAction::Run);
   // --tls=false turns TLS off in nats wherever it stands; the last --tls wins.
   ok({"--tls=false", "--tlscert", "c.pem"});
   ok({"--tlscert", "c.pem", "--tlskey", "k.pem", "--tls=false"});

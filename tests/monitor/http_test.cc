@@ -9,6 +9,7 @@
 
 #include "fake_source.h"
 #include "monitor/http_server.h"
+#include "tests/integration/harness.h"
 
 using namespace montest;
 
@@ -84,6 +85,31 @@ TEST(MonitorHttp, ServesUnderBasePathOnEphemeralPort) {
   m.stop();
   m.stop();  // idempotent
   EXPECT_FALSE(fetch(m.port(), "/mon/varz"));
+}
+
+// https_port: the same endpoints over TLS with the server's certificate.
+TEST(MonitorHttp, ServesHttpsWithTheServerCertificate) {
+  itest::TestCerts certs;
+  ASSERT_TRUE(certs.ok());
+  FakeSource src;
+  MonitorServer m;
+  std::string err;
+  MonitorServer::TlsFiles files{certs.server_cert(), certs.server_key()};
+  ASSERT_TRUE(m.start("127.0.0.1", -1, "", src, err, &files)) << err;
+  EXPECT_EQ(m.log_line(), "Starting https monitor on 127.0.0.1:" + std::to_string(m.port()));
+  httplib::SSLClient cli("127.0.0.1", m.port());
+  cli.set_ca_cert_path(certs.ca().c_str());
+  cli.enable_server_certificate_verification(true);
+  cli.set_connection_timeout(5);
+  cli.set_read_timeout(5);
+  auto r = cli.Get("/varz");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Json::parse(r->body)["server_id"], "NFAKESERVERID");
+  EXPECT_FALSE(fetch(m.port(), "/varz") && fetch(m.port(), "/varz")->status == 200);  // plain HTTP is not served
+  MonitorServer bad;
+  MonitorServer::TlsFiles missing{"/nonexistent.pem", "/nonexistent-key.pem"};
+  EXPECT_FALSE(bad.start("127.0.0.1", -1, "", src, err, &missing));
 }
 
 TEST(MonitorHttp, BindFailureIsReported) {

@@ -670,7 +670,7 @@ TEST_F(TlsConfig, UnenforcedOptionsAreRefused) {
                         "tls { cert_file: server.pem, key_file: server-key.pem, pinned_certs: "
                         "[\"a2b1c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90\"] }\n",
                         "tls { cert_file: server.pem, key_file: server-key.pem, connection_rate_limit: 5 }\n",
-                        "https_port: 8443\n"}) {
+                        "resolver_tls { cert_file: server.pem }\n"}) {
     std::string out = check_config(ringnats_bin(), b, d);
     EXPECT_NE(out.find("is not supported by ringnats"), std::string::npos) << b << out;
   }
