@@ -4,6 +4,8 @@
 // authorized by an export). What ringnats does not enforce is refused.
 #include "config/accounts_config.h"
 
+#include <algorithm>
+
 #include "config/unsupported.h"
 #include "config/users_config.h"
 #include "proto/subject.h"
@@ -240,6 +242,26 @@ bool allowed_for(const std::vector<std::string>& accounts, const std::string& wh
   return false;
 }
 
+// nats refuses an import that would bring messages back to where they came
+// from: following the exporter's imports (those added before this one)
+// whose subjects collide with this one's, it must not reach an account seen
+// on the way. So of two imports that form a cycle, the later is refused.
+template <class Imports, class Subject>
+bool forms_cycle(const Options& o, const std::string& exporter, const std::string& to,
+                 std::vector<std::string>& visited, const std::vector<const void*>& added, Imports imports,
+                 Subject subject_of, int depth = 0) {
+  const AccountOptions* e = find(o, exporter);
+  if (!e || depth > 32) return false;
+  for (const auto& im : imports(*e)) {
+    if (std::find(added.begin(), added.end(), static_cast<const void*>(&im)) == added.end()) continue;
+    if (!proto::subjects_collide(to, subject_of(im))) continue;
+    if (std::find(visited.begin(), visited.end(), im.account) != visited.end()) return true;
+    visited.push_back(im.account);
+    if (forms_cycle(o, im.account, subject_of(im), visited, added, imports, subject_of, depth + 1)) return true;
+  }
+  return false;
+}
+
 // The checks nats makes once every account is known.
 void check_links(const ConfValue& at, Options& o, Sink& s) {
   for (const AccountOptions& a : o.security.accounts) {
@@ -256,6 +278,7 @@ void check_links(const ConfValue& at, Options& o, Sink& s) {
       if (!proto::valid_subscribe_subject(e.subject))
         s.errors.push_back(at.where() + ": Error adding service export " + go_quote(e.subject) + ": invalid subject");
   }
+  std::vector<const void*> added_streams;
   for (const AccountOptions& a : o.security.accounts) {
     for (const StreamImport& im : a.stream_imports) {
       const AccountOptions* from = find(o, im.account);
@@ -282,6 +305,18 @@ void check_links(const ConfValue& at, Options& o, Sink& s) {
           break;
         }
       }
+      {
+        std::vector<std::string> visited{a.name};
+        if (forms_cycle(
+                o, im.account, im.subject, visited, added_streams,
+                [](const AccountOptions& x) -> const auto& { return x.stream_imports; },
+                [](const StreamImport& s) -> const std::string& { return s.subject; })) {
+          s.errors.push_back(at.where() + ": Error adding stream import " + go_quote(im.subject) +
+                             ": import forms a cycle");
+          continue;
+        }
+        added_streams.push_back(&im);
+      }
       if (!im.to.empty() && im.to != im.subject && proto::has_wildcard(im.subject))
         s.errors.push_back(unsupported::refusal(at, "accounts." + a.name + ".imports", kWhyMappedImport));
       else if (!im.to.empty() && proto::has_wildcard(im.to))
@@ -291,6 +326,7 @@ void check_links(const ConfValue& at, Options& o, Sink& s) {
 }
 
 void check_service_imports(const ConfValue& at, Options& o, Sink& s) {
+  std::vector<const void*> added;
   for (const AccountOptions& a : o.security.accounts)
     for (const ServiceImport& im : a.service_imports) {
       const AccountOptions* from = find(o, im.account);
@@ -306,6 +342,16 @@ void check_service_imports(const ConfValue& at, Options& o, Sink& s) {
                            ": service import not authorized");
         continue;
       }
+      std::vector<std::string> visited{a.name};
+      if (forms_cycle(
+              o, im.account, im.subject, visited, added,
+              [](const AccountOptions& x) -> const auto& { return x.service_imports; },
+              [](const ServiceImport& s) -> const std::string& { return s.to; })) {
+        s.errors.push_back(at.where() + ": Error adding service import " + go_quote(im.subject) +
+                           ": import forms a cycle");
+        continue;
+      }
+      added.push_back(&im);
       if (im.to != im.subject && (proto::has_wildcard(im.subject) || proto::has_wildcard(im.to)))
         s.errors.push_back(unsupported::refusal(at, "accounts." + a.name + ".imports", kWhyMappedService));
     }

@@ -50,7 +50,7 @@ struct ServiceExport {
   std::string subject;
   std::vector<std::string> accounts;  // empty: public
   ResponseType response_type = ResponseType::Singleton;
-  int64_t response_threshold_ns = 2 * 1'000'000'000LL;  // nats' default 2 s
+  int64_t response_threshold_ns = 120 * 1'000'000'000LL;  // nats' default 2 min
 };
 struct StreamImport {
   std::string account, subject;

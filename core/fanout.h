@@ -66,7 +66,7 @@ class Fanout {
 
   // Service imports (service_imports.cc). A response for request `seq` of
   // this shard, sent on by the shard it was published on.
-  void relay_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload);
+  void relay_response(uint64_t seq, uint32_t account, const proto::MsgArgs& m, std::string_view payload);
   // Drops requests whose response threshold passed (shard timer).
   void expire_responses();
 
@@ -91,13 +91,16 @@ class Fanout {
   // Service imports: the entries a publish matched, run once it is done
   // (one list per nesting depth: a request may itself match an import).
   static constexpr int kMaxServiceDepth = 4;
+  static constexpr int64_t kDefaultResponseThresholdNs = 120 * 1'000'000'000LL;  // nats: 2 minutes
   void run_deferred(const proto::MsgArgs& m, std::string_view payload, Block* storage);
   void serve_request(const SubRef& r, const proto::MsgArgs& m, std::string_view payload, Block* storage,
                      const Conn* requester);
-  void answer_response(const proto::MsgArgs& m, std::string_view payload, Block* storage);
-  void deliver_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload, Block* storage);
+  void answer_response(uint32_t account, const proto::MsgArgs& m, std::string_view payload, Block* storage);
+  void deliver_response(uint64_t seq, uint32_t account, const proto::MsgArgs& m, std::string_view payload,
+                        Block* storage);
   struct PendingResponse {
     uint32_t importer = 0;
+    uint32_t exporter = 0;  // the only account that may answer
     bool singleton = true;
     int64_t expires_ns = 0;
     int64_t threshold_ns = 0;
@@ -110,7 +113,8 @@ class Fanout {
   std::string service_digits_[kMaxServiceDepth + 1][2];
   bool last_delivered_ = false;  // the last publish reached someone
   int deferred_depth_ = 0;
-  uint64_t next_request_ = 1;
+  std::mt19937_64 token_rng_{std::random_device{}()};  // response subject keys
+  std::string stamped_head_;  // a chained request's headers, rewritten
   absl::flat_hash_map<uint64_t, PendingResponse> pending_;  // this shard's requests
   Conn internal_{ConnType::Client, 4096};  // the publisher of what imports forward
   proto::MsgArgs import_args_;

@@ -71,7 +71,7 @@ void Fanout::run_deferred(const MsgArgs& m, std::string_view payload, Block* sto
   for (size_t i = 0; i < todo.size(); ++i) {
     const SubRef& r = *todo[i];
     if (r.flags & kSubService) serve_request(r, m, payload, storage, saved_src);
-    else answer_response(m, payload, storage);
+    else answer_response(saved_account, m, payload, storage);
   }
   todo.clear();
   --deferred_depth_;
@@ -92,14 +92,36 @@ void Fanout::serve_request(const SubRef& r, const MsgArgs& m, std::string_view p
   // nats stamps a request that crosses into a service's account with who
   // asked ("Nats-Request-Info"), in the headers of a copy of the message.
   std::string& info = service_info_[d];
-  info.assign("Nats-Request-Info: {\"acc\":");
-  proto::json_append_string(info, srv_.accounts().at(si.importer).name);
-  if (requester && requester != &internal_ && requester->rtt_ns > 0)
-    info.append(",\"rtt\":").append(std::to_string(requester->rtt_ns));
-  info.append("}\r\n");
   const size_t old_hdr = m.hdr > 0 ? static_cast<size_t>(m.hdr) : 0;
   std::string_view body = payload.substr(old_hdr);
   std::string_view head = old_hdr ? payload.substr(0, old_hdr - 2) : std::string_view("NATS/1.0\r\n");
+  // A request that came through an import already carries the original
+  // requester's info: nats keeps it and names this importer as "svc".
+  constexpr std::string_view kInfo = "\r\nNats-Request-Info: ";
+  const size_t at = requester == &internal_ ? head.find(kInfo) : std::string_view::npos;
+  if (at != std::string_view::npos) {
+    const size_t start = at + kInfo.size();
+    const size_t eol = head.find("\r\n", start);
+    std::string_view value = head.substr(start, eol - start);  // {"acc":"C",...}
+    const size_t after_acc = value.find("\",", 7);             // past {"acc":"<name>"
+    info.assign("Nats-Request-Info: ");
+    if (value.rfind("{\"acc\":\"", 0) == 0 && after_acc != std::string_view::npos) {
+      info.append(value.substr(0, after_acc + 1)).append(",\"svc\":");
+      proto::json_append_string(info, srv_.accounts().at(si.importer).name);
+      info.append(value.substr(after_acc + 1));
+    } else {
+      info.append(value);
+    }
+    info.append("\r\n");
+    stamped_head_.assign(head.substr(0, at + 2)).append(head.substr(eol + 2 < head.size() ? eol + 2 : head.size()));
+    head = stamped_head_;
+  } else {
+    info.assign("Nats-Request-Info: {\"acc\":");
+    proto::json_append_string(info, srv_.accounts().at(si.importer).name);
+    if (requester && requester != &internal_ && requester->rtt_ns > 0)
+      info.append(",\"rtt\":").append(std::to_string(requester->rtt_ns));
+    info.append("}\r\n");
+  }
   const size_t hdr = head.size() + info.size() + 2;
   Block* stamped = Block::make(hdr + body.size() + 2);
   stamped->put(head.data(), head.size());
@@ -119,12 +141,14 @@ void Fanout::serve_request(const SubRef& r, const MsgArgs& m, std::string_view p
   std::string& reply = service_reply_[d];
   uint64_t seq = 0;
   if (!m.reply.empty()) {
-    seq = next_request_++;
+    // An unguessable key: only the exporter's responders ever see it.
+    do seq = token_rng_(); while (seq == 0 || pending_.contains(seq));
     PendingResponse p;
     p.importer = si.importer;
+    p.exporter = si.exporter;
     p.reply.assign(m.reply);
     p.singleton = si.response_type == ResponseType::Singleton;
-    p.threshold_ns = si.threshold_ns > 0 ? si.threshold_ns : 2 * kSecond;
+    p.threshold_ns = si.threshold_ns > 0 ? si.threshold_ns : kDefaultResponseThresholdNs;
     p.expires_ns = now_ + p.threshold_ns;
     pending_.emplace(seq, std::move(p));
     char digits[24];
@@ -140,7 +164,7 @@ void Fanout::serve_request(const SubRef& r, const MsgArgs& m, std::string_view p
   if (seq && !last_delivered_) pending_.erase(seq);
 }
 
-void Fanout::answer_response(const MsgArgs& m, std::string_view payload, Block* storage) {
+void Fanout::answer_response(uint32_t account, const MsgArgs& m, std::string_view payload, Block* storage) {
   if (!m.subject.starts_with(srv_.accounts().response_prefix())) return;
   // "_R_.<server>.<shard>.<seq>"
   std::string_view rest = m.subject.substr(srv_.accounts().response_prefix().size());
@@ -154,29 +178,36 @@ void Fanout::answer_response(const MsgArgs& m, std::string_view payload, Block* 
       r2.ptr != rest.data() + rest.size() || shard < 0 || shard >= nshards_)
     return;
   if (shard == id_) {
-    deliver_response(seq, m, payload, storage);
+    deliver_response(seq, account, m, payload, storage);
     return;
   }
   // The request is the other shard's: the response crosses once, with its
-  // own copy (this path is taken only by responses across shards).
+  // own copy (this path is taken only by responses across shards). The copy
+  // keeps the CRLF after the payload, as a receive buffer does: whoever
+  // forwards it (a route) sends size + 2 bytes.
   std::string bytes(payload);
+  bytes.append("\r\n");
   const int64_t hdr = m.hdr;
-  srv_.shard(id_).push_fn(shard, [seq, bytes = std::move(bytes), hdr](Shard& s) {
+  srv_.shard(id_).push_fn(shard, [seq, account, bytes = std::move(bytes), hdr](Shard& s) {
     MsgArgs resp;
     resp.op = hdr >= 0 ? proto::Op::Hpub : proto::Op::Pub;
     resp.hdr = hdr;
-    resp.size = static_cast<int64_t>(bytes.size());
+    resp.size = static_cast<int64_t>(bytes.size() - 2);
     const std::string hdr_digits = hdr >= 0 ? std::to_string(hdr) : std::string();
-    const std::string size_digits = std::to_string(bytes.size());
+    const std::string size_digits = std::to_string(bytes.size() - 2);
     resp.hdr_text = hdr_digits;
     resp.size_text = size_digits;
-    s.relay_response(seq, resp, bytes);
+    s.relay_response(seq, account, resp, std::string_view(bytes.data(), bytes.size() - 2));
   });
 }
 
-void Fanout::deliver_response(uint64_t seq, const MsgArgs& m, std::string_view payload, Block* storage) {
+void Fanout::deliver_response(uint64_t seq, uint32_t account, const MsgArgs& m, std::string_view payload,
+                              Block* storage) {
   auto it = pending_.find(seq);
   if (it == pending_.end()) return;  // answered (singleton), expired, or forged
+  // Only the account the request went to may answer it: another account's
+  // catch-all on the same prefix must not reach this requester.
+  if (it->second.exporter != account) return;
   PendingResponse& p = it->second;
   MsgArgs& resp = service_args_[deferred_depth_];
   resp = m;
@@ -191,9 +222,9 @@ void Fanout::deliver_response(uint64_t seq, const MsgArgs& m, std::string_view p
   else if (it != pending_.end()) it->second.expires_ns = now_ + it->second.threshold_ns;
 }
 
-void Fanout::relay_response(uint64_t seq, const MsgArgs& m, std::string_view payload) {
+void Fanout::relay_response(uint64_t seq, uint32_t account, const MsgArgs& m, std::string_view payload) {
   ++deferred_depth_;  // so a publish inside defers at its own depth
-  if (deferred_depth_ <= kMaxServiceDepth) deliver_response(seq, m, payload, nullptr);
+  if (deferred_depth_ <= kMaxServiceDepth) deliver_response(seq, account, m, payload, nullptr);
   --deferred_depth_;
 }
 

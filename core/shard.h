@@ -94,8 +94,8 @@ class Shard : private ConnEvents {
   void send_info_to(Conn* c) { session_.send_info(c); }
   void announce_account_entries() { subs_.announce_account_entries(); }
   // A service import's response for request `seq` of this shard.
-  void relay_response(uint64_t seq, const proto::MsgArgs& m, std::string_view payload) {
-    fanout_.relay_response(seq, m, payload);
+  void relay_response(uint64_t seq, uint32_t account, const proto::MsgArgs& m, std::string_view payload) {
+    fanout_.relay_response(seq, account, m, payload);
   }
   Conn* new_conn(int fd, ConnType type) { return conns_.open(fd, type); }
   // Puts a TLS session on a connection just opened (conn_tls.cc): a route

@@ -61,6 +61,21 @@ bool subject_matches(std::string_view pattern, std::string_view subject) {
   }
 }
 
+bool subjects_collide(std::string_view a, std::string_view b) {
+  size_t ai = 0, bi = 0;
+  for (;;) {
+    size_t ad = a.find('.', ai), bd = b.find('.', bi);
+    std::string_view at = a.substr(ai, ad == std::string_view::npos ? std::string_view::npos : ad - ai);
+    std::string_view bt = b.substr(bi, bd == std::string_view::npos ? std::string_view::npos : bd - bi);
+    if (at == ">" || bt == ">") return true;
+    if (at != "*" && bt != "*" && at != bt) return false;
+    bool aend = ad == std::string_view::npos, bend = bd == std::string_view::npos;
+    if (aend || bend) return aend && bend;
+    ai = ad + 1;
+    bi = bd + 1;
+  }
+}
+
 bool subject_is_subset(std::string_view sub, std::string_view of) {
   size_t si = 0, oi = 0;
   for (;;) {

@@ -19,6 +19,8 @@ bool has_wildcard(std::string_view s);
 
 // Does a literal `subject` match `pattern` (which may hold '*' and '>')?
 bool subject_matches(std::string_view pattern, std::string_view subject);
+// Could some subject match both patterns (nats' SubjectsCollide)?
+bool subjects_collide(std::string_view a, std::string_view b);
 // Is every subject `sub` (a pattern) can match also matched by `of`?
 bool subject_is_subset(std::string_view sub, std::string_view of);
 

@@ -208,6 +208,50 @@ TEST_P(AccountsCluster, ServiceImportAcrossNodes) {
   }
 }
 
+// The response goes to a reply subject subscribed on another node, and the
+// responder sits on another shard than the requester (pairs of fresh
+// connections alternate shards): the relayed response crosses a shard and
+// then a route, whole.
+TEST_P(AccountsCluster, RelayedResponseCrossesShardAndRoute) {
+  RawConn inbox;
+  const int req_node = GetParam().kinds[1] == Kind::Ring ? 1 : 0;
+  const int other = (req_node + 1) % 3;
+  ASSERT_TRUE(login(inbox, nodes_[other]->port(), "b", "SUB inbox.> 1\r\n"));
+  {  // the inbox's interest has reached the requester's node
+    RawConn probe;
+    ASSERT_TRUE(login(probe, nodes_[req_node]->port(), "b", ""));
+    std::string seen;
+    bool there = false;
+    for (int k = 0; k < 100 && !there; ++k) {
+      ASSERT_TRUE(probe.send("PUB inbox.probe 1\r\nx\r\n"));
+      there = read_msg(inbox, "inbox.probe", "x", seen, 100);
+    }
+    ASSERT_TRUE(there) << logs();
+  }
+  for (int i = 0; i < 4; ++i) {
+    RawConn requester, responder;
+    ASSERT_TRUE(login(requester, nodes_[req_node]->port(), "b", ""));
+    ASSERT_TRUE(login(responder, nodes_[req_node]->port(), "a", "SUB svc.echo 1\r\n"));
+    const std::string n = std::to_string(i);
+    const std::string body(100000, static_cast<char>('a' + i));
+    std::string line, seen;
+    bool asked = false;
+    for (int k = 0; k < 100 && !asked; ++k) {
+      ASSERT_TRUE(requester.send("PUB echo inbox." + n + " 2\r\nhi\r\n"));
+      asked = responder.read_line(line, 100);
+    }
+    ASSERT_TRUE(asked) << logs();
+    size_t r = line.find("_R_.");
+    ASSERT_NE(r, std::string::npos) << line;
+    const std::string reply = line.substr(r, line.find(' ', r) - r);
+    ASSERT_TRUE(responder.send("PUB " + reply + " " + std::to_string(body.size()) + "\r\n" + body + "\r\n"));
+    EXPECT_TRUE(read_msg(inbox, "inbox." + n, body, seen)) << "pair " << i << logs();
+  }
+  std::string pong;
+  EXPECT_TRUE(inbox.ping_pong(pong)) << logs();
+  for (auto& node : nodes_) EXPECT_EQ(node->log().find("Protocol"), std::string::npos) << node->log_tail();
+}
+
 INSTANTIATE_TEST_SUITE_P(Topologies, AccountsCluster,
                          ::testing::Values(Topology{"stockseed_ring_stock", {Kind::Stock, Kind::Ring, Kind::Stock}},
                                            Topology{"ringseed_stock_stock", {Kind::Ring, Kind::Stock, Kind::Stock}},

@@ -153,6 +153,24 @@ TEST(UsersConfigNatsCompat, CheckConfigMatchesNatsServer) {
       "authorization { users: [ {user: a} ], permissions: 5 }\n",
       "no_auth_user: a\nauthorization { users: [ {user: a} ] }\n",
       "no_auth_user: 5\n",
+      // Users inside accounts, and the accounts block's own checks.
+      "accounts { A: { users: [ {user: a, password: b} ] }, B: { users: [ {user: a, password: c} ] } }\n",
+      "accounts { A: { users: [ {user: a} ], default_permissions: {publish: \"x\"} } }\n",
+      "accounts { A: 5 }\n",
+      "accounts [ A, B, A ]\n",
+      "accounts { $G: {} }\n",
+      "accounts { A: { exports: [ {stream: x, service: y} ] } }\n",
+      "accounts { A: { exports: [ {service: y, response_type: bogus} ] } }\n",
+      "accounts { A: { exports: [ {stream: \"x.>\", accounts: [C]} ] } }\n",
+      "accounts { A: { exports: [ {stream: \"x.>\"} ] }, B: { imports: [ {stream: {account: A, subject: \"y\"}} ] } }\n",
+      "accounts { A: {}, B: { imports: [ {service: {account: A, subject: \"y\"}} ] } }\n",
+      "accounts { A: { exports: [ {stream: \"x.>\"} ] }, B: { imports: [ {stream: {account: A, subject: \"x.>\"}, "
+      "prefix: \"p.*\"} ] } }\n",
+      "accounts { A: { exports: [ {service: s}, {stream: \"t.>\"} ], imports: [ {service: {account: B, subject: s}}, "
+      "{stream: {account: B, subject: \"t.>\"}} ] }, B: { exports: [ {service: s}, {stream: \"t.>\"} ], imports: [ "
+      "{service: {account: A, subject: s}}, {stream: {account: A, subject: \"t.>\"}} ] } }\n",
+      "accounts { A: { exports: [ {service: s} ] }, B: { imports: [ {service: {account: A, subject: s}, to: r}, "
+      "{service: {account: A, subject: s}, to: r} ] } }\n",
   };
   TempDir dir;
   int n = 0;

@@ -293,3 +293,66 @@ TEST(AccountsServices, RequestsAndResponsesAsNatsServer) {
 
 }  // namespace
 }  // namespace itest
+
+namespace itest {
+namespace {
+
+// A service response subject is the exporter's to answer: another account
+// that also exports a service (so it has a response catch-all of its own)
+// publishing on it reaches nobody. And a request that crosses two imports
+// (C -> B -> A) reaches A with one Nats-Request-Info naming both.
+const char* kTwoServices = R"(
+accounts {
+  A: { users: [ {user: a, password: pa} ], exports: [ {service: "svc.a"} ] }
+  B: { users: [ {user: b, password: pb} ], imports: [ {service: {account: A, subject: "svc.a"}} ],
+       exports: [ {service: "svc.a"} ] }
+  C: { users: [ {user: c, password: pc} ], imports: [ {service: {account: B, subject: "svc.a"}} ] }
+  D: { users: [ {user: d, password: pd} ], exports: [ {service: "svc.d"} ] }
+  E: { users: [ {user: e, password: pe} ], imports: [ {service: {account: D, subject: "svc.d"}} ] }
+}
+)";
+
+struct TwoRuns {
+  std::string requester, responder_line;
+};
+
+TwoRuns forge_and_chain(const std::string& bin) {
+  TwoRuns out;
+  TempConfig conf(kTwoServices);
+  ServerProcess srv;
+  EXPECT_TRUE(srv.start(bin, 2, {"-c", conf.path()}));
+  RawConn a, b, c, d;
+  EXPECT_TRUE(login_raw(a, srv.port(), "a", "SUB svc.a 1\r\n"));
+  EXPECT_TRUE(login_raw(b, srv.port(), "b", "SUB inbox.b 1\r\n"));
+  EXPECT_TRUE(login_raw(c, srv.port(), "c", "SUB inbox.c 1\r\n"));
+  EXPECT_TRUE(login_raw(d, srv.port(), "d", ""));
+  std::string got, line, rest;
+  EXPECT_TRUE(b.send("PUB svc.a inbox.b 3\r\nreq\r\n"));
+  EXPECT_TRUE(a.read_line(line));
+  size_t r = line.find("_R_.");
+  std::string reply = line.substr(r, line.find(' ', r) - r);
+  EXPECT_TRUE(a.read_until("req\r\n", rest));
+  // D answers B's request first: it must reach nobody.
+  EXPECT_TRUE(d.send("PUB " + reply + " 6\r\nforged\r\n"));
+  EXPECT_TRUE(d.ping_pong(got));
+  EXPECT_TRUE(a.send("PUB " + reply + " 4\r\nreal\r\n"));
+  EXPECT_TRUE(a.ping_pong(got));
+  EXPECT_TRUE(b.ping_pong(out.requester));
+  // C's request crosses B's import of A on its way.
+  EXPECT_TRUE(c.send("PUB svc.a inbox.c 3\r\nreq\r\n"));
+  EXPECT_TRUE(a.read_line(line));
+  EXPECT_TRUE(a.read_until("req\r\n", rest));
+  out.responder_line = mask(line + "\r\n" + rest);
+  return out;
+}
+
+TEST(AccountsServices, ForgedResponsesAndChainsAsNatsServer) {
+  TwoRuns stock = forge_and_chain(stock_bin());
+  TwoRuns ring = forge_and_chain(ringnats_bin());
+  EXPECT_EQ(stock.requester, "MSG inbox.b 1 4\r\nreal\r\nPONG\r\n");
+  EXPECT_EQ(ring.requester, stock.requester);
+  EXPECT_EQ(ring.responder_line, stock.responder_line);
+}
+
+}  // namespace
+}  // namespace itest
