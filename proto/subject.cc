@@ -46,49 +46,53 @@ bool has_wildcard(std::string_view s) {
   return wc;
 }
 
+namespace {
+// Walks a subject token by token: next() gives the following token and
+// whether it is the last.
+struct Tokens {
+  std::string_view s;
+  size_t at = 0;
+  std::string_view next(bool& last) {
+    size_t dot = s.find('.', at);
+    last = dot == std::string_view::npos;
+    std::string_view t = s.substr(at, last ? std::string_view::npos : dot - at);
+    at = last ? s.size() : dot + 1;
+    return t;
+  }
+};
+}  // namespace
+
 bool subject_matches(std::string_view pattern, std::string_view subject) {
-  size_t pi = 0, si = 0;
+  Tokens p{pattern}, s{subject};
   for (;;) {
-    size_t pd = pattern.find('.', pi), sd = subject.find('.', si);
-    std::string_view pt = pattern.substr(pi, pd == std::string_view::npos ? std::string_view::npos : pd - pi);
-    std::string_view st = subject.substr(si, sd == std::string_view::npos ? std::string_view::npos : sd - si);
+    bool pend, send;
+    std::string_view pt = p.next(pend), st = s.next(send);
     if (pt == ">") return true;
     if (pt != "*" && pt != st) return false;
-    bool pend = pd == std::string_view::npos, send = sd == std::string_view::npos;
     if (pend || send) return pend && send;
-    pi = pd + 1;
-    si = sd + 1;
   }
 }
 
 bool subjects_collide(std::string_view a, std::string_view b) {
-  size_t ai = 0, bi = 0;
+  Tokens x{a}, y{b};
   for (;;) {
-    size_t ad = a.find('.', ai), bd = b.find('.', bi);
-    std::string_view at = a.substr(ai, ad == std::string_view::npos ? std::string_view::npos : ad - ai);
-    std::string_view bt = b.substr(bi, bd == std::string_view::npos ? std::string_view::npos : bd - bi);
+    bool aend, bend;
+    std::string_view at = x.next(aend), bt = y.next(bend);
     if (at == ">" || bt == ">") return true;
     if (at != "*" && bt != "*" && at != bt) return false;
-    bool aend = ad == std::string_view::npos, bend = bd == std::string_view::npos;
     if (aend || bend) return aend && bend;
-    ai = ad + 1;
-    bi = bd + 1;
   }
 }
 
 bool subject_is_subset(std::string_view sub, std::string_view of) {
-  size_t si = 0, oi = 0;
+  Tokens x{sub}, y{of};
   for (;;) {
-    size_t sd = sub.find('.', si), od = of.find('.', oi);
-    std::string_view st = sub.substr(si, sd == std::string_view::npos ? std::string_view::npos : sd - si);
-    std::string_view ot = of.substr(oi, od == std::string_view::npos ? std::string_view::npos : od - oi);
+    bool send, oend;
+    std::string_view st = x.next(send), ot = y.next(oend);
     if (ot == ">") return true;
     if (st == ">") return false;
     if (ot != "*" && (st == "*" || st != ot)) return false;
-    bool send = sd == std::string_view::npos, oend = od == std::string_view::npos;
     if (send || oend) return send && oend;
-    si = sd + 1;
-    oi = od + 1;
   }
 }
 
