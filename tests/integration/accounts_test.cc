@@ -272,10 +272,14 @@ ServiceRun run_services(const std::string& bin) {
   }
   EXPECT_TRUE(a.ping_pong(got));
   out.responder = mask(seen + got);
-  // The requester saw all it will see once a round trip through A is done
-  // and its own PING is answered.
+  // The last thing the requester gets is the stream's empty end message. A
+  // response may cross from the responder's shard to the requester's after
+  // the requester's own PING is answered, so wait for it, then for a PONG
+  // (anything wrongly delivered after the end would arrive before it).
+  std::string end;
+  EXPECT_TRUE(b.read_until("MSG _INBOX.r4 1 0\r\n\r\n", end));
   EXPECT_TRUE(b.ping_pong(got));
-  out.requester = got;
+  out.requester = end + got;
   return out;
 }
 
@@ -337,7 +341,12 @@ TwoRuns forge_and_chain(const std::string& bin) {
   EXPECT_TRUE(d.ping_pong(got));
   EXPECT_TRUE(a.send("PUB " + reply + " 4\r\nreal\r\n"));
   EXPECT_TRUE(a.ping_pong(got));
-  EXPECT_TRUE(b.ping_pong(out.requester));
+  // The answer may cross from A's shard to B's after B's own PING: wait for
+  // it, then a PONG (a forged answer, sent before it, would show up too).
+  std::string real;
+  EXPECT_TRUE(b.read_until("real\r\n", real));
+  EXPECT_TRUE(b.ping_pong(got));
+  out.requester = real + got;
   // C's request crosses B's import of A on its way.
   EXPECT_TRUE(c.send("PUB svc.a inbox.c 3\r\nreq\r\n"));
   EXPECT_TRUE(a.read_line(line));
