@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <initializer_list>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +45,38 @@ inline std::string error_of(std::initializer_list<std::string> args) {
   EXPECT_EQ(r.res.action, CliAction::Error);
   EXPECT_EQ(r.res.exit_code, 1);
   return r.res.err;
+}
+
+// nats reports map keys in random order: an error output's lines as a
+// sorted list, the program-name prefix of the first noted apart.
+inline std::vector<std::string> error_lines(std::string s) {
+  std::vector<std::string> out;
+  if (s.rfind("ringnats: ", 0) == 0) {
+    out.push_back("(prefixed)");
+    s.erase(0, 10);
+  }
+  std::stringstream ss(s);
+  std::string l;
+  while (std::getline(ss, l)) out.push_back(l);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Checks config file `name` in `dir` with `-c name -t`, from inside `dir`
+// as nats-server was run (relative includes resolve there), and expects
+// nats' verdict and lines (its program name read as ours).
+inline void expect_check_like_nats(const std::string& dir, const std::string& name, const std::string& text,
+                                   int nats_status, std::string nats_err) {
+  std::string cwd_save(4096, '\0');
+  ASSERT_NE(getcwd(cwd_save.data(), cwd_save.size()), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  CliRun got = cli({"-c", name, "-t"});
+  ASSERT_EQ(chdir(cwd_save.c_str()), 0);
+  for (size_t p; (p = nats_err.find("nats-server: ")) != std::string::npos;) nats_err.replace(p, 13, "ringnats: ");
+  int got_status = got.res.action == CliAction::Error ? 1 : 0;
+  EXPECT_EQ(got_status, nats_status) << text << "\nnats: " << nats_err << "\nours: " << got.res.err;
+  EXPECT_EQ(error_lines(got.res.err), error_lines(nats_err))
+      << text << "\nnats: " << nats_err << "\nours: " << got.res.err;
 }
 
 }  // namespace ringnats::testing
