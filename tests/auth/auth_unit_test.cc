@@ -14,36 +14,12 @@
 #include "auth/nkey_sig.h"
 #include "auth/password.h"
 #include "auth/permissions.h"
+#include "test_key.h"
 
 namespace ringnats::auth {
 namespace {
 
-// A fresh ed25519 key: its public "U..." key, and a signature of `msg`.
-struct TestKey {
-  EVP_PKEY* pk = nullptr;
-  TestKey() {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
-    EVP_PKEY_keygen_init(ctx);
-    EVP_PKEY_keygen(ctx, &pk);
-    EVP_PKEY_CTX_free(ctx);
-  }
-  ~TestKey() { EVP_PKEY_free(pk); }
-  std::string public_key() const {
-    std::array<uint8_t, 32> raw;
-    size_t n = raw.size();
-    EVP_PKEY_get_raw_public_key(pk, raw.data(), &n);
-    return nkey::encode_public(nkey::kPrefixUser, raw.data());
-  }
-  std::string sign(const std::string& msg) const {
-    unsigned char sig[64];
-    size_t n = sizeof sig;
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pk);
-    EVP_DigestSign(ctx, sig, &n, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
-    EVP_MD_CTX_free(ctx);
-    return base64_url_raw(sig, n);
-  }
-};
+using TestKey = authtest::UserKey;
 
 TEST(Nkey, KnownPublicKeyDecodes) {
   EXPECT_TRUE(nkey::is_valid_public_user_key("UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4"));
@@ -73,13 +49,13 @@ TEST(NkeySig, SignedNonceVerifies) {
   std::string nonce = make_nonce();
   EXPECT_EQ(nonce.size(), 15u);
   std::string sig = k.sign(nonce);
-  EXPECT_TRUE(verify_nonce_sig(k.public_key(), nonce, sig));
-  EXPECT_FALSE(verify_nonce_sig(k.public_key(), nonce + "x", sig));
+  EXPECT_TRUE(verify_nonce_sig(k.pub, nonce, sig));
+  EXPECT_FALSE(verify_nonce_sig(k.pub, nonce + "x", sig));
   TestKey other;
-  EXPECT_FALSE(verify_nonce_sig(other.public_key(), nonce, sig));
-  EXPECT_FALSE(verify_nonce_sig(k.public_key(), nonce, ""));
-  EXPECT_FALSE(verify_nonce_sig(k.public_key(), nonce, "!!!"));
-  EXPECT_FALSE(verify_nonce_sig(k.public_key(), nonce, sig.substr(0, 40)));
+  EXPECT_FALSE(verify_nonce_sig(other.pub, nonce, sig));
+  EXPECT_FALSE(verify_nonce_sig(k.pub, nonce, ""));
+  EXPECT_FALSE(verify_nonce_sig(k.pub, nonce, "!!!"));
+  EXPECT_FALSE(verify_nonce_sig(k.pub, nonce, sig.substr(0, 40)));
   // Standard base64 with padding is accepted too (nats' fallback).
   std::string raw;
   ASSERT_TRUE(base64_decode(sig, true, false, raw));
@@ -89,7 +65,7 @@ TEST(NkeySig, SignedNonceVerifies) {
     int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
     std64.assign(reinterpret_cast<char*>(out), static_cast<size_t>(n));
   }
-  EXPECT_TRUE(verify_nonce_sig(k.public_key(), nonce, std64));
+  EXPECT_TRUE(verify_nonce_sig(k.pub, nonce, std64));
 }
 
 TEST(Password, BcryptAndPlain) {

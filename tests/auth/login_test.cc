@@ -18,39 +18,14 @@
 #include "auth/nkey_sig.h"
 #include "auth/password.h"
 #include "harness.h"
+#include "test_key.h"
 
 namespace {
 
 using namespace itest;
 namespace nk = ringnats::nkey;
 
-struct UserKey {
-  std::string pub, seed;
-  EVP_PKEY* pk = nullptr;
-  UserKey() {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
-    EVP_PKEY_keygen_init(ctx);
-    EVP_PKEY_keygen(ctx, &pk);
-    EVP_PKEY_CTX_free(ctx);
-    std::array<uint8_t, 32> raw;
-    size_t n = 32;
-    EVP_PKEY_get_raw_public_key(pk, raw.data(), &n);
-    pub = nk::encode_public(nk::kPrefixUser, raw.data());
-    n = 32;
-    EVP_PKEY_get_raw_private_key(pk, raw.data(), &n);
-    seed = nk::encode_seed(nk::kPrefixUser, raw.data());
-  }
-  ~UserKey() { EVP_PKEY_free(pk); }
-  std::string sign(const std::string& msg) const {
-    unsigned char sig[64];
-    size_t n = sizeof sig;
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pk);
-    EVP_DigestSign(ctx, sig, &n, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
-    EVP_MD_CTX_free(ctx);
-    return ringnats::auth::base64_url_raw(sig, n);
-  }
-};
+using authtest::UserKey;
 
 std::string json_field(const std::string& info, const std::string& key) {
   std::string k = "\"" + key + "\":\"";
