@@ -111,6 +111,8 @@ void ConnTable::close(Conn* c, proto::ErrCode why) {
 
 void ConnTable::finish_draining(Conn* c) {
   if (c->state != ConnState::Draining) return;
+  // With the kernel sending, close_notify follows the last bytes from here.
+  if (c->tls && c->tls->kernel_tx()) c->tls->shutdown();
   c->state = ConnState::Closed;
   ::shutdown(c->fd, SHUT_RDWR);
   release(c);

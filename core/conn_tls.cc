@@ -1,9 +1,11 @@
 // The TLS seam in core: where a connection with a tls::Session takes its
 // received ciphertext (Shard::tls_recv, instead of parsing the receive
 // buffer) and where its output becomes ciphertext (ConnTable::flush_tls,
-// instead of a gathered sendmsg of its OutBuf). Plain connections never get
-// here: their only cost is the null check of Conn::tls. Only the owning
-// shard's thread; the session is freed in ConnTable::release.
+// instead of a gathered sendmsg of its OutBuf), until the kernel takes a
+// direction over (kTLS, tls/ktls.h): that direction is then the plain path.
+// Plain connections never get here: their only cost is the null check of
+// Conn::tls. Only the owning shard's thread; the session is freed in
+// ConnTable::release.
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -193,6 +195,10 @@ void Shard::tls_pump(Conn* c) {
     }
     break;
   }
+  // No receive in flight and every record so far decrypted: the kernel may
+  // take the receiving side now (on_recv then parses its plaintext directly).
+  if (!c->recv_armed && !t.kernel_rx() && t.try_kernel_rx(c->fd))
+    log::debug("%s - TLS receiving handed to the kernel", prefix(c).c_str());
   if (!c->recv_armed) conns_.arm_recv(c);
 }
 
@@ -229,7 +235,7 @@ bool Shard::tls_timer(Conn* c) {
 // ConnTable: output
 
 bool ConnTable::more_out(const Conn* c) const {
-  if (!c->tls) return !c->out.empty();
+  if (!c->tls || c->tls->kernel_tx()) return !c->out.empty();
   const tls::Session& t = *c->tls;
   if (t.cipher_pending()) return true;
   if (c->out.empty()) return false;
@@ -250,6 +256,20 @@ void ConnTable::flush_tls(Conn* c) {
       return;
     }
     t.plain_prefix = 0;
+  }
+  if (t.established() && t.cipher_len() == 0 && t.kernel_tx_undecided()) {
+    // The handshake's last flight leaves in user space first; then the
+    // kernel may take the sending side, before any application record.
+    t.collect();
+    if (t.cipher_len() == 0 && t.try_kernel_tx(c->fd))
+      log::debug("%s - TLS sending handed to the kernel", prefix(c).c_str());
+  }
+  if (t.kernel_tx()) {
+    if (c->out.empty()) return;
+    reactor_.send(c->fd, c->out, tag);
+    c->send_inflight = true;
+    c->send_started_ns = now_;
+    return;
   }
   if (t.cipher_len() == 0) {
     if (t.established() && !c->out.empty()) {
@@ -278,6 +298,8 @@ void ConnTable::sent_tls(Conn* c, size_t n) {
   if (t.plain_prefix > 0) {
     c->out.consume(n);
     t.plain_prefix -= std::min(n, t.plain_prefix);
+  } else if (t.kernel_tx()) {
+    c->out.consume(n);
   } else {
     t.cipher_sent(n);
   }

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   if (opts.security.tls.enabled || opts.security.cluster_tls.enabled) {
     std::string why;
     if (tls::kernel_tls_available(why))
-      log::debug("TLS: the kernel offers kTLS; ringnats encrypts in user space (OpenSSL, memory BIOs)");
+      log::debug("TLS: the kernel offers kTLS; TLS 1.3 sessions are handed to it after the handshake");
     else
       log::debug("TLS: no kTLS in this kernel (%s); ringnats encrypts in user space (OpenSSL, memory BIOs)",
                  why.c_str());

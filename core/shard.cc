@@ -268,7 +268,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
     return;
   }
   c->last_in_ns = now_ns_;
-  if (c->tls) {
+  if (c->tls && !c->tls->kernel_rx()) {
     tls_recv(c, bid, static_cast<uint32_t>(res));
     return;
   }
@@ -345,7 +345,7 @@ void Shard::resume_parked(Conn* c) {
   // Its CONNECT is still being checked: only Shard::auth_checked resumes it.
   if (c->auth_in_flight) return;
   c->parked = false;
-  if (c->tls) {
+  if (c->tls && !c->tls->kernel_rx()) {
     if (!c->closing() && c->tls->established()) tls_pump(c);
     return;
   }

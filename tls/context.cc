@@ -1,6 +1,7 @@
 // Builds the SSL_CTX for one role from TlsOptions (see context.h). Runs on
 // the starting thread only; errors are returned as text, nothing throws.
 #include "tls/context.h"
+#include "tls/ktls.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -73,6 +74,7 @@ std::unique_ptr<Context> Context::build(const TlsOptions& o, Role role, std::str
   // and tickets would add a write after the handshake for nothing.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
+  report_secrets(ctx);  // for the kernel TLS hand-off (ktls.cc)
 
   std::string ciphers;
   for (const std::string& n : o.cipher_suites) {

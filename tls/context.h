@@ -15,9 +15,9 @@ namespace ringnats::tls {
 
 enum class Role { Server, Client };
 
-// Whether the kernel offers the "tls" TCP upper layer (kTLS). ringnats does
-// not hand sessions to it yet (records are built in user space over memory
-// BIOs); this only says, for the startup log, whether it could.
+// Whether the kernel offers the "tls" TCP upper layer (kTLS), for the
+// startup log: where it does, sessions are handed to it after the handshake
+// (tls/ktls.h).
 bool kernel_tls_available(std::string& why);
 
 class Context {

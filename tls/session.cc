@@ -46,6 +46,7 @@ std::unique_ptr<Session> Session::create(const Context& ctx, const std::string& 
   // An empty input BIO means "wait for more", not end of stream.
   BIO_set_mem_eof_return(s->rbio_, -1);
   SSL_set_bio(s->ssl_, s->rbio_, s->wbio_);
+  watch_for_kernel(s->ssl_, s.get());
   if (ctx.role() == Role::Server) {
     SSL_set_accept_state(s->ssl_);
   } else {
@@ -101,6 +102,7 @@ Session::Hs Session::handshake() {
   int r = SSL_do_handshake(ssl_);
   if (r == 1) {
     established_ = true;
+    tx_at_established_ = BIO_number_written(wbio_);
     return Hs::Done;
   }
   int e = SSL_get_error(ssl_, r);
@@ -202,7 +204,8 @@ void Session::trim() {
 void Session::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  if (established_) SSL_shutdown(ssl_);
+  if (ktx_ == Kernel::On) kernel_send_close_notify(kfd_);
+  else if (established_) SSL_shutdown(ssl_);
   ERR_clear_error();
 }
 

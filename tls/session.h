@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tls/context.h"
+#include "tls/ktls.h"
 
 struct ssl_st;
 struct bio_st;
@@ -93,9 +94,36 @@ class Session {
   // The verified peer certificate's names; false when it sent none.
   bool peer_names(PeerNames& out) const;
 
+  // --- kernel TLS (tls/ktls.cc) ---
+  // After the handshake each direction's record layer may go to the kernel
+  // (TLS 1.3 with AES-GCM or ChaCha20-Poly1305, where the kernel has "tls");
+  // from then on that direction is plain sends or receives on the socket,
+  // and this session only answers describe() and peer_names(). Anything
+  // else stays in user space, which is also the whole path on a kernel
+  // without the module.
+  bool kernel_tx() const { return ktx_ == Kernel::On; }
+  bool kernel_rx() const { return krx_ == Kernel::On; }
+  bool kernel_tx_undecided() const { return ktx_ == Kernel::Untried; }
+  // Call when everything OpenSSL wrote has been sent and no send is in
+  // flight; true when the kernel took the sending side.
+  bool try_kernel_tx(int fd);
+  // Call when no receive is in flight and the plaintext is consumed; true
+  // when the kernel took the receiving side (only at a record boundary,
+  // after the peer's first application record).
+  bool try_kernel_rx(int fd);
+  // The crypto state of one direction as the kernel would get it (for tests
+  // and the hand-off); false when this session cannot be handed over.
+  bool kernel_crypto(bool tx, KernelCrypto& out) const;
+  // Called by the context's keylog and message callbacks (ktls.cc).
+  void on_keylog(const char* line);
+  void on_record(int write_p, int content_type, const void* buf, size_t len);
+
  private:
   Session() = default;
   void set_error_from_queue(int ssl_err);
+  void kernel_settled();  // both directions decided: stop the callbacks
+
+  enum class Kernel : uint8_t { Untried, On, Off };
 
   ssl_st* ssl_ = nullptr;
   bio_st* rbio_ = nullptr;  // ciphertext in (owned by ssl_)
@@ -108,6 +136,17 @@ class Session {
   std::vector<char> out_;
   size_t out_off_ = 0, out_len_ = 0;
   std::string error_;
+
+  // kTLS hand-off state. Secrets are wiped once both directions are decided.
+  Kernel ktx_ = Kernel::Untried, krx_ = Kernel::Untried;
+  bool ulp_attached_ = false;
+  bool rx_app_seen_ = false;   // the peer's first application record came
+  bool rx_rekeyed_ = false;    // a post-handshake KeyUpdate: the secret is stale
+  int kfd_ = -1;               // the socket, once a direction is the kernel's
+  uint8_t secret_len_ = 0;
+  uint8_t client_secret_[48] = {}, server_secret_[48] = {};
+  uint64_t rx_records_ = 0;    // records read since the handshake (the RX sequence)
+  uint64_t tx_at_established_ = 0;  // bytes OpenSSL had written then
 };
 
 }  // namespace ringnats::tls

@@ -19,6 +19,7 @@
 
 #include "../integration/harness.h"
 #include "tls_client.h"
+#include "tls/context.h"
 
 namespace itest {
 namespace {
@@ -177,6 +178,36 @@ TEST_F(TlsClientPort, LibnatsPubSub) {
     natsMsg_Destroy(reply);
   }
   EXPECT_TRUE(srv_.wait_log("TLS handshake complete")) << srv_.log();
+}
+
+// Where the kernel has "tls", each session goes to it after the handshake
+// (both directions), and every test of this suite runs over kTLS; where it
+// has not (this project's CI machine), all of TLS stays in user space.
+TEST_F(TlsClientPort, KernelTakesTheSessionWhereItHasTls) {
+  std::string why;
+  if (!ringnats::tls::kernel_tls_available(why)) GTEST_SKIP() << "no kTLS in this kernel: " << why;
+  start(false);
+  NatsConn sub, pub;
+  ASSERT_EQ(nats_connect(sub, srv_.url(), false), NATS_OK) << srv_.log();
+  ASSERT_EQ(nats_connect(pub, srv_.url(), false), NATS_OK);
+  NatsSub s;
+  ASSERT_EQ(natsConnection_SubscribeSync(&s.s, sub.nc, "k.>"), NATS_OK);
+  ASSERT_EQ(natsConnection_Flush(sub.nc), NATS_OK);
+  std::string big(1 << 20, 'k');
+  for (int i = 0; i < 100; ++i) {
+    std::string body = i % 10 == 9 ? big : "m" + std::to_string(i);
+    ASSERT_EQ(natsConnection_Publish(pub.nc, "k.x", body.data(), static_cast<int>(body.size())), NATS_OK);
+  }
+  ASSERT_EQ(natsConnection_Flush(pub.nc), NATS_OK);
+  for (int i = 0; i < 100; ++i) {
+    natsMsg* m = nullptr;
+    ASSERT_EQ(natsSubscription_NextMsg(&m, s.s, kTimeoutMs), NATS_OK) << i;
+    std::string body = i % 10 == 9 ? big : "m" + std::to_string(i);
+    EXPECT_TRUE(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)) == body) << i;
+    natsMsg_Destroy(m);
+  }
+  EXPECT_TRUE(srv_.wait_log("TLS sending handed to the kernel")) << srv_.log();
+  EXPECT_TRUE(srv_.wait_log("TLS receiving handed to the kernel")) << srv_.log();
 }
 
 TEST_F(TlsClientPort, MutualTlsRequiresClientCert) {
