@@ -23,6 +23,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "core/subject_match.h"
 #include "core/server.h"
 #include "core/shard.h"
 #include "proto/json.h"
@@ -730,7 +731,7 @@ void RouteManager::remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_vie
   ref.shard = static_cast<uint16_t>(s.id());
   ref.flags = static_cast<uint8_t>(kSubRoute | (rs.headers ? kSubHeaders : 0));
   ref.weight = weight;
-  int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
+  int p = partition_of(subject, srv_.nshards());
   if (p == s.id()) {
     if (add) s.partition_mut(acc).insert(subject, queue, ref);
     else s.partition_mut(acc).remove(subject, queue, ref);
@@ -759,7 +760,7 @@ void RouteManager::route_closed(Shard& s, Conn* c) {
     ref.gen = c->gen;
     ref.shard = static_cast<uint16_t>(s.id());
     ref.flags = kSubRoute;  // identity: a route entry, never a client's
-    int p = static_cast<int>(hash_subject(subject) % static_cast<uint64_t>(srv_.nshards()));
+    int p = partition_of(subject, srv_.nshards());
     if (p == s.id()) {
       s.partition_mut(acc).remove(subject, queue, ref);
     } else {

@@ -10,6 +10,7 @@
 #include "core/links.h"
 #include "core/server.h"
 #include "core/sub_table.h"
+#include "core/subject_match.h"
 #include "core/trace.h"
 #include "core/log.h"
 #include "proto/subject.h"
@@ -55,25 +56,6 @@ Shape shape_for(const MsgArgs& m, bool sub_headers) {
 
 size_t msg_line_max(const MsgArgs& m, size_t sid_len) {
   return m.subject.size() + m.reply.size() + sid_len + m.hdr_text.size() + m.size_text.size() + 64;
-}
-
-// nats-server walks its trie level by level: a level's '>' first, then its
-// '*' subtree, then the literal path; at the last level the literal leaf
-// comes before the '*' leaf. Ranking each matched pattern that way gives the
-// same delivery order when one message matches several of a client's subs.
-int level_rank(char kind, bool last) {
-  if (kind == 'F') return 0;
-  if (kind == 'P') return last ? 2 : 1;
-  return last ? 1 : 2;
-}
-
-bool walk_before(const ringnats::SubSet* a, const ringnats::SubSet* b, size_t ntok) {
-  size_t n = std::min(a->kinds.size(), b->kinds.size());
-  for (size_t i = 0; i < n; ++i) {
-    int ra = level_rank(a->kinds[i], i + 1 == ntok), rb = level_rank(b->kinds[i], i + 1 == ntok);
-    if (ra != rb) return ra < rb;
-  }
-  return a->kinds.size() < b->kinds.size();
 }
 
 char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shape& sh) {
@@ -216,31 +198,10 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
   links_.push(dst, r);
 }
 
-// Every set matching `subject`, into match_ (and its tokens into tokens_),
-// in nats-server's trie walk order.
+// Every set matching `subject`, into match_ (and its tokens into tokens_).
 void Fanout::match_subject(uint32_t account, std::string_view subject) {
-  match_.clear();
-  uint64_t h = hash_subject(subject);
-  srv_.shard(static_cast<int>(h % static_cast<uint64_t>(nshards_))).partition(account).match_literal(subject, h, match_);
-  tokens_.clear();
-  size_t start = 0;
-  for (;;) {
-    size_t dot = subject.find('.', start);
-    if (dot == std::string_view::npos) {
-      tokens_.push_back(subject.substr(start));
-      break;
-    }
-    tokens_.push_back(subject.substr(start, dot - start));
-    start = dot + 1;
-  }
-  for (int p = 0; p < nshards_; ++p)
-    srv_.shard(p).partition(account).match_wildcards(tokens_.data(), tokens_.size(), match_);
-  if (match_.size() > 1) {
-    // Insertion sort: a handful of sets at most.
-    for (size_t i = 1; i < match_.size(); ++i)
-      for (size_t j = i; j > 0 && walk_before(match_[j], match_[j - 1], tokens_.size()); --j)
-        std::swap(match_[j], match_[j - 1]);
-  }
+  ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
+                          subject, tokens_, match_);
 }
 
 void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_view payload, Block* storage,

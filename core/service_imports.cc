@@ -14,6 +14,7 @@
 #include "proto/json.h"
 
 #include "core/fanout.h"
+#include "core/subject_match.h"
 #include "core/server.h"
 #include "core/sub_table.h"
 
@@ -24,7 +25,7 @@ using proto::MsgArgs;
 void SubTable::install_account_entries() {
   const AccountTable& accounts = srv_.accounts();
   auto mine = [&](std::string_view subject) {
-    return hash_subject(subject) % static_cast<uint64_t>(nshards_) == static_cast<uint64_t>(id_);
+    return partition_of(subject, nshards_) == id_;
   };
   for (uint32_t id = 0; id < accounts.service_imports(); ++id) {
     const ServiceImportRt& si = accounts.service_import(id);
@@ -53,7 +54,7 @@ void SubTable::install_account_entries() {
 void SubTable::announce_account_entries() {
   const AccountTable& accounts = srv_.accounts();
   const std::string& pattern = accounts.response_pattern();
-  if (hash_subject(pattern) % static_cast<uint64_t>(nshards_) != static_cast<uint64_t>(id_)) return;
+  if (partition_of(pattern, nshards_) != id_) return;
   for (const Account& a : accounts.all())
     if (a.serves_imports) interest_changed(a.id, pattern, {}, InterestChange{0, 1});
 }

@@ -2,6 +2,7 @@
 // partition a subject belongs to is fixed by its hash, so every SUB and
 // UNSUB of one subject is applied, in order, by one shard.
 #include "core/sub_table.h"
+#include "core/subject_match.h"
 
 #include "core/cluster_hooks.h"
 #include "core/links.h"
@@ -43,7 +44,7 @@ std::string shadow_subject(const StreamImportRt& im, std::string_view subject) {
 
 int SubTable::index_add(uint32_t account, std::string_view subject, std::string_view queue, SubRef ref,
                         Conn* c) {
-  uint16_t p = static_cast<uint16_t>(hash_subject(subject) % static_cast<uint64_t>(nshards_));
+  uint16_t p = partition_of(subject, nshards_);
   if (p == id_) {
     interest_changed(account, subject, queue, partitions_[account]->insert(subject, queue, ref));
     return 0;
@@ -57,7 +58,7 @@ int SubTable::index_add(uint32_t account, std::string_view subject, std::string_
 
 void SubTable::index_remove(uint32_t account, const std::string& subject, const std::string& queue,
                             SubRef ref) {
-  uint16_t p = static_cast<uint16_t>(hash_subject(subject) % static_cast<uint64_t>(nshards_));
+  uint16_t p = partition_of(subject, nshards_);
   if (p == id_) {
     interest_changed(account, subject, queue, partitions_[account]->remove(subject, queue, ref));
     return;
@@ -79,7 +80,7 @@ int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queu
   s.account = c->account;
   s.max = 0;
   s.delivered = 0;
-  s.partition = static_cast<uint16_t>(hash_subject(subject) % static_cast<uint64_t>(nshards_));
+  s.partition = partition_of(subject, nshards_);
   c->subs.emplace(std::string(sid), slot);
 
   SubRef ref;

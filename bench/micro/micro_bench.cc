@@ -1,9 +1,10 @@
 // Micro-benchmarks of the hot functions: parser throughput per operation,
-// subscription matching at 1M subscriptions, the cross-shard ring hop, and
+// subscription matching at 1M subscriptions and across shard counts, the cross-shard ring hop, and
 // outbound append + gathered flush.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <random>
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "core/outbuf.h"
 #include "core/qsbr.h"
 #include "core/spsc.h"
+#include "core/subject_match.h"
 #include "core/sublist.h"
 #include "proto/parser.h"
 
@@ -177,6 +179,100 @@ void BM_SubUnsubOnAudienceOfN(benchmark::State& st) {
 BENCHMARK(BM_SubUnsubOnAudienceOfN)->Arg(1)->Arg(1000)->Arg(100000);
 BENCHMARK(BM_MatchLiteralMiss);
 BENCHMARK(BM_MatchWildcard);
+
+// A publish's match against one account's index split over `nshards`
+// partitions, with `nsubs` subscriptions of which 10% are patterns
+// ("t.j.*", "t.>", "*.j.i"). Mode 0: patterns placed by partition_of and
+// matched with match_subject (the server's way: at most two tries walked).
+// Mode 1: the former placement (a pattern in the partition of its own hash)
+// and walk (every partition's trie), for comparison. Flat across shard
+// counts is the goal (issue #10).
+struct ShardedIndex {
+  Qsbr q{1};
+  RetireList rl;
+  std::vector<std::unique_ptr<SubPartition>> parts;
+  std::vector<std::string> published;
+  ShardedIndex(int nshards, size_t nsubs, bool by_first_token) {
+    q.online(0);
+    for (int i = 0; i < nshards; ++i) parts.push_back(std::make_unique<SubPartition>(q, rl));
+    std::mt19937 rng(42);
+    for (size_t i = 0; i < nsubs; ++i) {
+      SubRef r;
+      r.slot = static_cast<uint32_t>(i);
+      r.sid = "1";
+      // Built with append: GCC 12 warns falsely (-Wrestrict) on chained +.
+      std::string t = "t", j = std::to_string((i / 100) % 100);
+      t.append(std::to_string(i % 100));
+      std::string subj;
+      if (i % 10 == 0 && (i / 10) % 3 == 2) {
+        subj.append("*.").append(j).append(".").append(std::to_string(i));
+      } else {
+        subj.append(t).append(".");
+        if (i % 10 == 0 && (i / 10) % 3 == 1) subj.append(">");
+        else subj.append(j).append(".").append(i % 10 == 0 ? std::string("*") : std::to_string(i));
+      }
+      uint64_t owner = by_first_token ? partition_of(subj, nshards)
+                                      : hash_subject(subj) % static_cast<uint64_t>(nshards);
+      parts[owner]->insert(subj, "", r);
+    }
+    for (int k = 0; k < 1024; ++k) {
+      size_t i = rng() % (nsubs ? nsubs : 1);
+      std::string p = "t";
+      p.append(std::to_string(i % 100)).append(".").append(std::to_string((i / 100) % 100)).append(".");
+      published.push_back(p.append(std::to_string(i)));
+    }
+  }
+  ~ShardedIndex() {
+    parts.clear();
+    q.offline(0);
+    rl.reclaim(q);
+  }
+};
+
+void BM_MatchAcrossShards(benchmark::State& st) {
+  int nshards = static_cast<int>(st.range(0));
+  size_t nsubs = static_cast<size_t>(st.range(1));
+  bool old_way = st.range(2) == 1;
+  static std::unique_ptr<ShardedIndex> idx;
+  static int64_t built[3] = {-1, -1, -1};
+  if (built[0] != st.range(0) || built[1] != st.range(1) || built[2] != st.range(2)) {
+    idx.reset();
+    idx = std::make_unique<ShardedIndex>(nshards, nsubs, !old_way);
+    built[0] = st.range(0), built[1] = st.range(1), built[2] = st.range(2);
+  }
+  auto part = [&](int p) -> const SubPartition& { return *idx->parts[static_cast<size_t>(p)]; };
+  std::vector<std::string_view> tokens;
+  std::vector<const SubSet*> out;
+  size_t k = 0, sets = 0;
+  for (auto _ : st) {
+    const std::string& s = idx->published[k++ & 1023];
+    if (!old_way) {
+      match_subject(part, nshards, s, tokens, out);
+    } else {
+      out.clear();
+      uint64_t h = hash_subject(s);
+      part(static_cast<int>(h % static_cast<uint64_t>(nshards))).match_literal(s, h, out);
+      tokens.clear();
+      size_t start = 0;
+      for (;;) {
+        size_t dot = s.find('.', start);
+        if (dot == std::string::npos) {
+          tokens.push_back(std::string_view(s).substr(start));
+          break;
+        }
+        tokens.push_back(std::string_view(s).substr(start, dot - start));
+        start = dot + 1;
+      }
+      for (int p = 0; p < nshards; ++p) part(p).match_wildcards(tokens.data(), tokens.size(), out);
+    }
+    sets += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.counters["sets/match"] = static_cast<double>(sets) / static_cast<double>(st.iterations());
+}
+BENCHMARK(BM_MatchAcrossShards)
+    ->ArgNames({"shards", "subs", "old"})
+    ->ArgsProduct({{1, 2, 8, 32, 64}, {10, 10000, 1000000}, {0, 1}});
 
 // Producer and consumer on two threads; batches published like a loop turn.
 void BM_RingHop(benchmark::State& st) {
