@@ -83,6 +83,12 @@ void ConnTable::arm_recv(Conn* c) {
   c->recv_armed = true;
 }
 
+// How a connection whose last words are queued is shut. With the kernel
+// sending TLS, a completed send may still sit in kTLS (a record waiting for
+// socket space): SHUT_WR now would put the FIN before it, so only reading is
+// shut and close() lets kTLS push the rest before TCP's FIN.
+int ConnTable::graceful_shut(const Conn* c) { return c->tls && c->tls->kernel_tx() ? SHUT_RD : SHUT_RDWR; }
+
 void ConnTable::close(Conn* c, proto::ErrCode why) {
   if (c->state != ConnState::Open) return;
   c->parser.set_hold(true);
@@ -104,7 +110,7 @@ void ConnTable::close(Conn* c, proto::ErrCode why) {
   note_pending(c);
   // A send still in flight reads from `out`: it is dropped when that send
   // completes (with an error, after this shutdown), or in release().
-  ::shutdown(c->fd, SHUT_RDWR);
+  ::shutdown(c->fd, why != proto::ErrCode::SlowConsumer && !c->send_inflight ? graceful_shut(c) : SHUT_RDWR);
   if (!c->send_inflight) c->out.clear();
   release(c);
 }
@@ -114,7 +120,7 @@ void ConnTable::finish_draining(Conn* c) {
   // With the kernel sending, close_notify follows the last bytes from here.
   if (c->tls && c->tls->kernel_tx()) c->tls->shutdown();
   c->state = ConnState::Closed;
-  ::shutdown(c->fd, SHUT_RDWR);
+  ::shutdown(c->fd, graceful_shut(c));
   release(c);
 }
 

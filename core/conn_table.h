@@ -90,6 +90,7 @@ class ConnTable {
   bool more_out(const Conn* c) const;
   // TLS output (conn_tls.cc).
   void flush_tls(Conn* c);
+  static int graceful_shut(const Conn* c);
   void sent_tls(Conn* c, size_t n);
 
   Server& srv_;

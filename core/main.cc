@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
     if (tls::kernel_tls_available(why))
       log::debug("TLS: the kernel offers kTLS; TLS 1.3 sessions are handed to it after the handshake");
     else
-      log::debug("TLS: no kTLS in this kernel (%s); ringnats encrypts in user space (OpenSSL, memory BIOs)",
+      log::debug("TLS: no kTLS in this kernel (%s; is the tls module loaded?); ringnats encrypts in user space "
+                 "(OpenSSL, memory BIOs)",
                  why.c_str());
   }
   if (opts.cluster.enabled || !opts.cluster.routes.empty()) {

@@ -263,6 +263,11 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
       waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
       return;
     }
+    // The kernel's TLS refuses a record it cannot hand over as data: an
+    // alert, or a KeyUpdate (Java clients rekey after 2^37 bytes).
+    if (res < 0 && c->tls && c->tls->kernel_rx() && !c->closing())
+      log::debug("%s:%d - kernel TLS receive ended the connection: %s", c->remote_ip.c_str(), c->remote_port,
+                 std::strerror(-res));
     conns_.close(c, proto::ErrCode::None);
     conns_.release(c);
     return;

@@ -150,13 +150,16 @@ bool kernel_take(int fd, const KernelCrypto& k, bool tx, bool& ulp_attached, std
 
 void kernel_send_close_notify(int fd) {
   static const unsigned char alert[2] = {1, 0};  // warning, close_notify
-  char control[CMSG_SPACE(sizeof(unsigned char))] = {};
+  union {
+    cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(unsigned char))];
+  } control{};
   iovec iov{const_cast<unsigned char*>(alert), sizeof(alert)};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof(control.buf);
   cmsghdr* cm = CMSG_FIRSTHDR(&msg);
   cm->cmsg_level = SOL_TLS;
   cm->cmsg_type = TLS_SET_RECORD_TYPE;
@@ -236,15 +239,20 @@ bool Session::try_kernel_tx(int fd) {
 
 bool Session::try_kernel_rx(int fd) {
   if (krx_ != Kernel::Untried) return krx_ == Kernel::On;
-  if (kernel_tls_missing() || rx_rekeyed_) {
+  if (kernel_tls_missing() || rx_rekeyed_ || SSL_version(ssl_) != TLS1_3_VERSION) {
     krx_ = Kernel::Off;
     kernel_settled();
     return false;
   }
   // Wait for a record boundary with everything decrypted, after the peer's
   // first application record (a Go server's session tickets come before
-  // it, and the kernel would refuse them as a data stream).
-  if (!rx_app_seen_ || BIO_ctrl_pending(rbio_) != 0 || SSL_has_pending(ssl_) || has_plain()) return false;
+  // it, and the kernel would refuse them as a data stream). At a boundary
+  // OpenSSL waits for a header ("RH"): right after a header it has already
+  // taken the 5 bytes (and counted the record) but holds nothing that
+  // SSL_has_pending sees.
+  if (!rx_app_seen_ || BIO_ctrl_pending(rbio_) != 0 || SSL_has_pending(ssl_) || has_plain() ||
+      std::strcmp(SSL_rstate_string(ssl_), "RH") != 0)
+    return false;
   krx_ = Kernel::Off;
   KernelCrypto k;
   std::string why;

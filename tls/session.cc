@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -65,6 +66,8 @@ std::unique_ptr<Session> Session::create(const Context& ctx, const std::string& 
 
 Session::~Session() {
   if (ssl_) SSL_free(ssl_);  // frees both BIOs
+  OPENSSL_cleanse(client_secret_, sizeof(client_secret_));  // a session closed before the kTLS hand-off
+  OPENSSL_cleanse(server_secret_, sizeof(server_secret_));
 }
 
 void Session::put_cipher(const char* p, size_t n) {

@@ -104,6 +104,7 @@ class Session {
   bool kernel_tx() const { return ktx_ == Kernel::On; }
   bool kernel_rx() const { return krx_ == Kernel::On; }
   bool kernel_tx_undecided() const { return ktx_ == Kernel::Untried; }
+  bool kernel_rx_undecided() const { return krx_ == Kernel::Untried; }
   // Call when everything OpenSSL wrote has been sent and no send is in
   // flight; true when the kernel took the sending side.
   bool try_kernel_tx(int fd);

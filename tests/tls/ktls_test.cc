@@ -8,8 +8,10 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "tests/integration/harness.h"
 #include "tls/context.h"
@@ -92,11 +94,17 @@ class KernelTlsTest : public ::testing::TestWithParam<const char*> {
     std::string err;
     sctx_ = Context::build(so, Role::Server, err);
     ASSERT_TRUE(sctx_) << err;
-    server_ = Session::create(*sctx_, "", err);
-    ASSERT_TRUE(server_) << err;
     pctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_min_proto_version(pctx_, TLS1_3_VERSION);
     ASSERT_EQ(SSL_CTX_set_ciphersuites(pctx_, GetParam()), 1);
+    connect_pair();
+  }
+  // A fresh server Session and peer, handshake done.
+  void connect_pair() {
+    std::string err;
+    if (peer_) SSL_free(peer_);
+    server_ = Session::create(*sctx_, "", err);
+    ASSERT_TRUE(server_) << err;
     peer_ = SSL_new(pctx_);
     pin_ = BIO_new(BIO_s_mem());
     pout_ = BIO_new(BIO_s_mem());
@@ -226,6 +234,52 @@ TEST_P(KernelTlsTest, NoHandOffMidRecordOrBeforeTheFirstRecord) {
   std::string more = peer_record("PING\r\n");
   server_->put_cipher(more.data(), more.size());
   EXPECT_EQ(server_reads(), "PING\r\n");
+}
+
+// From the kTLS review: a receive that ends right after a record header
+// leaves OpenSSL holding those 5 bytes (and the record counted) with
+// nothing pending that SSL_has_pending sees; handing over there would start
+// the kernel mid-record. Every cut of a three-record stream is tried.
+TEST_P(KernelTlsTest, EveryCutOfTheStreamHandsOverOnlyAtABoundary) {
+  std::string probe = peer_record("CONNECT {}\r\n");
+  probe += peer_record("PING\r\n");
+  probe += peer_record("PUB a 1\r\nx\r\n");
+  const size_t total = probe.size();
+  std::vector<size_t> boundaries;  // where a record ends
+  for (size_t at = 0; at < total;) {
+    at += 5 + ((static_cast<unsigned char>(probe[at + 3]) << 8) | static_cast<unsigned char>(probe[at + 4]));
+    boundaries.push_back(at);
+  }
+  for (size_t cut = 1; cut <= total; ++cut) {
+    connect_pair();
+    std::string stream = peer_record("CONNECT {}\r\n");
+    stream += peer_record("PING\r\n");
+    stream += peer_record("PUB a 1\r\nx\r\n");
+    ASSERT_EQ(stream.size(), total);
+    server_->put_cipher(stream.data(), cut);
+    std::string got = server_reads();
+    server_->try_kernel_rx(-1);  // no socket: if it decides, the kernel refuses
+    bool at_boundary = std::find(boundaries.begin(), boundaries.end(), cut) != boundaries.end();
+    EXPECT_EQ(server_->kernel_rx_undecided(), !at_boundary) << "cut at " << cut << " of " << total;
+    server_->put_cipher(stream.data() + cut, total - cut);
+    EXPECT_EQ(got + server_reads(), "CONNECT {}\r\nPING\r\nPUB a 1\r\nx\r\n") << "cut at " << cut;
+  }
+}
+
+// TLS 1.2 stays in user space, and says so at once (the record callback
+// then stops instead of running for the connection's whole life).
+TEST_P(KernelTlsTest, Tls12SettlesInUserSpace) {
+  SSL_CTX_free(pctx_);
+  pctx_ = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_max_proto_version(pctx_, TLS1_2_VERSION);
+  connect_pair();
+  std::string rec = peer_record("CONNECT {}\r\n");
+  server_->put_cipher(rec.data(), rec.size());
+  EXPECT_EQ(server_reads(), "CONNECT {}\r\n");
+  EXPECT_FALSE(server_->try_kernel_rx(-1));
+  EXPECT_FALSE(server_->kernel_rx_undecided());
+  KernelCrypto k;
+  EXPECT_FALSE(server_->kernel_crypto(true, k));
 }
 
 TEST(KernelTlsDerive, UnknownSuitesAreNotHandedOver) {
