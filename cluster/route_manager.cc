@@ -20,7 +20,9 @@
 #include <tuple>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <random>
+#include <utility>
 
 #include "core/log.h"
 #include "core/subject_match.h"
@@ -369,8 +371,23 @@ void RouteManager::adopt(int fd, bool solicited, const Dial* d) {
     int p = 0;
     parse_url(d->url, tls_host, p);
   }
-  srv_.shard(target).post([this, fd, rs, hello, must_auth, tls_host](Shard& s) {
-    Conn* c = s.new_conn(fd, ConnType::Route);
+  // The shard takes the socket and the state when it runs this; a shard
+  // that stops first never runs it, and the holder frees both then.
+  struct Pending {
+    Pending(int f, RouteState* r) : fd(f), rs(r) {}
+    Pending(const Pending&) = delete;
+    Pending& operator=(const Pending&) = delete;
+    int fd;
+    RouteState* rs;
+    ~Pending() {
+      delete rs;
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  auto pending = std::make_shared<Pending>(fd, rs);
+  srv_.shard(target).post([this, pending, hello, must_auth, tls_host](Shard& s) {
+    RouteState* rs = std::exchange(pending->rs, nullptr);
+    Conn* c = s.new_conn(std::exchange(pending->fd, -1), ConnType::Route);
     c->route = rs;
     c->rid = rs->rid;
     if (const tls::Context* t = s.server().route_tls(rs->solicited)) s.start_tls(c, *t, tls_host);

@@ -90,6 +90,22 @@ int count_client_pings(const std::vector<std::string>& chunks) {
 
 // ---------------------------------------------------------------- binaries
 
+std::string server_sanitizer() {
+  if (const char* e = std::getenv("RINGNATS_SANITIZER"); e && *e) return e;
+#if defined(__SANITIZE_THREAD__)
+  return "thread";
+#elif defined(__SANITIZE_ADDRESS__)
+  return "address";
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  return "thread";
+#elif __has_feature(address_sanitizer)
+  return "address";
+#endif
+#endif
+  return {};
+}
+
 std::string ringnats_bin() {
   if (const char* e = std::getenv("RINGNATS_BIN"); e && *e) return e;
 #ifdef RINGNATS_BIN

@@ -15,20 +15,14 @@ namespace itest {
 // Default bound for every wait in these tests.
 inline constexpr int kTimeoutMs = 5000;
 
-// True in the sanitizer suites, where the server under test is built the same
-// way: its memory figures (shadow memory, quarantine) and speed are not the
-// release build's, so RSS bounds are not checked there.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
-#else
-inline constexpr bool kSanitized = false;
-#endif
+// The sanitizer the server under test was built with ("address",
+// "thread"), or empty: env RINGNATS_SANITIZER (tools/run-tests sets it when
+// it runs these tests against a sanitized server), else this test's own
+// build. Its memory figures (shadow memory, quarantine) and speed are not
+// the release build's, so RSS bounds are not checked there and time bounds
+// are looser.
+std::string server_sanitizer();
+inline bool sanitized() { return !server_sanitizer().empty(); }
 
 // Binary under test: env RINGNATS_BIN, else the RINGNATS_BIN compile-time define.
 std::string ringnats_bin();

@@ -19,7 +19,7 @@ using namespace itest;
 // turn: each used to pin a whole 64 KiB batch block while only its bytes were
 // counted, so RSS ran into gigabytes under a small max_pending.
 TEST(Memory, SlowSubscriberPinnedBlocksAreCounted) {
-  if (kSanitized) GTEST_SKIP() << "RSS bounds are for the release build";
+  if (sanitized()) GTEST_SKIP() << "RSS bounds are for the release build";
   ServerProcess srv;
   std::string err;
   TempConfig conf("max_pending: 8MB\nwrite_deadline: \"60s\"\n");
@@ -49,7 +49,7 @@ TEST(Memory, SlowSubscriberPinnedBlocksAreCounted) {
 }
 
 TEST(Memory, IdleRssGrowsLinearlyWithShards) {
-  if (kSanitized) GTEST_SKIP() << "RSS bounds are for the release build";
+  if (sanitized()) GTEST_SKIP() << "RSS bounds are for the release build";
   for (int shards : {2, 32, 64}) {
     ServerProcess srv;
     std::string err;
@@ -63,7 +63,7 @@ TEST(Memory, IdleRssGrowsLinearlyWithShards) {
 }
 
 TEST(Memory, IdleConnectionCostsAtMostFourKiB) {
-  if (kSanitized) GTEST_SKIP() << "RSS bounds are for the release build";
+  if (sanitized()) GTEST_SKIP() << "RSS bounds are for the release build";
   ServerProcess srv;
   std::string err;
   ASSERT_TRUE(srv.start(ringnats_bin(), 2, {}, &err)) << err;
