@@ -13,6 +13,7 @@ namespace ringnats::bench {
 enum class Mode { Pub, Sub, PubSub, Fanout, Fanin, Queue, ReqRep };
 
 struct Options {
+  std::string prog = "pubsub";   // the tool's name in text output
   Mode mode = Mode::PubSub;
   std::string mode_name = "pubsub";
   std::vector<ServerUrl> servers;
