@@ -5,6 +5,8 @@
 
 #include "bench/natsload/options.h"
 
+#include <nats/nats.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -56,6 +58,7 @@ Options:
       --json | --csv     machine-readable output on stdout (the same as bench/pubsub's)
       --progress | --no-progress   live progress on stderr (default: when stderr is a tty)
   -q, --quiet            no per-client lines
+  -v, --version          natsload's and libnats' versions
 MB/s means 10^6 payload bytes per second. Latency: one-way (pub/sub, sizes >= 8) or round trip (reqrep).
 "load tool CPU" is this process's CPU (every libnats thread) from the start to the end of the
 measurement, per CPU it may run on; 90% or more is reported as saturated.
@@ -112,6 +115,7 @@ int parse_natsload_options(int argc, char** argv, Options& o, NatsOnly& n) {
     uint64_t u = 0;
     double d = 0;
     if (a == "-h" || a == "--help") { fputs(kUsage, stdout); return 1; }
+    else if (a == "-v" || a == "--version") { printf("natsload %s (libnats %s)\n", RINGNATS_VERSION, nats_GetVersion()); return 1; }
     else if (a == "-s" || a == "--server") { if (!need(v)) return 2; o.servers_text = std::string(v); }
     else if (a == "-n" || a == "--msgs" || a == "--count") { if (!need(v)) return 2; if (!to_u64(v, u)) return bad(v); o.msgs = u; }
     else if (a == "-d" || a == "--duration") { if (!need(v)) return 2; if (!to_double(v, d)) return bad(v); o.duration_s = d; }

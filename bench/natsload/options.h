@@ -14,7 +14,7 @@ struct NatsOnly {
   double request_timeout_s = 10;
 };
 
-// Returns 0 on success, 1 after printing help, 2 on a usage error (printed).
+// Returns 0 on success, 1 after printing help or the version, 2 on a usage error (printed).
 int parse_natsload_options(int argc, char** argv, Options& o, NatsOnly& n);
 
 }  // namespace ringnats::bench
