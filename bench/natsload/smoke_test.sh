@@ -61,6 +61,7 @@ json "pubsub count, 2x2, two subjects" 'ok and d["pub"]["msgs"] == 20000 and d["
   pubsub -n 20000 -p 2 -S 2 --subject a,b
 json "pubsub 200 KB messages" 'ok and d["sub"]["msgs"] == 200' pubsub -n 200 --size 200000
 json "reqrep 4 requesters, 2 repliers" 'ok and d["pub"]["msgs"] == 400' reqrep -n 400 -c 4 --repliers 2
+json "reqrep, replies left to libnats' flusher" 'ok and d["pub"]["msgs"] == 50' reqrep -n 50 --lazy-reply
 check "text output" bash -c "timeout 30 '$natsload' fanout -N 2 -n 2000 -s '$url' | grep -q '^delivery: expected 4000, received 4000, lost 0'"
 check "csv output" bash -c "timeout 30 '$natsload' reqrep -n 100 -s '$url' --csv | $py -c 'import csv,sys; r=list(csv.DictReader(sys.stdin)); assert int(r[0][\"lat_count\"])==100 and float(r[0][\"load_util\"])>0, r'"
 check "bad server is exit 2" bash -c "timeout 30 '$natsload' pub -n 10 -s nats://127.0.0.1:1 >/dev/null 2>&1; [ \$? -eq 2 ]"
