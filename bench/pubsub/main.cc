@@ -17,6 +17,7 @@
 
 #include "bench/client/net.h"
 #include "bench/client/uring_client.h"
+#include "bench/pubsub/load_cpu.h"
 #include "bench/pubsub/options.h"
 #include "bench/pubsub/report.h"
 #include "bench/pubsub/roles.h"
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
   }
 
   // Phase 2: go.
+  const CpuMark cpu0 = cpu_mark();
   const uint64_t start = now_ns();
   sh.start_ns.store(start);
   if (o.duration_s > 0) sh.deadline_ns.store(start + static_cast<uint64_t>(o.duration_s * 1e9));
@@ -201,6 +203,7 @@ int main(int argc, char** argv) {
     }
     if (satisfied || now - drain_start > static_cast<uint64_t>(o.wait_s * 1e9)) break;
   }
+  const CpuMark cpu1 = cpu_mark();
   if (progress) fputs("\n", stderr);
   sh.stop.store(true);
   for (Worker& w : workers) w.th.join();
@@ -221,6 +224,7 @@ int main(int argc, char** argv) {
   if (t0 == 0) t0 = start;
 
   Summary s = summarize(o, clients, t0, expected);
+  s.load = cpu_between(cpu0, cpu1);
   if (o.json) print_json(o, clients, s, t0);
   else if (o.csv) print_csv(o, s);
   else print_text(o, clients, s, t0);

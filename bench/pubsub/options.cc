@@ -44,6 +44,7 @@ Options:
       --json | --csv     machine-readable output on stdout
       --progress | --no-progress   live progress on stderr (default: when stderr is a tty)
   -q, --quiet            no per-client lines
+  -v, --version          version
 MB/s means 10^6 payload bytes per second. Latency: one-way (pub/sub, sizes >= 8) or round trip (reqrep).
 Exit status: 0 ok, 2 usage or connection error, 3 messages lost.
 )";
@@ -95,6 +96,7 @@ int parse_options(int argc, char** argv, Options& o) {
     uint64_t u = 0;
     double d = 0;
     if (a == "-h" || a == "--help") { fputs(kUsage, stdout); return 1; }
+    else if (a == "-v" || a == "--version") { printf("pubsub %s (io_uring)\n", RINGNATS_VERSION); return 1; }
     else if (a == "-s" || a == "--server") { if (!need(v)) return 2; o.servers_text = std::string(v); }
     else if (a == "-n" || a == "--msgs" || a == "--count") { if (!need(v)) return 2; if (!to_u64(v, u)) return bad(v); o.msgs = u; }
     else if (a == "-d" || a == "--duration") { if (!need(v)) return 2; if (!to_double(v, d)) return bad(v); o.duration_s = d; }

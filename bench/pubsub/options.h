@@ -13,6 +13,7 @@ namespace ringnats::bench {
 enum class Mode { Pub, Sub, PubSub, Fanout, Fanin, Queue, ReqRep };
 
 struct Options {
+  std::string prog = "pubsub";   // the tool's name in text output
   Mode mode = Mode::PubSub;
   std::string mode_name = "pubsub";
   std::vector<ServerUrl> servers;
@@ -39,7 +40,7 @@ struct Options {
   bool latency = true;           // embed send timestamps when size >= 8
 };
 
-// Returns 0 on success, 1 after printing help, 2 on a usage error (printed).
+// Returns 0 on success, 1 after printing help or the version, 2 on a usage error (printed).
 int parse_options(int argc, char** argv, Options& o);
 
 }  // namespace ringnats::bench

@@ -107,9 +107,10 @@ Summary summarize(const Options& o, std::deque<ClientStats>& clients, uint64_t s
 
 void print_text(const Options& o, const std::deque<ClientStats>& clients, const Summary& s, uint64_t start_ns) {
   const bool rr = o.mode == Mode::ReqRep;
-  printf("pubsub %s: %zu B messages, %d %s, %d %s, %d thread(s), server %s\n", o.mode_name.c_str(), o.size,
+  const std::string threads = o.threads > 0 ? std::to_string(o.threads) + " thread(s), " : std::string();
+  printf("%s %s: %zu B messages, %d %s, %d %s, %sserver %s\n", o.prog.c_str(), o.mode_name.c_str(), o.size,
          rr ? o.requesters : o.pubs, rr ? "requester(s)" : "pub", rr ? o.repliers : o.subs, rr ? "replier(s)" : "sub",
-         o.threads, o.servers_text.c_str());
+         threads.c_str(), o.servers_text.c_str());
   if (!o.quiet) {
     for (const ClientStats& c : clients) {
       const double secs = client_secs(c, start_ns);
@@ -137,6 +138,9 @@ void print_text(const Options& o, const std::deque<ClientStats>& clients, const 
            o.mode == Mode::ReqRep ? "round trip" : "one way", static_cast<unsigned long long>(s.latency.count()),
            dur(s.latency.min()).c_str(), dur(s.latency.percentile(50)).c_str(), dur(s.latency.percentile(90)).c_str(),
            dur(s.latency.percentile(99)).c_str(), dur(s.latency.percentile(99.9)).c_str(), dur(s.latency.max()).c_str());
+  if (s.load.wall_s > 0)
+    printf("load tool CPU: %.3fs user + %.3fs sys in %.3fs on %d CPU(s) = %.0f%%%s\n", s.load.user_s, s.load.sys_s,
+           s.load.wall_s, s.load.cpus, s.load.util() * 100, s.load.saturated() ? " (saturated)" : "");
   if (s.failed_clients) printf("%d client(s) failed; first: %s\n", s.failed_clients, s.first_error.c_str());
 }
 
@@ -164,6 +168,9 @@ void print_json(const Options& o, const std::deque<ClientStats>& clients, const 
          static_cast<unsigned long long>(h.percentile(50)), static_cast<unsigned long long>(h.percentile(90)),
          static_cast<unsigned long long>(h.percentile(99)), static_cast<unsigned long long>(h.percentile(99.9)),
          static_cast<unsigned long long>(h.max()));
+  printf("\"load_cpu\":{\"user_secs\":%.6f,\"sys_secs\":%.6f,\"wall_secs\":%.6f,\"cpus\":%d,\"util\":%.4f,"
+         "\"saturated\":%s},",
+         s.load.user_s, s.load.sys_s, s.load.wall_s, s.load.cpus, s.load.util(), s.load.saturated() ? "true" : "false");
   printf("\"clients\":[");
   bool first = true;
   for (const ClientStats& c : clients) {
@@ -183,8 +190,9 @@ void print_json(const Options& o, const std::deque<ClientStats>& clients, const 
 void print_csv(const Options& o, const Summary& s) {
   const Histogram& h = s.latency;
   printf("mode,size,pubs,subs,threads,pub_msgs,pub_secs,pub_msgs_per_sec,pub_mb_per_sec,sub_msgs,sub_secs,"
-         "sub_msgs_per_sec,sub_mb_per_sec,expected,lost,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns\n");
-  printf("%s,%zu,%d,%d,%d,%llu,%.6f,%.1f,%.3f,%llu,%.6f,%.1f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+         "sub_msgs_per_sec,sub_mb_per_sec,expected,lost,lat_count,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,"
+         "load_cpu_secs,load_wall_secs,load_cpus,load_util\n");
+  printf("%s,%zu,%d,%d,%d,%llu,%.6f,%.1f,%.3f,%llu,%.6f,%.1f,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%d,%.4f\n",
          o.mode_name.c_str(), o.size, o.mode == Mode::ReqRep ? o.requesters : o.pubs,
          o.mode == Mode::ReqRep ? o.repliers : o.subs, o.threads, static_cast<unsigned long long>(s.pub.msgs), s.pub.secs,
          s.pub.msgs_per_sec(), s.pub.mb_per_sec(), static_cast<unsigned long long>(s.sub.msgs), s.sub.secs,
@@ -192,7 +200,8 @@ void print_csv(const Options& o, const Summary& s) {
          static_cast<unsigned long long>(s.lost), static_cast<unsigned long long>(h.count()),
          static_cast<unsigned long long>(h.percentile(50)), static_cast<unsigned long long>(h.percentile(90)),
          static_cast<unsigned long long>(h.percentile(99)), static_cast<unsigned long long>(h.percentile(99.9)),
-         static_cast<unsigned long long>(h.max()));
+         static_cast<unsigned long long>(h.max()), s.load.user_s + s.load.sys_s, s.load.wall_s, s.load.cpus,
+         s.load.util());
 }
 
 }  // namespace ringnats::bench

@@ -1,5 +1,6 @@
 // Turns per-client counters into the run summary (rates, losses, latency
-// percentiles) and prints it as text, JSON or CSV.
+// percentiles, the tool's own CPU) and prints it as text, JSON or CSV. Shared
+// by pubsub and natsload, so tools/bench-compare reads both the same way.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +8,9 @@
 #include <string>
 
 #include "bench/client/histogram.h"
+#include "bench/pubsub/load_cpu.h"
 #include "bench/pubsub/options.h"
-#include "bench/pubsub/roles.h"
+#include "bench/pubsub/stats.h"
 
 namespace ringnats::bench {
 
@@ -29,6 +31,7 @@ struct Summary {
   Histogram latency;
   int failed_clients = 0;
   std::string first_error;
+  LoadCpu load;    // the tool's own CPU from go to the end of the drain (set by the caller)
 };
 
 Summary summarize(const Options& o, std::deque<ClientStats>& clients, uint64_t start_ns,

@@ -31,16 +31,6 @@ std::vector<char> make_payload(size_t n) {
 }
 }  // namespace
 
-const char* role_name(Role r) {
-  switch (r) {
-    case Role::Pub: return "pub";
-    case Role::Sub: return "sub";
-    case Role::Req: return "req";
-    case Role::Rep: return "rep";
-  }
-  return "?";
-}
-
 void BenchConn::on_err(std::string_view text) {
   if (st_.error.empty()) st_.error = "-ERR '" + std::string(text) + "'";
 }

@@ -1,51 +1,16 @@
 // The four kinds of benchmark connection (publisher, subscriber, requester,
-// replier) and the state they share with the coordinating main thread.
-//
-// Concurrency: each connection lives on one loop thread, which alone writes
-// its ClientStats; counters the main thread polls (msgs, bytes, ready, done)
-// are atomics written with relaxed stores by that single owner. The main
-// thread flips Shared::go once every connection is ready and Shared::stop at
-// the end; histograms and timestamps are read only after the threads joined.
+// replier) on the io_uring client runtime. The state they share with the
+// main thread (Shared, ClientStats) and its concurrency rules are in stats.h.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "bench/client/histogram.h"
 #include "bench/client/uring_client.h"
-#include "bench/pubsub/options.h"
+#include "bench/pubsub/stats.h"
 
 namespace ringnats::bench {
-
-struct Shared {
-  const Options* opt = nullptr;
-  std::atomic<bool> go{false};
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> start_ns{0};
-  std::atomic<uint64_t> deadline_ns{0};  // 0: count mode
-};
-
-enum class Role { Pub, Sub, Req, Rep };
-const char* role_name(Role r);
-
-struct ClientStats {
-  Role role = Role::Pub;
-  int id = 0;
-  std::string subject;
-  std::string server;
-  uint64_t target = 0;            // publishers/requesters: messages to send (count mode)
-  std::atomic<uint64_t> msgs{0};  // sent (pub/req) or received (sub/rep)
-  std::atomic<uint64_t> bytes{0};
-  std::atomic<bool> ready{false};
-  std::atomic<bool> done{false};  // pub/req: finished and flushed
-  std::atomic<bool> failed{false};
-  uint64_t first_ns = 0;
-  uint64_t last_ns = 0;
-  Histogram hist;
-  std::string error;
-};
 
 // Common handshake: CONNECT+PING (and role setup) is queued at construction;
 // `ready` flips when all PINGs sent so far are answered.
