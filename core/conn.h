@@ -52,6 +52,9 @@ struct Sub {
 // Every step moves forward only, so closing and freeing are idempotent.
 enum class ConnState : uint8_t { Open, Draining, Closed, Free };
 
+// Why a publisher is stalled (Conn::stalled_for).
+inline constexpr uint8_t kStallLocal = 1, kStallPeer = 2;
+
 struct Conn {
   explicit Conn(ConnType t, size_t max_control_line)
       : type(t), parser(t == ConnType::Client ? proto::ConnKind::Client : proto::ConnKind::Route,
@@ -99,6 +102,7 @@ struct Conn {
   bool over_half = false;    // outbound pending above max_pending/2: producers stall
   int64_t stall_deadline_ns = 0;  // a stalled publisher resumes by then regardless
   int64_t stall_until_ns = 0;     // fast-producer stall: held until then unless renewed
+  uint8_t stalled_for = 0;        // kStallLocal | kStallPeer: whose subscribers it waits for
   // A paused connection keeps the rest of its receive buffer (by reference).
   int held_bid = -1;
   uint32_t held_off = 0, held_len = 0;

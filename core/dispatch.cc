@@ -124,7 +124,7 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
   // Fast producer: stop reading it while it reaches a subscriber past half
   // its max_pending (nats-server stalls it the same way; a peer shard asks
   // with a StallConn record), or while our links to peers back up.
-  if (reached_slow) stall(c);
+  if (reached_slow) stall(c, false);
   if (links_.over_caps() && !c->throttled) {
     ++stats_.link_throttles;
     throttle(c);
@@ -189,7 +189,10 @@ void Shard::handle_rec(Rec& r, int src) {
       return;
     }
     case RecKind::StallConn:
-      if (Conn* c = conns_.at(r.slot, r.gen)) stall(c);
+      if (Conn* c = conns_.at(r.slot, r.gen)) stall(c, true);
+      return;
+    case RecKind::StallRelease:
+      end_stalls(kStallPeer);
       return;
     case RecKind::NewConn:
       conns_.open(static_cast<int>(r.slot), ConnType::Client);

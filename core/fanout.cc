@@ -459,12 +459,23 @@ void Fanout::send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view
   links_.push(dst, r);
 }
 
+void Fanout::release_stalls() {
+  if (!asked_any_stall_) return;
+  asked_any_stall_ = false;
+  for (int src = 0; src < nshards_; ++src) {
+    if (!stall_sent_tag_[src]) continue;
+    stall_sent_tag_[src] = nullptr;  // the next ask goes out at once
+    links_.push(src, Rec{RecKind::StallRelease});
+  }
+}
+
 // Ask shard `src` to stall its publisher `tag` (at most once a millisecond
 // per publisher: until it is stalled, every message it sends would ask).
 void Fanout::ask_stall(int src, void* tag) {
   if (stall_sent_tag_[src] == tag && now_ - stall_sent_ns_[src] < 1'000'000) return;
   stall_sent_tag_[src] = tag;
   stall_sent_ns_[src] = now_;
+  asked_any_stall_ = true;
   Rec s{RecKind::StallConn};
   uint64_t t = reinterpret_cast<uint64_t>(tag);
   s.slot = static_cast<uint32_t>(t >> 32);

@@ -53,6 +53,9 @@ class Fanout {
   // The last publish reached a subscriber on this shard past half its
   // max_pending: the publisher should stall.
   bool reached_slow_subscriber() const { return stall_src_; }
+  // Our subscribers caught up: tell every shard asked to stall a publisher
+  // since the last release that its stalls may end.
+  void release_stalls();
 
   // Records from shard `src`: a delivery to a subscription, or to a
   // connection (cluster control traffic).
@@ -134,6 +137,7 @@ class Fanout {
   // Per source shard: the last publisher we asked it to stall, and when.
   std::vector<void*> stall_sent_tag_;
   std::vector<int64_t> stall_sent_ns_;
+  bool asked_any_stall_ = false;
 
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;

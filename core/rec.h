@@ -20,6 +20,7 @@ enum class RecKind : uint8_t {
   SubAck,       // SubAdd applied; conn (slot,gen) may continue
   NewConn,      // slot = accepted fd, handed to this shard
   StallConn,    // stall publisher (slot,gen) of this shard: it reached a subscriber past half its max_pending
+  StallRelease, // the subscribers of the sending shard caught up: its stalls may end now
   Control,      // ctl = std::function<void(Shard&)>*: run on this shard (control path)
 };
 

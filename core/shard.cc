@@ -332,15 +332,26 @@ void Shard::throttle(Conn* c) {
 // Fast-producer stall, as nats-server: `c` reached a subscriber past half its
 // max_pending; it is not read for kStallNs (renewed while it keeps reaching
 // one), at most kMaxStallNs in a row.
-void Shard::stall(Conn* c) {
+void Shard::stall(Conn* c, bool peer) {
   if (c->closing()) return;
   if (!c->throttled) ++stats_.stalls;
   c->stall_until_ns = now_ns_ + kStallNs;
+  c->stalled_for |= peer ? kStallPeer : kStallLocal;
+  if (!peer) local_stalls_ = true;
   throttle(c);
+}
+
+void Shard::end_stalls(uint8_t why) {
+  for (Conn* c : throttled_) {
+    if (!(c->stalled_for & why)) continue;
+    c->stalled_for &= static_cast<uint8_t>(~why);
+    if (!c->stalled_for) c->stall_until_ns = 0;
+  }
 }
 
 void Shard::resume(Conn* c) {
   c->throttled = false;
+  c->stalled_for = 0;
   if (c->closing()) return;
   if (c->pending_acks == 0) resume_parked(c);
 }
@@ -370,6 +381,16 @@ void Shard::resume_parked(Conn* c) {
 // waits for a later turn), flush dirty connections, return buffers, submit.
 void Shard::end_turn() {
   links_.refresh_inflight();
+  // Every subscriber here is below half its max_pending again: the stalls
+  // that waited for them end now (nats-server ends a stall when the slow
+  // client flushes, not after a fixed time).
+  if (conns_.over_half() == 0) {
+    if (local_stalls_) {
+      local_stalls_ = false;
+      end_stalls(kStallLocal);
+    }
+    fanout_.release_stalls();
+  }
   if (!throttled_.empty() && links_.below_half_caps()) {
     std::vector<Conn*> again;
     again.swap(throttled_);

@@ -160,7 +160,11 @@ class Shard : private ConnEvents {
   void run_timers();
   // Publishers whose reading is paused: links backed up, or a stall.
   void throttle(Conn* c);
-  void stall(Conn* c);
+  // `peer`: the subscriber is on another shard (a StallConn record).
+  void stall(Conn* c, bool peer);
+  // End the stalls that waited for local (or peers') subscribers: they
+  // caught up, so the publishers may go on before kStallNs is over.
+  void end_stalls(uint8_t why);
   void resume(Conn* c);
   void resume_parked(Conn* c);
   // TLS (conn_tls.cc)
@@ -194,6 +198,7 @@ class Shard : private ConnEvents {
   // across turns, and a slot may be reused meanwhile.
   std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
   std::vector<Conn*> throttled_;  // publishers whose reading is paused
+  bool local_stalls_ = false;      // a publisher waits for a subscriber of this shard
   ShardStats stats_;
 };
 
