@@ -31,16 +31,22 @@ inline bool has_wildcard_token(std::string_view s) {
   }
 }
 
-inline uint16_t wildcard_first_partition(int nshards) {
-  return static_cast<uint16_t>(hash_subject("*") % static_cast<uint64_t>(nshards));
+// The partition of a hash. From its high half: each partition's own hash
+// tables index by the low bits, which a `hash % nshards` would make the same
+// for every key of a partition (at 64 shards, all of a partition's keys in
+// 1/64 of its buckets: a literal lookup among 1M subjects took 11 us).
+inline uint16_t partition_of_hash(uint64_t h, int nshards) {
+  return static_cast<uint16_t>(((h >> 32) * static_cast<uint64_t>(nshards)) >> 32);
 }
+
+inline uint16_t wildcard_first_partition(int nshards) { return partition_of_hash(hash_subject("*"), nshards); }
 
 // The partition (shard) that holds `subject` (a literal or a pattern).
 inline uint16_t partition_of(std::string_view subject, int nshards) {
-  if (!has_wildcard_token(subject)) return static_cast<uint16_t>(hash_subject(subject) % static_cast<uint64_t>(nshards));
+  if (!has_wildcard_token(subject)) return partition_of_hash(hash_subject(subject), nshards);
   std::string_view first = first_token(subject);
   if (is_wildcard_token(first)) return wildcard_first_partition(nshards);
-  return static_cast<uint16_t>(hash_subject(first) % static_cast<uint64_t>(nshards));
+  return partition_of_hash(hash_subject(first), nshards);
 }
 
 // nats-server walks its trie level by level: a level's '>' first, then its
@@ -70,7 +76,7 @@ void match_subject(PartFn&& part, int nshards, std::string_view subject, std::ve
                    std::vector<const SubSet*>& out) {
   out.clear();
   uint64_t h = hash_subject(subject);
-  part(static_cast<int>(h % static_cast<uint64_t>(nshards))).match_literal(subject, h, out);
+  part(partition_of_hash(h, nshards)).match_literal(subject, h, out);
   tokens.clear();
   size_t start = 0;
   for (;;) {
@@ -82,7 +88,7 @@ void match_subject(PartFn&& part, int nshards, std::string_view subject, std::ve
     tokens.push_back(subject.substr(start, dot - start));
     start = dot + 1;
   }
-  int by_first = nshards == 1 ? 0 : static_cast<int>(hash_subject(tokens[0]) % static_cast<uint64_t>(nshards));
+  int by_first = nshards == 1 ? 0 : partition_of_hash(hash_subject(tokens[0]), nshards);
   int wild_first = nshards == 1 ? 0 : wildcard_first_partition(nshards);
   part(by_first).match_wildcards(tokens.data(), tokens.size(), out);
   if (wild_first != by_first) part(wild_first).match_wildcards(tokens.data(), tokens.size(), out);

@@ -212,7 +212,7 @@ struct ShardedIndex {
         else subj.append(j).append(".").append(i % 10 == 0 ? std::string("*") : std::to_string(i));
       }
       uint64_t owner = by_first_token ? partition_of(subj, nshards)
-                                      : hash_subject(subj) % static_cast<uint64_t>(nshards);
+                                      : hash_subject(subj) % static_cast<uint64_t>(nshards);  // the former rule
       parts[owner]->insert(subj, "", r);
     }
     for (int k = 0; k < 1024; ++k) {
