@@ -7,29 +7,9 @@ set -uo pipefail
 server=${SMOKE_SERVER:-$1}
 pubsub=$2
 nats=$3
-tmp=$(mktemp -d /tmp/bench-smoke.XXXXXX)
-spid=
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+source "$(dirname "$0")/smoke_lib.sh"
+smoke_start "$server" bench-smoke
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$server" -a 127.0.0.1 -p "$port" >"$tmp/server.log" 2>&1 &
-spid=$!
-url=nats://127.0.0.1:$port
-# Bounded wait for the port to accept.
-for _ in $(seq 1 100); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
-  kill -0 "$spid" 2>/dev/null || { echo "server exited:"; cat "$tmp/server.log"; exit 1; }
-  python3 -c 'import time; time.sleep(0.05)'
-done
-echo "# server $server on $url"
-
-pass=0; fail=0
-check() {  # name, command...
-  local name=$1; shift
-  if out=$("$@" 2>&1); then echo "ok - $name"; pass=$((pass + 1))
-  else echo "not ok - $name"; echo "$out" | sed 's/^/#   /' | head -20; fail=$((fail + 1)); fi
-}
 # Waits (bounded) until file $1 contains $2.
 wait_for() {
   for _ in $(seq 1 200); do grep -q -- "$2" "$1" 2>/dev/null && return 0; python3 -c 'import time; time.sleep(0.025)'; done
@@ -76,6 +56,4 @@ wait $rep_pid
 check "nats reply output" grep -q '\[#0\] Received on subject "svc":' "$tmp/rep.err"
 check "nats req no responders" bash -c "'$nats' -s '$url' req nobody x 2>&1 | grep -q 'No responders are available'"
 
-kill -0 "$spid" 2>/dev/null || { echo "not ok - server still running"; fail=$((fail + 1)); }
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+smoke_end

@@ -16,22 +16,10 @@
 namespace ringnats::bench {
 
 namespace {
-// Latency samples further apart than this are not our timestamps.
-constexpr uint64_t kMaxPlausibleNs = 3600ull * 1000000000ull;
 constexpr int64_t kFlushTimeoutMs = 60000;
 // The one request a requester makes before the run goes here; nobody
 // subscribes, so the server answers "no responders" at once.
 constexpr const char* kWarmupSubject = "_natsload.warmup";
-
-inline void stamp(char* p, uint64_t t) { memcpy(p, &t, sizeof t); }
-inline uint64_t unstamp(const char* p) { uint64_t t; memcpy(&t, p, sizeof t); return t; }
-inline void store_relaxed(std::atomic<uint64_t>& a, uint64_t v) { a.store(v, std::memory_order_relaxed); }
-
-std::vector<char> make_payload(size_t n) {
-  std::vector<char> p(n);
-  for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>('a' + i % 26);
-  return p;
-}
 
 std::string status_text(natsStatus s) {
   std::string t = natsStatus_GetText(s);

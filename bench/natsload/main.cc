@@ -137,28 +137,9 @@ int main(int argc, char** argv) {
     if (!pubs_done) continue;
     if (drain_start == 0) {
       drain_start = now;
-      for (ClientStats& s : stats) {
-        if (s.role != Role::Sub) continue;
-        uint64_t e = 0;
-        for (ClientStats& p : stats)
-          if (p.role == Role::Pub && p.subject == s.subject) e += p.msgs.load();
-        expected.push_back(e);
-      }
+      expected = expected_per_subscriber(stats);
     }
-    bool satisfied = true;
-    if (o.mode == Mode::Queue) {
-      uint64_t got = 0;
-      for (ClientStats& c : stats) if (c.role == Role::Sub) got += c.msgs.load();
-      satisfied = expected.empty() || got >= expected.front();
-    } else {
-      size_t k = 0;
-      for (ClientStats& c : stats) {
-        if (c.role != Role::Sub) continue;
-        satisfied = satisfied && (c.failed.load() || c.msgs.load() >= expected[k]);
-        ++k;
-      }
-    }
-    if (satisfied || now - drain_start > static_cast<uint64_t>(o.wait_s * 1e9)) break;
+    if (subscribers_satisfied(o.mode, stats, expected) || now - drain_start > static_cast<uint64_t>(o.wait_s * 1e9)) break;
   }
   const CpuMark cpu1 = cpu_mark();
   if (progress) fputs("\n", stderr);

@@ -89,28 +89,10 @@ int parse_natsload_options(int argc, char** argv, Options& o, NatsOnly& n) {
   o.threads = 0;   // libnats runs its own threads; the report leaves the count out
   o.batch = 0;
   std::vector<std::string_view> pos;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    std::string_view val;
-    bool has_inline = false;
-    if (a.substr(0, 2) == "--") {
-      if (auto eq = a.find('='); eq != std::string_view::npos) {
-        val = a.substr(eq + 1);
-        a = a.substr(0, eq);
-        has_inline = true;
-      }
-    }
-    auto need = [&](std::string_view& out) -> bool {
-      if (has_inline) { out = val; return true; }
-      if (i + 1 >= argc) { fprintf(stderr, "natsload: %.*s needs a value\n", static_cast<int>(a.size()), a.data()); return false; }
-      out = argv[++i];
-      return true;
-    };
-    auto bad = [&](std::string_view v) {
-      fprintf(stderr, "natsload: bad value for %.*s: %.*s\n", static_cast<int>(a.size()), a.data(),
-              static_cast<int>(v.size()), v.data());
-      return 2;
-    };
+  for (ArgCursor arg("natsload", argc, argv); arg.next();) {
+    const std::string_view a = arg.name();
+    auto need = [&](std::string_view& out) { return arg.value(out); };
+    auto bad = [&](std::string_view v) { return arg.bad(v); };
     std::string_view v;
     uint64_t u = 0;
     double d = 0;

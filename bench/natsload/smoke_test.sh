@@ -7,32 +7,9 @@
 set -uo pipefail
 server=${SMOKE_SERVER:-$1}
 natsload=$2
-tmp=$(mktemp -d /tmp/natsload-smoke.XXXXXX)
-spid=
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+source "$(dirname "$0")/../smoke_lib.sh"
+smoke_start "$server" natsload-smoke
 
-# The system interpreter when there is one: a version manager's shim can take
-# a second per start on a busy machine, and the checks below start it often.
-py=python3
-[ -x /usr/bin/python3 ] && py=/usr/bin/python3
-port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$server" -a 127.0.0.1 -p "$port" >"$tmp/server.log" 2>&1 &
-spid=$!
-url=nats://127.0.0.1:$port
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  kill -0 "$spid" 2>/dev/null || { echo "server exited:"; cat "$tmp/server.log"; exit 1; }
-  sleep 0.05
-done
-echo "# server $server on $url"
-
-pass=0; fail=0
-check() {  # name, command...
-  local name=$1; shift
-  if out=$("$@" 2>&1); then echo "ok - $name"; pass=$((pass + 1))
-  else echo "not ok - $name"; echo "$out" | sed 's/^/#   /' | head -20; fail=$((fail + 1)); fi
-}
 # Runs natsload with --json and checks the report with a Python expression
 # over d (the parsed JSON) and ok (no loss, no failed client, load CPU set).
 json() {  # name, python condition, natsload args...
@@ -67,6 +44,4 @@ check "csv output" bash -c "timeout 30 '$natsload' reqrep -n 100 -s '$url' --csv
 check "bad server is exit 2" bash -c "timeout 30 '$natsload' pub -n 10 -s nats://127.0.0.1:1 >/dev/null 2>&1; [ \$? -eq 2 ]"
 check "usage error is exit 2" bash -c "'$natsload' nosuchmode >/dev/null 2>&1; [ \$? -eq 2 ]"
 
-kill -0 "$spid" 2>/dev/null || { echo "not ok - server still running"; fail=$((fail + 1)); }
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+smoke_end

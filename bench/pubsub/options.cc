@@ -70,28 +70,10 @@ bool to_double(std::string_view s, double& v) {
 
 int parse_options(int argc, char** argv, Options& o) {
   std::vector<std::string_view> pos;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    std::string_view val;
-    bool has_inline = false;
-    if (a.substr(0, 2) == "--") {
-      if (auto eq = a.find('='); eq != std::string_view::npos) {
-        val = a.substr(eq + 1);
-        a = a.substr(0, eq);
-        has_inline = true;
-      }
-    }
-    auto need = [&](std::string_view& out) -> bool {
-      if (has_inline) { out = val; return true; }
-      if (i + 1 >= argc) { fprintf(stderr, "pubsub: %.*s needs a value\n", static_cast<int>(a.size()), a.data()); return false; }
-      out = argv[++i];
-      return true;
-    };
-    auto bad = [&](std::string_view v) {
-      fprintf(stderr, "pubsub: bad value for %.*s: %.*s\n", static_cast<int>(a.size()), a.data(),
-              static_cast<int>(v.size()), v.data());
-      return 2;
-    };
+  for (ArgCursor arg("pubsub", argc, argv); arg.next();) {
+    const std::string_view a = arg.name();
+    auto need = [&](std::string_view& out) { return arg.value(out); };
+    auto bad = [&](std::string_view v) { return arg.bad(v); };
     std::string_view v;
     uint64_t u = 0;
     double d = 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bench/client/net.h"
+#include "bench/pubsub/args.h"
 
 namespace ringnats::bench {
 

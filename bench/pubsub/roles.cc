@@ -15,22 +15,6 @@
 
 namespace ringnats::bench {
 
-namespace {
-// Latency samples further apart than this are not our timestamps (e.g. a
-// foreign publisher in `sub` mode) and are ignored.
-constexpr uint64_t kMaxPlausibleNs = 3600ull * 1000000000ull;
-
-inline void stamp(char* p, uint64_t t) { memcpy(p, &t, sizeof t); }
-inline uint64_t unstamp(const char* p) { uint64_t t; memcpy(&t, p, sizeof t); return t; }
-inline void store_relaxed(std::atomic<uint64_t>& a, uint64_t v) { a.store(v, std::memory_order_relaxed); }
-
-std::vector<char> make_payload(size_t n) {
-  std::vector<char> p(n);
-  for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>('a' + i % 26);
-  return p;
-}
-}  // namespace
-
 void BenchConn::on_err(std::string_view text) {
   if (st_.error.empty()) st_.error = "-ERR '" + std::string(text) + "'";
 }

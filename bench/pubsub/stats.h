@@ -13,7 +13,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <string>
+#include <vector>
 
 #include "bench/client/histogram.h"
 #include "bench/pubsub/options.h"
@@ -56,5 +59,57 @@ struct ClientStats {
   Histogram hist;
   std::string error;
 };
+
+// Latency samples further apart than this are not our timestamps (e.g. a
+// foreign publisher in `sub` mode) and are ignored.
+constexpr uint64_t kMaxPlausibleNs = 3600ull * 1000000000ull;
+
+// A publisher's send time at the start of the payload, read back by the
+// subscriber for one-way latency.
+inline void stamp(char* p, uint64_t t) { std::memcpy(p, &t, sizeof t); }
+inline uint64_t unstamp(const char* p) {
+  uint64_t t;
+  std::memcpy(&t, p, sizeof t);
+  return t;
+}
+inline void store_relaxed(std::atomic<uint64_t>& a, uint64_t v) { a.store(v, std::memory_order_relaxed); }
+
+inline std::vector<char> make_payload(size_t n) {
+  std::vector<char> p(n);
+  for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>('a' + i % 26);
+  return p;
+}
+
+// Once the publishers are done: what each subscriber should receive (the
+// messages published on its subject), in subscriber order.
+inline std::deque<uint64_t> expected_per_subscriber(std::deque<ClientStats>& clients) {
+  std::deque<uint64_t> expected;
+  for (ClientStats& s : clients) {
+    if (s.role != Role::Sub) continue;
+    uint64_t e = 0;
+    for (ClientStats& p : clients)
+      if (p.role == Role::Pub && p.subject == s.subject) e += p.msgs.load();
+    expected.push_back(e);
+  }
+  return expected;
+}
+
+// Whether every subscriber got what it should (a queue group: all of them
+// together), or gave up.
+inline bool subscribers_satisfied(Mode mode, std::deque<ClientStats>& clients, const std::deque<uint64_t>& expected) {
+  if (mode == Mode::Queue) {
+    uint64_t got = 0;
+    for (ClientStats& c : clients)
+      if (c.role == Role::Sub) got += c.msgs.load();
+    return expected.empty() || got >= expected.front();
+  }
+  size_t k = 0;
+  for (ClientStats& c : clients) {
+    if (c.role != Role::Sub) continue;
+    if (!c.failed.load() && c.msgs.load() < expected[k]) return false;
+    ++k;
+  }
+  return true;
+}
 
 }  // namespace ringnats::bench

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "tests/tls/session_certs.h"
 #include "tls/context.h"
 #include "tls/ktls.h"
 #include "tls/session.h"
@@ -25,8 +26,6 @@ using ringnats::tls::Context;
 using ringnats::tls::KernelCrypto;
 using ringnats::tls::Role;
 using ringnats::tls::Session;
-
-itest::TestCerts* g_certs = nullptr;
 
 // One TLS 1.3 record sealed or opened as the kernel does (RFC 8446 5.2).
 std::string seal(const KernelCrypto& k, uint64_t seq, const std::string& plain) {
@@ -80,17 +79,9 @@ bool open_record(const KernelCrypto& k, uint64_t seq, const std::string& rec, st
 // Our server Session against a raw OpenSSL client offering one suite.
 class KernelTlsTest : public ::testing::TestWithParam<const char*> {
  protected:
-  static void SetUpTestSuite() { g_certs = new itest::TestCerts(); }
-  static void TearDownTestSuite() {
-    delete g_certs;
-    g_certs = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(g_certs->ok());
-    TlsOptions so;
-    so.enabled = true;
-    so.cert_file = g_certs->server_cert();
-    so.key_file = g_certs->server_key();
+    ASSERT_TRUE(tlstest::certs().ok());
+    TlsOptions so = tlstest::server_options();
     std::string err;
     sctx_ = Context::build(so, Role::Server, err);
     ASSERT_TRUE(sctx_) << err;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/integration/harness.h"
+#include "tests/tls/session_certs.h"
 #include "tls/context.h"
 #include "tls/session.h"
 
@@ -18,26 +19,15 @@ using ringnats::tls::Context;
 using ringnats::tls::Role;
 using ringnats::tls::Session;
 
-itest::TestCerts* g_certs = nullptr;
-
 class SessionTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { g_certs = new itest::TestCerts(); }
-  static void TearDownTestSuite() {
-    delete g_certs;
-    g_certs = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(g_certs->ok());
-    TlsOptions so;
-    so.enabled = true;
-    so.cert_file = g_certs->server_cert();
-    so.key_file = g_certs->server_key();
-    so.ca_file = g_certs->ca();
+    ASSERT_TRUE(tlstest::certs().ok());
+    TlsOptions so = tlstest::server_options();
     so.verify = true;
     TlsOptions co = so;
-    co.cert_file = g_certs->client_cert();
-    co.key_file = g_certs->client_key();
+    co.cert_file = tlstest::certs().client_cert();
+    co.key_file = tlstest::certs().client_key();
     std::string err;
     sctx_ = Context::build(so, Role::Server, err);
     ASSERT_TRUE(sctx_) << err;
