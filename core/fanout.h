@@ -30,6 +30,7 @@ struct QueueTag {
   std::string_view group;  // empty: not a queue delivery
   uint64_t pub_cid = 0;
   uint8_t hops = 0;
+  uint64_t visited = 0;  // see QueueStash::visited
 };
 // The (slot, gen) of a publishing client, as carried in Rec::ctl.
 inline void* pub_tag(uint32_t slot, uint32_t gen) {
@@ -147,7 +148,7 @@ class Fanout {
   size_t ngroups_ = 0;
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
   std::vector<RouteTarget> route_targets_;
-  std::vector<const SubRef*> redirect_members_, redirect_remote_;
+  std::vector<const SubRef*> redirect_members_, redirect_remote_, redirect_untried_;
   std::vector<std::string_view> route_queue_names_;  // of the routed message being published
   std::minstd_rand rng_;
 };

@@ -5,8 +5,16 @@
 // message reaches one member as long as any is subscribed. Members on this
 // shard come first (their state is known exactly here); another shard's
 // member is picked only when none here can take it. The redirected message
-// may arrive after later ones from the same publisher (only in that window);
-// it is redirected at most kMaxHops times.
+// may arrive after later ones from the same publisher (only in that window).
+//
+// Another shard's view of its members lags (the index learns of a member's
+// end through a post), so a redirect may land on a member that is gone too.
+// The message therefore carries the shards it already visited and skips
+// their members: each hop reaches a shard not yet tried, and a shard that
+// has a member able to take it delivers there, so a member that stays
+// subscribed is found within one hop per shard however stale the index is.
+// Only when every shard was tried does it fall back to any member, at most
+// kMaxHops hops in all.
 #include <array>
 #include <cstring>
 #include <string>
@@ -20,6 +28,10 @@ namespace ringnats {
 
 namespace {
 constexpr uint8_t kMaxHops = 8;
+// Hops while shards not yet tried remain: one per shard (bits alias beyond 64).
+constexpr uint8_t kMaxHopsUntried = 64 + kMaxHops;
+
+uint64_t shard_bit(int shard) { return uint64_t(1) << (static_cast<unsigned>(shard) % 64); }
 
 // Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr size"
 // (a line we formatted ourselves) back into message arguments.
@@ -47,7 +59,7 @@ bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
 
 void Fanout::redirect_queue(const Rec& r) {
   QueueStash qs;
-  if (r.hops >= kMaxHops || r.off < sizeof(qs)) return;
+  if (r.hops >= kMaxHopsUntried || r.off < sizeof(qs)) return;
   const char* base = r.block->data;
   std::memcpy(&qs, base + r.off - sizeof(qs), sizeof(qs));
   size_t stash = sizeof(qs) + qs.group_len + qs.hdr_len;
@@ -73,8 +85,11 @@ void Fanout::redirect_queue(const Rec& r) {
   match_subject(qs.account, m.subject);
   std::vector<const SubRef*>& here = redirect_members_;
   std::vector<const SubRef*>& there = redirect_remote_;
+  std::vector<const SubRef*>& untried = redirect_untried_;
   here.clear();
   there.clear();
+  untried.clear();
+  const uint64_t visited = qs.visited | shard_bit(id_);
   for (const SubSet* set : match_)
     for (const QueueGroup* g : set->groups.snapshot()) {
       if (g->name != group) continue;
@@ -83,12 +98,15 @@ void Fanout::redirect_queue(const Rec& r) {
         // accounts see another subject, so only this account's members.
         if (ref.kind() != 0) continue;
         if (ref.cid == qs.pub_cid && (ref.flags & kSubNoEcho)) continue;
-        if (ref.shard != id_) there.push_back(&ref);
-        else if (ref.slot != r.slot && subs_.can_take(ref)) here.push_back(&ref);
+        if (ref.shard != id_) {
+          there.push_back(&ref);
+          if (!(visited & shard_bit(ref.shard))) untried.push_back(&ref);
+        } else if (ref.slot != r.slot && subs_.can_take(ref)) here.push_back(&ref);
       }
     }
-  auto& from = here.empty() ? there : here;
+  auto& from = !here.empty() ? here : !untried.empty() ? untried : there;
   if (from.empty()) return;
+  if (&from == &there && r.hops >= kMaxHops) return;
   const SubRef& to = *from[rng_() % from.size()];
 
   // The MSG line dropped the headers for the member that was gone: put them
@@ -114,7 +132,7 @@ void Fanout::redirect_queue(const Rec& r) {
   cur_pub_tag_ = nullptr;  // the publisher is not on this shard: no stall request
   cur_account_ = qs.account;
   if (to.shard == id_) deliver_local(to.slot, to, m, payload, storage);
-  else deliver_remote(to, m, payload, storage, QueueTag{group, qs.pub_cid, static_cast<uint8_t>(r.hops + 1)});
+  else deliver_remote(to, m, payload, storage, QueueTag{group, qs.pub_cid, static_cast<uint8_t>(r.hops + 1), visited});
   cur_pub_tag_ = saved_tag;
   cur_account_ = saved_account;
   if (whole) whole->unref();

@@ -6,8 +6,8 @@
 //    when that member had no headers, the message reaches a headers member
 //    as a plain MSG with the headers cut off.
 //  - Loss: a redirect may land on another member that is also gone but still
-//    in the index; after kMaxHops the message is dropped although a member
-//    stayed subscribed all along.
+//    in the index; it must go on to a shard not yet tried until it finds the
+//    member that stayed subscribed all along.
 //  - Group names longer than 65,535 bytes (Rec::qlen is uint16_t): the name is
 //    cut and the redirected message is dropped.
 #include <gtest/gtest.h>
@@ -177,8 +177,12 @@ TEST(QueueRedirect, StockKeepsHeaders) { headers_case(stock_bin(), 0); }
 TEST(QueueRedirect, RedirectKeepsHeaders) { headers_case(ringnats_bin(), 2); }
 
 TEST(QueueRedirect, StockLosesNothing) { loss_case(stock_bin(), 0, "baz"); }
+// More shards than members' shards: a redirect that picked members at
+// random among stale ones could run out of hops before reaching the stable
+// member's shard (seen under TSan, where the index learns of ends late).
 TEST(QueueRedirect, NoLossWhileAMemberStays) {
-  for (const char* s : {"baz", "work"}) loss_case(ringnats_bin(), 4, s);
+  for (int shards : {4, 8})
+    for (const char* s : {"baz", "work"}) loss_case(ringnats_bin(), shards, s);
 }
 
 TEST(QueueRedirect, StockLongGroupName) { long_group_case(stock_bin(), 0); }
