@@ -9,8 +9,11 @@
 //
 // Time: RINGNATS_SOAK_SECONDS (default 20). Seed: RINGNATS_SOAK_SEED (default
 // fixed, printed). RSS bound: RINGNATS_SOAK_MAX_RSS_MB (default 200, or 1024
-// when this test is built with a sanitizer, whose shadow memory and
-// quarantine count in the server's RSS too).
+// against an ASan server, whose shadow memory and quarantine count in its RSS
+// too). Against a TSan server the bound is not checked: its shadow is several
+// times the memory touched, and its slowdown lets subscribers' queues fill
+// toward max_pending (64 MB each) before the garbage clients hang up, so RSS
+// there measures TSan and the machine's load (0.4 to 1.8 GB seen), not us.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -364,7 +367,8 @@ TEST(Soak, GarbageClientsBesideSteadyStream) {
     EXPECT_TRUE(quiet_connect(probe, port, "")) << "a new client gets no PONG";
     long rss = srv.rss_kib();
     max_rss = std::max(max_rss, rss);
-    EXPECT_LT(max_rss, max_rss_mb * 1024) << "server RSS peaked at " << max_rss << " KiB";
+    if (itest::server_sanitizer() != "thread" || std::getenv("RINGNATS_SOAK_MAX_RSS_MB"))
+      EXPECT_LT(max_rss, max_rss_mb * 1024) << "server RSS peaked at " << max_rss << " KiB";
   }
   EXPECT_TRUE(pub_problem.empty()) << pub_problem;
   EXPECT_FALSE(sub.broken.load()) << sub.problem;
