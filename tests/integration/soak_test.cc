@@ -367,8 +367,9 @@ TEST(Soak, GarbageClientsBesideSteadyStream) {
     EXPECT_TRUE(quiet_connect(probe, port, "")) << "a new client gets no PONG";
     long rss = srv.rss_kib();
     max_rss = std::max(max_rss, rss);
-    if (itest::server_sanitizer() != "thread" || std::getenv("RINGNATS_SOAK_MAX_RSS_MB"))
+    if (itest::server_sanitizer() != "thread" || std::getenv("RINGNATS_SOAK_MAX_RSS_MB")) {
       EXPECT_LT(max_rss, max_rss_mb * 1024) << "server RSS peaked at " << max_rss << " KiB";
+    }
   }
   EXPECT_TRUE(pub_problem.empty()) << pub_problem;
   EXPECT_FALSE(sub.broken.load()) << sub.problem;
