@@ -199,7 +199,7 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
   links_.push(dst, r);
 }
 
-// Every set matching `subject`, into match_ (and its tokens into tokens_).
+// Every set matching `subject`, into match_.
 void Fanout::match_subject(uint32_t account, std::string_view subject) {
   ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
                           subject, tokens_, match_);

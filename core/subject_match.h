@@ -39,7 +39,10 @@ inline uint16_t partition_of_hash(uint64_t h, int nshards) {
   return static_cast<uint16_t>(((h >> 32) * static_cast<uint64_t>(nshards)) >> 32);
 }
 
-inline uint16_t wildcard_first_partition(int nshards) { return partition_of_hash(hash_subject("*"), nshards); }
+inline uint16_t wildcard_first_partition(int nshards) {
+  static const uint64_t h = hash_subject("*");
+  return partition_of_hash(h, nshards);
+}
 
 // The partition (shard) that holds `subject` (a literal or a pattern).
 inline uint16_t partition_of(std::string_view subject, int nshards) {
@@ -68,15 +71,25 @@ inline bool walk_before(const SubSet* a, const SubSet* b, size_t ntok) {
   return a->kinds.size() < b->kinds.size();
 }
 
-// Every set of one account matching the literal `subject` into `out` (its
-// tokens into `tokens`), in nats-server's walk order. `part(p)` is that
-// account's partition on shard p.
+// Every set of one account matching the literal `subject` into `out`, in
+// nats-server's walk order (`tokens` is scratch). `part(p)` is that
+// account's partition on shard p. The subject is split into tokens only
+// when a partition it could match in holds patterns at all.
 template <class PartFn>
 void match_subject(PartFn&& part, int nshards, std::string_view subject, std::vector<std::string_view>& tokens,
                    std::vector<const SubSet*>& out) {
   out.clear();
-  uint64_t h = hash_subject(subject);
+  const uint64_t h = hash_subject(subject);
   part(partition_of_hash(h, nshards)).match_literal(subject, h, out);
+  int by_first = 0, wild_first = 0;
+  if (nshards > 1) {
+    const size_t dot = subject.find('.');
+    by_first = partition_of_hash(dot == std::string_view::npos ? h : hash_subject(subject.substr(0, dot)), nshards);
+    wild_first = wildcard_first_partition(nshards);
+  }
+  const SubPartition& pf = part(by_first);
+  const SubPartition* pw = wild_first != by_first ? &part(wild_first) : nullptr;
+  if (!pf.has_wildcards() && !(pw && pw->has_wildcards())) return;
   tokens.clear();
   size_t start = 0;
   for (;;) {
@@ -88,10 +101,8 @@ void match_subject(PartFn&& part, int nshards, std::string_view subject, std::ve
     tokens.push_back(subject.substr(start, dot - start));
     start = dot + 1;
   }
-  int by_first = nshards == 1 ? 0 : partition_of_hash(hash_subject(tokens[0]), nshards);
-  int wild_first = nshards == 1 ? 0 : wildcard_first_partition(nshards);
-  part(by_first).match_wildcards(tokens.data(), tokens.size(), out);
-  if (wild_first != by_first) part(wild_first).match_wildcards(tokens.data(), tokens.size(), out);
+  pf.match_wildcards(tokens.data(), tokens.size(), out);
+  if (pw) pw->match_wildcards(tokens.data(), tokens.size(), out);
   if (out.size() > 1) {
     // Insertion sort: a handful of sets at most.
     for (size_t i = 1; i < out.size(); ++i)

@@ -200,6 +200,7 @@ class SubPartition {
     match_node(&root_, tokens, 0, n, out);
   }
 
+  bool has_wildcards() const { return wild_count_.load(std::memory_order_acquire) != 0; }
   size_t literal_subjects() const { return literal_.size(); }
   size_t wildcard_patterns() const { return wild_count_.load(std::memory_order_relaxed); }
   size_t entries() const { return where_.size(); }

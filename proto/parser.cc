@@ -83,11 +83,43 @@ bool Parser::step_word(char b) {
   return true;
 }
 
+// "subject [reply] size" split from the end: the size's digits, then the
+// subject and an optional reply. False for anything else (leading spaces,
+// more tokens, no or too many digits), which the general split then decides.
+bool Parser::pub_args_fast(std::string_view arg) {
+  const char* p = arg.data();
+  const size_t end = arg.size();
+  size_t s = end;
+  while (s > 0 && static_cast<unsigned char>(p[s - 1] - '0') <= 9) --s;
+  const size_t digits = end - s;
+  if (digits == 0 || digits > 9 || s < 2 || !is_arg_space(p[s - 1])) return false;
+  size_t k = s - 1;
+  while (k > 0 && is_arg_space(p[k - 1])) --k;
+  size_t j = 0;
+  while (j < k && !is_arg_space(p[j])) ++j;
+  if (j == 0) return false;
+  if (j < k) {
+    size_t r = j;
+    while (is_arg_space(p[r])) ++r;
+    for (size_t q = r; q < k; ++q)
+      if (is_arg_space(p[q])) return false;
+    msg_.reply = std::string_view(p + r, k - r);
+  }
+  msg_.subject = std::string_view(p, j);
+  int64_t n = 0;
+  for (size_t x = s; x < end; ++x) n = n * 10 + (p[x] - '0');
+  msg_.size = n;
+  msg_.size_text = std::string_view(p + s, digits);
+  return true;
+}
+
 ErrCode Parser::build_msg_args(std::string_view arg) {
   msg_ = MsgArgs{};
   msg_.op = op_;
   msg_.args = arg;
+  if (op_ == Op::Pub && pub_args_fast(arg)) return ErrCode::None;
   if (op_ == Op::Pub || op_ == Op::Hpub) {
+    msg_.reply = {};
     std::array<std::string_view, 4> t;
     size_t n = split_args(arg, t);
     bool hp = op_ == Op::Hpub;

@@ -83,6 +83,7 @@ class Parser {
   bool start_word(char b);
   bool step_word(char b);  // false = unknown op
   ErrCode build_msg_args(std::string_view arg);
+  bool pub_args_fast(std::string_view arg);  // the common PUB line, else false
   void rebase_msg_args();  // point msg_ views into arg_buf_
   size_t line_limit() const {
     return kind_ == ConnKind::Client ? max_control_line_ : kRouteLineLimit;
@@ -137,6 +138,33 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
           op_ = Op::Pub;
           i += 4;
           state_ = State::ArgSpace;
+          // The whole control line (and usually the payload) in this
+          // buffer: frame it in one step. Anything unusual (a line that is
+          // split, too long or wrong, a first argument byte that is CR or
+          // LF) takes the byte-state path below from here, which reports
+          // exactly what it always did.
+          size_t a = i;
+          while (a < len && is_arg_space(buf[a])) ++a;
+          if (a + 1 >= len || buf[a] == '\r' || buf[a] == '\n') break;
+          const char* nl = static_cast<const char*>(std::memchr(buf + a + 1, '\n', len - a - 1));
+          if (nl == nullptr) break;
+          const size_t e = static_cast<size_t>(nl - buf);
+          std::string_view arg(buf + a, e - a);
+          if (arg.size() > 1 && arg.back() == '\r') arg.remove_suffix(1);
+          if (arg.size() > line_limit() || build_msg_args(arg) != ErrCode::None) break;
+          i = e + 1;
+          if (h.on_msg_args(msg_) == Flow::Stop) return FeedResult{i, FeedResult::Stopped, ErrCode::None};
+          state_ = State::Payload;
+          have_ = 0;
+          storage_ = nullptr;
+          const size_t size = static_cast<size_t>(msg_.size);
+          if (len - i < size + 2 || buf[i + size] != '\r' || buf[i + size + 1] != '\n') break;
+          std::string_view payload(buf + i, size);
+          i += size + 2;
+          Flow f = h.on_msg(msg_, payload, false);
+          reset_op();
+          if (f == Flow::Pause) return FeedResult{i, FeedResult::Paused, ErrCode::None};
+          if (f == Flow::Stop) return FeedResult{i, FeedResult::Stopped, ErrCode::None};
           break;
         }
         if (!start_word(b)) return fail(ErrCode::UnknownOp);
