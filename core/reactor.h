@@ -36,8 +36,10 @@ inline uint32_t ud_gen(uint64_t d) { return static_cast<uint32_t>(d); }
 
 class Reactor {
  public:
-  static constexpr unsigned kBufCount = 256;  // provided receive buffers
+  static constexpr unsigned kBufCount = 256;  // provided receive buffers, at most
   static constexpr unsigned kBufSize = 64 * 1024;
+  static constexpr unsigned kBufInitial = 16;  // handed to the kernel at first
+  static constexpr unsigned kBufStep = 16;     // more when fewer than this are left to it
 
   Reactor();
   ~Reactor();
@@ -80,10 +82,12 @@ class Reactor {
 
   // --- receive buffers (shard thread) ---
   const char* buffer(uint16_t bid) const { return bufs_ + size_t(bid) * kBufSize; }
-  void took_buffer() { ++bufs_out_; }  // a completion handed us one
+  void took_buffer() {  // a completion handed us one
+    if (++bufs_out_ + kBufStep > provided_ && provided_ < kBufCount) provide_more(kBufStep);
+  }
   void give_back(uint16_t bid);
-  void commit_buffers();               // make given-back buffers usable again
-  bool buffers_free() const { return bufs_out_ < kBufCount; }
+  void commit_buffers();               // make given-back (and new) buffers usable
+  bool buffers_free() const { return bufs_out_ < provided_; }
   bool buffers_short() const { return bufs_out_ * 4 >= kBufCount; }
   unsigned buffers_held() const { return bufs_out_; }
 
@@ -107,6 +111,7 @@ class Reactor {
   };
   io_uring_sqe* sqe();
   void on_msg_ring_failed(int res);
+  void provide_more(unsigned n);  // the next n never-used buffers, committed with give-backs
 
   io_uring ring_{};
   bool ring_ok_ = false;
@@ -116,6 +121,7 @@ class Reactor {
   size_t mem_size_ = 0;
   int pending_returns_ = 0;
   unsigned bufs_out_ = 0;  // provided buffers held by us, not the kernel
+  unsigned provided_ = 0;  // buffers ever handed to the kernel (ids 0..provided_-1)
   int event_fd_ = -1;
   uint64_t event_val_ = 0;
   std::atomic<int> ring_fd_{-1};  // for peers' MSG_RING wake-ups, once our ring exists
