@@ -107,10 +107,10 @@ class Server:
     `-a 127.0.0.1 -p PORT` (the same flags for both servers), optionally
     pinned to one CPU; its output goes to /tmp/PROG-NAME-PORT.log."""
 
-    def __init__(self, name, binary, cpu=None, prog="bench"):
+    def __init__(self, name, binary, cpu=None, prog="bench", extra_args=()):
         self.name, self.binary, self.cpu = name, binary, cpu
         self.port = free_port()
-        cmd = pinned([binary, "-a", "127.0.0.1", "-p", str(self.port)], cpu)
+        cmd = pinned([binary, "-a", "127.0.0.1", "-p", str(self.port), *extra_args], cpu)
         self.log = open(f"/tmp/{prog}-{name}-{self.port}.log", "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
