@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/random.h>
+
+#include <chrono>
 #include <cstring>
 
 #include "core/qsbr.h"
@@ -20,12 +23,22 @@ namespace ringnats {
 // per multiply (FNV-1a's multiply per byte was ~30% of a publish's match;
 // abseil's string hash here is libstdc++'s out-of-line murmur, ~11% of a
 // publish). The tail is read with overlapping loads, as wyhash does; the end
-// is murmur3's finaliser. The same on every shard, never persisted.
+// is murmur3's finaliser. The same on every shard, never persisted, and
+// seeded at random per process so that clients cannot choose subjects that
+// all fall into one bucket (or one partition) of every ringnats.
+inline uint64_t subject_hash_seed() {
+  uint64_t s = 0;
+  if (getrandom(&s, sizeof s, 0) != static_cast<ssize_t>(sizeof s))
+    s = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return s | 1;
+}
+inline const uint64_t kSubjectHashSeed = subject_hash_seed();
+
 inline uint64_t hash_subject(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   constexpr uint64_t kMul = 0x9ddfea08eb382d69ull;
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * kMul);
+  uint64_t h = kSubjectHashSeed ^ (n * kMul);
   auto load64 = [](const unsigned char* q) { uint64_t v; std::memcpy(&v, q, 8); return v; };
   auto load32 = [](const unsigned char* q) { uint32_t v; std::memcpy(&v, q, 4); return uint64_t(v); };
   while (n > 8) {
