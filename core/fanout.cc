@@ -164,7 +164,8 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
     b->put(q.group.data(), q.group.size());
     b->put(payload.data(), static_cast<size_t>(sh.skip));  // the headers a MSG line drops
     QueueStash qs{q.pub_cid, static_cast<uint32_t>(q.group.size()), static_cast<uint32_t>(sh.skip), cur_account_,
-                  q.visited};
+                  {0, 0, 0, 0}};
+    if (q.visited) std::memcpy(qs.visited, q.visited, sizeof qs.visited);
     b->put(&qs, sizeof(qs));
     r.queued = true;
     r.hops = q.hops;

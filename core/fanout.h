@@ -30,7 +30,7 @@ struct QueueTag {
   std::string_view group;  // empty: not a queue delivery
   uint64_t pub_cid = 0;
   uint8_t hops = 0;
-  uint64_t visited = 0;  // see QueueStash::visited
+  const uint64_t* visited = nullptr;  // QueueStash::visited to carry on, or none yet
 };
 // The (slot, gen) of a publishing client, as carried in Rec::ctl.
 inline void* pub_tag(uint32_t slot, uint32_t gen) {

@@ -16,10 +16,12 @@
 // Only when every shard was tried does it fall back to any member, at most
 // kMaxHops hops in all.
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
 #include "core/fanout.h"
+#include "core/qsbr.h"
 #include "core/server.h"
 #include "core/sub_table.h"
 #include "proto/parser.h"
@@ -28,10 +30,11 @@ namespace ringnats {
 
 namespace {
 constexpr uint8_t kMaxHops = 8;
-// Hops while shards not yet tried remain: one per shard (bits alias beyond 64).
-constexpr uint8_t kMaxHopsUntried = 64 + kMaxHops;
+static_assert(sizeof(QueueStash::visited) * 8 >= Qsbr::kMaxShards, "one visited bit per shard");
 
-uint64_t shard_bit(int shard) { return uint64_t(1) << (static_cast<unsigned>(shard) % 64); }
+bool tried(const uint64_t* visited, int shard) {
+  return visited[static_cast<unsigned>(shard) / 64] >> (static_cast<unsigned>(shard) % 64) & 1;
+}
 
 // Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr size"
 // (a line we formatted ourselves) back into message arguments.
@@ -59,7 +62,7 @@ bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
 
 void Fanout::redirect_queue(const Rec& r) {
   QueueStash qs;
-  if (r.hops >= kMaxHopsUntried || r.off < sizeof(qs)) return;
+  if (r.hops == UINT8_MAX || r.off < sizeof(qs)) return;
   const char* base = r.block->data;
   std::memcpy(&qs, base + r.off - sizeof(qs), sizeof(qs));
   size_t stash = sizeof(qs) + qs.group_len + qs.hdr_len;
@@ -89,7 +92,9 @@ void Fanout::redirect_queue(const Rec& r) {
   here.clear();
   there.clear();
   untried.clear();
-  const uint64_t visited = qs.visited | shard_bit(id_);
+  uint64_t visited[4];
+  std::memcpy(visited, qs.visited, sizeof visited);
+  visited[static_cast<unsigned>(id_) / 64] |= uint64_t(1) << (static_cast<unsigned>(id_) % 64);
   for (const SubSet* set : match_)
     for (const QueueGroup* g : set->groups.snapshot()) {
       if (g->name != group) continue;
@@ -100,7 +105,7 @@ void Fanout::redirect_queue(const Rec& r) {
         if (ref.cid == qs.pub_cid && (ref.flags & kSubNoEcho)) continue;
         if (ref.shard != id_) {
           there.push_back(&ref);
-          if (!(visited & shard_bit(ref.shard))) untried.push_back(&ref);
+          if (!tried(visited, ref.shard)) untried.push_back(&ref);
         } else if (ref.slot != r.slot && subs_.can_take(ref)) here.push_back(&ref);
       }
     }

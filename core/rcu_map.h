@@ -19,46 +19,57 @@
 
 namespace ringnats {
 
-// Every publish hashes its subject at least once, so by hand: eight bytes
-// per multiply (FNV-1a's multiply per byte was ~30% of a publish's match;
-// abseil's string hash here is libstdc++'s out-of-line murmur, ~11% of a
-// publish). The tail is read with overlapping loads, as wyhash does; the end
-// is murmur3's finaliser. The same on every shard, never persisted, and
-// seeded at random per process so that clients cannot choose subjects that
-// all fall into one bucket (or one partition) of every ringnats.
-inline uint64_t subject_hash_seed() {
-  uint64_t s = 0;
-  if (getrandom(&s, sizeof s, 0) != static_cast<ssize_t>(sizeof s))
-    s = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  return s | 1;
+// Every publish hashes its subject at least once, so by hand and fast: the
+// structure of wyhash (Go's runtime uses the same for its maps where it has
+// no AES): 16 bytes per 64x64->128-bit multiply, folded, with keys drawn at
+// random per process and the running state fed into every block, so a
+// client cannot choose subjects that share a bucket or a partition (FNV-1a
+// cost a multiply per byte; a plain multiply-xorshift chain had collisions
+// for any seed). The same on every shard, never persisted.
+struct SubjectHashKeys {
+  uint64_t k[4];
+  SubjectHashKeys() {
+    if (getrandom(k, sizeof k, 0) != static_cast<ssize_t>(sizeof k)) {
+      uint64_t t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      for (uint64_t& x : k) x = t = (t ^ (t >> 31)) * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    }
+    for (uint64_t& x : k) x |= 1;
+  }
+};
+inline const SubjectHashKeys kSubjectHashKeys;
+
+inline uint64_t hash_mum(uint64_t a, uint64_t b) {
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
-inline const uint64_t kSubjectHashSeed = subject_hash_seed();
 
 inline uint64_t hash_subject(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
-  constexpr uint64_t kMul = 0x9ddfea08eb382d69ull;
-  uint64_t h = kSubjectHashSeed ^ (n * kMul);
+  const uint64_t* k = kSubjectHashKeys.k;
   auto load64 = [](const unsigned char* q) { uint64_t v; std::memcpy(&v, q, 8); return v; };
   auto load32 = [](const unsigned char* q) { uint32_t v; std::memcpy(&v, q, 4); return uint64_t(v); };
-  while (n > 8) {
-    h = (h ^ load64(p)) * kMul;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
+  uint64_t h = k[0] ^ n;
+  while (n > 16) {
+    h = hash_mum(load64(p) ^ k[1], load64(p + 8) ^ h);
+    p += 16;
+    n -= 16;
   }
-  uint64_t w;
-  if (n == 8) w = load64(p);
-  else if (n >= 4) w = (load32(p) << 32) | load32(p + n - 4);
-  else if (n > 0) w = (uint64_t(p[0]) << 16) | (uint64_t(p[n >> 1]) << 8) | p[n - 1];
-  else w = 0;
-  h = (h ^ w) * kMul;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
+  uint64_t a, b;
+  if (n >= 8) {
+    a = load64(p);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p);
+    b = load32(p + n - 4);
+  } else if (n > 0) {
+    a = (uint64_t(p[0]) << 16) | (uint64_t(p[n >> 1]) << 8) | p[n - 1];
+    b = 0;
+  } else {
+    a = b = 0;
+  }
+  h = hash_mum(a ^ k[1], b ^ h);
+  return hash_mum(h ^ k[2], s.size() ^ k[3]);
 }
 
 template <class T>

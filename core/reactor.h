@@ -88,6 +88,12 @@ class Reactor {
   void give_back(uint16_t bid);
   void commit_buffers();               // make given-back (and new) buffers usable
   bool buffers_free() const { return bufs_out_ < provided_; }
+  // A receive found the kernel without a buffer: under a flood buffers come
+  // back within the turn, so holding them never signals the need. Hand out
+  // more (committed at the end of the turn).
+  void out_of_buffers() {
+    if (provided_ < kBufCount) provide_more(kBufStep);
+  }
   bool buffers_short() const { return bufs_out_ * 4 >= kBufCount; }
   unsigned buffers_held() const { return bufs_out_; }
 

@@ -58,7 +58,7 @@ struct QueueStash {
   uint32_t group_len;
   uint32_t hdr_len;
   uint32_t account;  // the subject space a redirect matches in
-  uint64_t visited;  // shards (bit id % 64) a redirect found no member able to take it
+  uint64_t visited[4];  // shards (bit per id, 256 at most) a redirect found no member able to take it
 };
 
 }  // namespace ringnats

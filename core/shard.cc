@@ -260,6 +260,7 @@ void Shard::on_recv(Conn* c, int res, uint32_t flags) {
     }
     if (res == -ENOBUFS && !c->closing()) {
       ++stats_.recv_no_buffer;
+      reactor_.out_of_buffers();
       waiting_bufs_.push_back({c->slot, c->gen});  // re-armed once a buffer comes back
       return;
     }
