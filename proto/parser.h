@@ -138,7 +138,7 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
           op_ = Op::Pub;
           i += 4;
           state_ = State::ArgSpace;
-          // The whole control line (and usually the payload) in this
+          // The whole control line in this
           // buffer: frame it in one step. Anything unusual (a line that is
           // split, too long or wrong, a first argument byte that is CR or
           // LF) takes the byte-state path below from here, which reports
@@ -157,15 +157,7 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
           state_ = State::Payload;
           have_ = 0;
           storage_ = nullptr;
-          const size_t size = static_cast<size_t>(msg_.size);
-          if (len - i < size + 2 || buf[i + size] != '\r' || buf[i + size + 1] != '\n') break;
-          std::string_view payload(buf + i, size);
-          i += size + 2;
-          Flow f = h.on_msg(msg_, payload, false);
-          reset_op();
-          if (f == Flow::Pause) return FeedResult{i, FeedResult::Paused, ErrCode::None};
-          if (f == Flow::Stop) return FeedResult{i, FeedResult::Stopped, ErrCode::None};
-          break;
+          break;  // the payload: the Payload state, next
         }
         if (!start_word(b)) return fail(ErrCode::UnknownOp);
         ++i;
