@@ -55,7 +55,8 @@ bool Reactor::init(std::string& err) {
   // Provided buffer ring: ring entries followed by the buffers, mapped
   // lazily (a buffer costs memory once a receive has used it). Only
   // kBufInitial are handed to the kernel at first, more as receives hold
-  // them (took_buffer): the kernel takes buffers in ring order, so every
+  // them (took_buffer) or find none (out_of_buffers, a flood that returns
+  // them within the turn), never taken back: the kernel takes buffers in ring order, so every
   // buffer it has is cycled through. Fewer of them keep the receive
   // working set in cache and spare the first-touch page faults of buffers
   // a light load never needs (a fault is several microseconds here).
