@@ -10,13 +10,6 @@
 
 namespace ringnats::auth {
 
-bool is_bcrypt(std::string_view s) {
-  if (s.size() < 7 || s[0] != '$' || s[1] != '2') return false;
-  char v = s[2];
-  if (v != 'a' && v != 'b' && v != 'x' && v != 'y') return false;
-  return s[3] == '$' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && s[6] == '$';
-}
-
 bool equal_ct(std::string_view a, std::string_view b) {
   // Compare over the longer length so the time does not depend on where the
   // first difference is; a length mismatch still fails.

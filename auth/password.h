@@ -9,7 +9,13 @@
 namespace ringnats::auth {
 
 // nats' isBcrypt: "$2" then a letter, "$", two digits, "$".
-bool is_bcrypt(std::string_view s);
+// Inline: config/ refuses what it cannot check without linking auth/.
+inline bool is_bcrypt(std::string_view s) {
+  if (s.size() < 7 || s[0] != '$' || s[1] != '2') return false;
+  char v = s[2];
+  if (v != 'a' && v != 'b' && v != 'x' && v != 'y') return false;
+  return s[3] == '$' && s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && s[6] == '$';
+}
 // Constant-time equality (time depends only on the lengths).
 bool equal_ct(std::string_view a, std::string_view b);
 // `scratch` is a caller-owned struct crypt_data (see BcryptScratch), so a

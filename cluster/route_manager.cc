@@ -24,6 +24,10 @@
 #include <random>
 #include <utility>
 
+#include "auth/cert_identity.h"
+#include "auth/password.h"
+#include "auth/user_index.h"
+#include "config/conf.h"
 #include "core/log.h"
 #include "core/subject_match.h"
 #include "core/server.h"
@@ -31,6 +35,7 @@
 #include "proto/json.h"
 #include "proto/route_args.h"
 #include "proto/subject.h"
+#include "tls/session.h"
 
 namespace ringnats {
 
@@ -500,6 +505,20 @@ proto::Flow RouteManager::route_msg_args(Shard& s, Conn* c, const proto::MsgArgs
   return proto::Flow::Continue;
 }
 
+// nats' isRouterAuthorized: with cluster verify_and_map the peer's
+// certificate must name the cluster user (its CONNECT's credentials play
+// no part); otherwise the CONNECT's user and password, when one is set.
+bool RouteManager::route_authorized(const Conn* c, const RouteConnect& rc) const {
+  if (srv_.opts().security.cluster_tls.verify_and_map) {
+    auth::CertIdentity id;
+    if (!c->tls || !c->tls->peer_names(id)) return false;
+    return auth::map_certificate(
+        id, [&](std::string_view name, const auth::Dn*, bool) { return !name.empty() && name == co_.username; });
+  }
+  if (co_.username.empty()) return true;
+  return rc.user == co_.username && auth::equal_ct(co_.password, rc.pass);
+}
+
 void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args) {
   RouteConnect rc;
   if (!parse_route_connect(args, rc)) {
@@ -511,8 +530,13 @@ void RouteManager::process_connect(Shard& s, Conn* c, RouteState& rs, std::strin
     reject(s, c, "-ERR 'attempted to connect to route port'\r\n");
     return;
   }
-  if (!co_.username.empty() && (rc.user != co_.username || rc.pass != co_.password)) {
-    log::error("%s - authentication error - User \"%s\"", route_prefix(c, rs).c_str(), rc.user.c_str());
+  if (!route_authorized(c, rc)) {
+    // nats' authViolation names what the server's client users are keyed by.
+    const auth::UserIndex& ui = srv_.users();
+    std::string who = ui.has_nkeys()   ? " - Nkey \"\""
+                      : ui.has_users() ? " - User " + conf::go_quote(rc.user)
+                                       : std::string();
+    log::error("%s - authentication error%s", route_prefix(c, rs).c_str(), who.c_str());
     reject(s, c, "-ERR 'Authorization Violation'\r\n");
     return;
   }

@@ -97,6 +97,7 @@ class RouteManager : public ClusterHooks {
   std::string connect_line(const std::string& url);
   void process_info(Shard& s, Conn* c, RouteState& rs, std::string_view args);
   void process_connect(Shard& s, Conn* c, RouteState& rs, std::string_view args);
+  bool route_authorized(const Conn* c, const RouteConnect& rc) const;
   void register_route(Shard& s, Conn* c, RouteState& rs, const RouteInfo& info);
   void remote_sub(Shard& s, Conn* c, RouteState& rs, std::string_view args, bool add, bool has_origin);
   void refresh_client_urls();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "auth/password.h"
 #include "config/accounts_config.h"
 #include "config/config_sink.h"
 #include "config/go_compat.h"
@@ -200,6 +201,10 @@ void parse_cluster(const std::string& key, const ConfValue& v, Options& o, Sink&
       }
       if (!a.token.empty()) {
         s.errors.push_back(mv.where() + ": Cluster authorization does not support tokens");
+        continue;
+      }
+      if (auth::is_bcrypt(a.pass)) {
+        s.errors.push_back(unsupported::refusal(mv, path + ".password", unsupported::kWhyRouteBcrypt));
         continue;
       }
       c.username = a.user;

@@ -24,9 +24,6 @@ using confparse::ConfKind;
 using confparse::ConfValue;
 using confparse::Sink;
 
-constexpr std::string_view kWhyMap =
-    "client certificates are not mapped to users yet; without the mapping any certificate signed by the CA "
-    "would get in as the default user";
 constexpr std::string_view kWhyPinned = "certificates outside the pinned set would be accepted";
 constexpr std::string_view kWhyRate = "TLS connections would not be rate limited";
 constexpr std::string_view kWhyKnownUrls = "route certificates would not be checked against the known URLs";
@@ -290,15 +287,9 @@ void parse_tls_block(const ConfValue& v, const std::string& path, bool cluster, 
     } else if (k == "verify_and_map") {
       bool b = false;
       ok = get_bool_tls(mv, "verify_and_map", b, s);
-      if (ok && b) {
-        t.verify = t.verify_and_map = true;
-        // Clients' certificates map to users (core/client_auth.cc); a route's
-        // would map to the cluster user, which is not implemented.
-        if (cluster) {
-          refuse(mv, path, v.keys[n], kWhyMap, s);
-          return;
-        }
-      }
+      // A client's certificate maps to a user (core/client_auth.cc), a
+      // route's to the cluster user (cluster/route_manager.cc).
+      if (ok && b) t.verify = t.verify_and_map = true;
     } else if (k == "verify_cert_and_check_known_urls") {
       bool b = false;
       ok = get_bool_tls(mv, "verify_cert_and_check_known_urls", b, s);

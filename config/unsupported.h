@@ -21,6 +21,9 @@ inline constexpr std::string_view kWhyPermissions =
     "every client could publish and subscribe to every subject";
 inline constexpr std::string_view kWhyClusterPermissions =
     "routes would import and export every subject";
+inline constexpr std::string_view kWhyRouteBcrypt =
+    "a bcrypt route password would be checked on a shard thread, stalling its clients; use a plain password "
+    "(inside cluster TLS) or verify_and_map";
 inline constexpr std::string_view kWhyJwt =
     "JWT accounts and users are not checked, so clients would connect without their credentials";
 inline constexpr std::string_view kWhyMappings =

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/cert_identity.h"
 #include "auth/nkey_sig.h"
 #include "auth/password.h"
 #include "auth/user_index.h"
@@ -108,25 +109,27 @@ ClientSession::AuthStep ClientSession::authenticate(Conn* c, std::string_view si
   return AuthStep::Fail;
 }
 
-// verify_and_map: the client's verified certificate names its user, as nats
-// tries them: e-mail addresses, DNS names, URIs, then the subject's RFC 2253
-// text. The CONNECT's user and password play no part. (nats also matches a
-// user name that is itself a DN with its attributes reordered; not here.)
+// verify_and_map: the client's verified certificate names its user, in
+// nats' order (auth/cert_identity.h): e-mails, DNS names, URIs, a user
+// whose name is the subject's DN (RDNs in any order), then the subject's
+// text. The CONNECT's user and password play no part.
 ClientSession::AuthStep ClientSession::map_certificate(Conn* c, bool recheck) {
-  tls::PeerNames names;
-  if (!c->tls || !c->tls->peer_names(names)) return AuthStep::Fail;
+  auth::CertIdentity id;
+  if (!c->tls || !c->tls->peer_names(id)) return AuthStep::Fail;
   const auth::UserIndex& ui = srv_.users();
-  auto try_name = [&](const std::string& n) -> const User* {
-    const User* u = n.empty() ? nullptr : ui.by_name(n);
-    return u && auth::standard_connection_allowed(*u) ? u : nullptr;
-  };
   const User* u = nullptr;
-  for (const auto* list : {&names.emails, &names.dns, &names.uris})
-    for (const std::string& n : *list)
-      if (!u) u = try_name(n);
-  if (!u) u = try_name(names.subject);
+  auth::map_certificate(id, [&](std::string_view name, const auth::Dn* dn, bool) {
+    if (dn) u = ui.by_dn(*dn);
+    else if (const User* named = name.empty() ? nullptr : ui.by_name(name))
+      u = auth::standard_connection_allowed(*named) ? named : nullptr;
+    return u != nullptr;
+  });
   if (!u) return AuthStep::Fail;
-  if (!recheck) c->auth_user = u->name;
+  if (!recheck) {
+    if (!c->auth_user.empty())  // a server-wide line in nats, without the client's prefix
+      log::warn("User %s found in connect proto, but user required from cert", conf::go_quote(c->auth_user).c_str());
+    c->auth_user = u->name;
+  }
   return register_user(c, u, {}) ? AuthStep::Ok : AuthStep::Fail;
 }
 

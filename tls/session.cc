@@ -212,28 +212,53 @@ void Session::shutdown() {
   ERR_clear_error();
 }
 
-bool Session::peer_names(PeerNames& out) const {
-  out = PeerNames{};
+bool Session::peer_names(auth::CertIdentity& out) const {
+  out = auth::CertIdentity{};
   X509* cert = SSL_get1_peer_certificate(ssl_);
   if (!cert) return false;
+  auto bytes = [](const ASN1_STRING* s) {
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<size_t>(ASN1_STRING_length(s)));
+  };
   auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
-    auto text = [](const ASN1_IA5STRING* s) {
-      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                         static_cast<size_t>(ASN1_STRING_length(s)));
-    };
-    if (g->type == GEN_EMAIL) out.emails.push_back(text(g->d.rfc822Name));
-    else if (g->type == GEN_DNS) out.dns.push_back(text(g->d.dNSName));
-    else if (g->type == GEN_URI) out.uris.push_back(text(g->d.uniformResourceIdentifier));
+    if (g->type == GEN_EMAIL) out.emails.push_back(bytes(g->d.rfc822Name));
+    else if (g->type == GEN_DNS) out.dns.push_back(bytes(g->d.dNSName));
+    else if (g->type == GEN_URI) out.uris.push_back(bytes(g->d.uniformResourceIdentifier));
   }
   if (sans) GENERAL_NAMES_free(sans);
-  if (BIO* b = BIO_new(BIO_s_mem())) {
-    X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    char* p = nullptr;
-    long n = BIO_get_mem_data(b, &p);
-    if (n > 0) out.subject.assign(p, static_cast<size_t>(n));
-    BIO_free(b);
+  // The subject as encoded: one vector per RDN set, in DER order.
+  const X509_NAME* name = X509_get_subject_name(cert);
+  int last_set = -1;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    if (X509_NAME_ENTRY_set(e) != last_set) {
+      out.subject.emplace_back();
+      last_set = X509_NAME_ENTRY_set(e);
+    }
+    auth::SubjectAttr a;
+    char oid[128];
+    int n = OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1);
+    if (n > 0 && static_cast<size_t>(n) < sizeof(oid)) a.oid = oid;
+    const ASN1_STRING* v = X509_NAME_ENTRY_get_data(e);
+    switch (ASN1_STRING_type(v)) {
+      case V_ASN1_UTF8STRING: case V_ASN1_PRINTABLESTRING: case V_ASN1_IA5STRING:
+      case V_ASN1_T61STRING: case V_ASN1_NUMERICSTRING:
+        a.value = bytes(v);
+        break;
+      case V_ASN1_BMPSTRING: {  // UTF-16: Go hands it on as UTF-8
+        unsigned char* utf8 = nullptr;
+        int len = ASN1_STRING_to_UTF8(&utf8, v);
+        if (len >= 0) a.value.assign(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+        else a.is_string = false;
+        OPENSSL_free(utf8);
+        break;
+      }
+      default:
+        a.is_string = false;
+    }
+    out.subject.back().push_back(std::move(a));
   }
   X509_free(cert);
   ERR_clear_error();

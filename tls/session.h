@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/cert_identity.h"
 #include "tls/context.h"
 #include "tls/ktls.h"
 
@@ -23,20 +24,6 @@ struct bio_st;
 
 namespace ringnats::tls {
 
-// The names nats-server 2.9's verify_and_map tries, in its order, to find
-// the user for a client certificate (checkClientTLSCertSubject in its
-// server/auth.go): e-mail SANs, then DNS SANs, then URI SANs, then the
-// subject. For the auth layer; ringnats refuses verify_and_map until a users
-// list can be looked up with these.
-struct PeerNames {
-  std::vector<std::string> emails, dns, uris;
-  // RFC 2253, most specific first ("CN=alice,OU=eng,O=acme"), as Go's
-  // RDNSequence.String() for the usual attributes (CN, OU, O, L, ST, C,
-  // STREET, POSTALCODE, SERIALNUMBER). Go writes other attributes (DC,
-  // emailAddress) as dotted OIDs, OpenSSL by name: a mapping that needs
-  // those must compare the parsed DN, as nats does with its ldap DN match.
-  std::string subject;
-};
 
 class Session {
  public:
@@ -92,7 +79,7 @@ class Session {
   // "TLS1.3" and the cipher, for the debug line after the handshake.
   std::string describe() const;
   // The verified peer certificate's names; false when it sent none.
-  bool peer_names(PeerNames& out) const;
+  bool peer_names(auth::CertIdentity& out) const;
 
   // --- kernel TLS (tls/ktls.cc) ---
   // After the handshake each direction's record layer may go to the kernel

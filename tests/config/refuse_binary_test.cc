@@ -61,8 +61,9 @@ TEST(RefuseBinary, OtherRefusalsStopTheServer) {
   } cases[] = {
       {{"-c", dir.write("users.conf", "port: -1\ncluster { port: -1, authorization { users: [ {user: a, password: b} ] } }\n")},
        "\"cluster.authorization.users\" is not supported by ringnats"},
-      {{"-c", dir.write("tls.conf", "port: -1\ncluster { port: -1, tls { cert_file: c, key_file: k, verify_and_map: true } }\n")},
-       "\"cluster.tls.verify_and_map\" is not supported by ringnats"},
+      {{"-c", dir.write("bcrypt.conf", "port: -1\ncluster { port: -1, authorization { user: a, password: "
+                                       "\"$2a$11$ooo8kMeFxI9Gv1rc5DbSgO4rPkYxpPENhoGiGS26KPv2IGvGwqS9y\" } }\n")},
+       "\"cluster.authorization.password\" is not supported by ringnats"},
       {{"-c", dir.write("leaf.conf", "port: -1\nleafnodes { port: -1, authorization { user: a, password: b } }\n")},
        ":2:23: \"leafnodes.authorization\" is not supported by ringnats"},
       {{"-c", dir.write("op.conf", "port: -1\noperator: /tmp/op.jwt\n")},

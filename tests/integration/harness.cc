@@ -286,6 +286,23 @@ TestCerts::TestCerts() {
   ok_ = std::system(cmd.c_str()) == 0;
 }
 
+bool TestCerts::make_client(const std::string& name, const std::string& subj, const std::string& san) {
+  std::string script = "set -e; cd '" + dir_ + "'\n";
+  script += "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" + name + "-key.pem'\n";
+  script += "openssl req -new -multivalue-rdn -key '" + name + "-key.pem' -out '" + name + ".csr' -subj '" + subj + "'\n";
+  script += "printf 'extendedKeyUsage=serverAuth,clientAuth\\n' > '" + name + ".ext'\n";
+  if (!san.empty()) script += "printf 'subjectAltName=" + san + "\\n' >> '" + name + ".ext'\n";
+  script += "openssl x509 -req -in '" + name + ".csr' -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out '" + name +
+            ".pem' -days 3650 -extfile '" + name + ".ext'\n";
+  std::string path = dir_ + "/gen-" + name + ".sh";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  std::fputs(script.c_str(), f);
+  std::fclose(f);
+  std::string cmd = "sh '" + path + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
 TestCerts::~TestCerts() {
   if (dir_.empty()) return;
   std::string cmd = "rm -rf '" + dir_ + "'";

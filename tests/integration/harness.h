@@ -233,6 +233,12 @@ class TestCerts {
   std::string other_ca() const { return dir_ + "/other-ca.pem"; }
   std::string other_client_cert() const { return dir_ + "/other-client.pem"; }
   std::string other_client_key() const { return dir_ + "/other-client-key.pem"; }
+  // Another client certificate from the CA: `name`.pem and `name`-key.pem,
+  // with an openssl -subj such as "/O=acme/CN=alice" (multi-valued RDNs
+  // with '+') and an optional subjectAltName ("email:a@b,DNS:x").
+  bool make_client(const std::string& name, const std::string& subj, const std::string& san = "");
+  std::string cert(const std::string& name) const { return dir_ + "/" + name + ".pem"; }
+  std::string key(const std::string& name) const { return dir_ + "/" + name + "-key.pem"; }
 
  private:
   std::string dir_;

@@ -23,8 +23,10 @@ struct TlsFiles {
 
 TlsFiles good() { return {g_certs->server_cert(), g_certs->server_key(), g_certs->ca()}; }
 
+// `cluster_extra` goes into the cluster block, `tls_extra` into its tls block.
 std::unique_ptr<Node> make_node(Kind kind, const std::string& name, int seed_cluster_port, const TlsFiles* tls,
-                                int client_port = 0, int cluster_port = 0) {
+                                int client_port = 0, int cluster_port = 0, const std::string& cluster_extra = "",
+                                const std::string& tls_extra = "") {
   NodeSpec s;
   s.kind = kind;
   s.name = name;
@@ -37,8 +39,8 @@ std::unique_ptr<Node> make_node(Kind kind, const std::string& name, int seed_clu
   if (seed_cluster_port) f << "  routes: [nats-route://127.0.0.1:" << seed_cluster_port << "]\n";
   if (tls)
     f << "  tls { cert_file: \"" << tls->cert << "\", key_file: \"" << tls->key << "\", ca_file: \"" << tls->ca
-      << "\", timeout: 2 }\n";
-  f << "}\n";
+      << "\", timeout: 2 " << tls_extra << "}\n";
+  f << cluster_extra << "}\n";
   return std::make_unique<Node>(s);
 }
 
@@ -121,6 +123,55 @@ TEST_P(TlsRoutes, KilledTlsPeerComesBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Mixed, TlsRoutes,
+                         ::testing::Values(kRingSeed, kStockSeed,
+                                           Topology{"stockseed_ring_stock", {Kind::Stock, Kind::Ring, Kind::Stock}}),
+                         [](const ::testing::TestParamInfo<Topology>& i) { return std::string(i.param.name); });
+
+// cluster.tls.verify_and_map: a route is let in when its certificate names
+// the cluster user (the server certificate's DNS name "localhost", or its
+// subject "CN=server"), whatever its CONNECT says; every route of a mixed
+// three-node mesh is accepted by one kind and dialed by the other.
+class TlsRouteMap : public TlsRoutes {
+ protected:
+  void SetUp() override {}
+  void start_trio(const std::string& cluster_user) {
+    ASSERT_TRUE(g_certs->ok());
+    static const char* names[] = {"A", "B", "C"};
+    TlsFiles t = good();
+    const std::string auth = "  authorization { user: \"" + cluster_user + "\", password: unused }\n";
+    for (int i = 0; i < 3; ++i)
+      t_.nodes.push_back(make_node(GetParam().kinds[i], names[i], i ? t_.nodes[0]->spec().cluster_port : 0, &t, 0,
+                                   0, auth, ", verify_and_map: true"));
+    std::string err;
+    for (auto& n : t_.nodes) ASSERT_TRUE(n->start(&err)) << err;
+  }
+};
+
+TEST_P(TlsRouteMap, CertificateNamingTheClusterUserJoins) {
+  for (const char* user : {"localhost", "CN=server"}) {
+    t_.nodes.clear();
+    start_trio(user);
+    std::string err;
+    ASSERT_TRUE(t_.wait_mesh(&err)) << user << ": " << err << "\n" << t_.logs();
+    all_to_all(std::string("tls.map.") + (user[0] == 'l' ? "dns" : "subject"), {0, 1, 2});
+    for (auto& n : t_.nodes) EXPECT_EQ(n->log().find("authentication error"), std::string::npos) << n->log_tail();
+  }
+}
+
+TEST_P(TlsRouteMap, CertificateNamingAnotherUserIsRejected) {
+  start_trio("nobody");
+  EXPECT_TRUE(t_[0].wait_log("authentication error")) << t_.logs();
+  std::string err;
+  ConnPtr a = connect_to(t_[0].url(), &err), b = connect_to(t_[1].url(), &err);
+  ASSERT_TRUE(a && b) << err;
+  SubPtr s = sub_sync(b.get(), "leak");
+  ASSERT_EQ(natsConnection_FlushTimeout(b.get(), 5000), NATS_OK);
+  for (int i = 0; i < 20; ++i) natsConnection_PublishString(a.get(), "leak", "secret");
+  ASSERT_EQ(natsConnection_FlushTimeout(a.get(), 5000), NATS_OK);
+  EXPECT_FALSE(next_real(s.get(), 500));
+}
+
+INSTANTIATE_TEST_SUITE_P(Mixed, TlsRouteMap,
                          ::testing::Values(kRingSeed, kStockSeed,
                                            Topology{"stockseed_ring_stock", {Kind::Stock, Kind::Ring, Kind::Stock}}),
                          [](const ::testing::TestParamInfo<Topology>& i) { return std::string(i.param.name); });

@@ -302,6 +302,80 @@ TEST_F(TlsClientPort, VerifyAndMapLogsInTheCertificatesUserLikeStock) {
   }
 }
 
+// verify_and_map with user names that are DNs: the subject as a DN (RDNs
+// in order or reordered, types in any case), Go's subject text with and
+// without its DCs, multi-valued RDNs, escaped values, an e-mail SAN, and a
+// subject with an attribute nats' DN parser refuses. Both servers, one
+// answer each; the expected one is written down too.
+TEST_F(TlsClientPort, VerifyAndMapMatchesDistinguishedNamesLikeStock) {
+  ASSERT_TRUE(g_certs->make_client("dn-dc", "/DC=org/DC=example/O=acme/OU=eng/CN=alice"));
+  ASSERT_TRUE(g_certs->make_client("dn-multi", "/O=acme/OU=eng+CN=bob"));
+  ASSERT_TRUE(g_certs->make_client("dn-comma", "/O=acme/CN=carol, jr"));
+  ASSERT_TRUE(g_certs->make_client("dn-email", "/O=acme/CN=dave/emailAddress=dave@acme.org"));
+  ASSERT_TRUE(g_certs->make_client("san-email", "/CN=eve", "email:eve@acme.org"));
+  const std::string ok = "PONG\r\n", no = "-ERR 'Authorization Violation'\r\n";
+  struct Case {
+    const char* cert;
+    std::string user;
+    std::string want;
+  } cases[] = {
+      {"dn-dc", "CN=alice,OU=eng,O=acme,DC=example,DC=org", ok},
+      {"dn-dc", "DC=org,DC=example,O=acme,OU=eng,CN=alice", ok},
+      {"dn-dc", "cn=alice, ou=eng, o=acme, dc=example, dc=org", ok},
+      {"dn-dc", "CN=alice,OU=eng,O=acme", ok},
+      {"dn-dc", "CN=alice,OU=eng,O=acme,DC=org,DC=example", ok},
+      {"dn-dc", "CN=alice,OU=eng", no},
+      {"dn-dc", "CN=Alice,OU=eng,O=acme,DC=example,DC=org", no},
+      {"dn-multi", "CN=bob+OU=eng,O=acme", ok},
+      {"dn-multi", "OU=eng+CN=bob,O=acme", ok},
+      {"dn-multi", "CN=bob,OU=eng,O=acme", ok},
+      {"dn-multi", "O=acme,OU=eng,CN=bob", no},
+      {"dn-comma", "CN=carol\\\\, jr,O=acme", ok},
+      {"dn-comma", "O=acme,CN=carol\\\\2c jr", ok},
+      {"dn-email", "CN=dave,O=acme", ok},
+      {"dn-email", "O=acme,CN=dave", no},
+      {"san-email", "eve@acme.org", ok},
+      {"san-email", "CN=eve", ok},
+      {"san-email", "cn=eve", ok},
+  };
+  const std::string block = server_block(false, "  verify_and_map: true\n");
+  for (const Case& tc : cases) {
+    const std::string users = "authorization { users: [ {user: \"" + tc.user + "\"}, {user: other} ] }\n";
+    TlsServer ours, stock;
+    std::string err;
+    ASSERT_TRUE(ours.start(ringnats_bin(), block, &err, 2, users)) << err;
+    ASSERT_TRUE(stock.start(stock_bin(), block, &err, 2, users)) << err;
+    for (TlsServer* s : {&stock, &ours}) {
+      tlstest::TlsClient c;
+      ASSERT_TRUE(c.connect_plain(s->port(), err)) << err;
+      ASSERT_TRUE(c.handshake({g_certs->ca(), g_certs->cert(tc.cert), g_certs->key(tc.cert)}, err)) << err;
+      ASSERT_TRUE(c.send("CONNECT {\"verbose\":false}\r\nPING\r\n"));
+      std::string got;
+      EXPECT_TRUE(c.read_until("\r\n", got)) << tc.cert << " " << tc.user << s->log();
+      EXPECT_EQ(got, tc.want) << tc.cert << " as " << tc.user << (s == &ours ? " (ringnats)" : " (nats-server)");
+    }
+  }
+}
+
+// A CONNECT that names a user anyway is logged in as the certificate's
+// user, with nats' warning.
+TEST_F(TlsClientPort, VerifyAndMapWarnsOfAUserInConnect) {
+  TlsServer ours;
+  std::string err;
+  ASSERT_TRUE(ours.start(ringnats_bin(), server_block(false, "  verify_and_map: true\n"), &err, 2,
+                         "authorization { users: [ {user: \"CN=client\"} ] }\n"))
+      << err;
+  tlstest::TlsClient c;
+  ASSERT_TRUE(c.connect_plain(ours.port(), err)) << err;
+  ASSERT_TRUE(c.handshake({g_certs->ca(), g_certs->client_cert(), g_certs->client_key()}, err)) << err;
+  ASSERT_TRUE(c.send("CONNECT {\"verbose\":false,\"user\":\"mallory\",\"pass\":\"x\"}\r\nPING\r\n"));
+  std::string got;
+  EXPECT_TRUE(c.read_until("\r\n", got));
+  EXPECT_EQ(got, "PONG\r\n");
+  EXPECT_TRUE(ours.wait_log("[WRN] User \"mallory\" found in connect proto, but user required from cert"))
+      << ours.log();
+}
+
 TEST_F(TlsClientPort, HandshakeTimeoutClosesSilentAndSlowClients) {
   start(false, "  timeout: 0.5\n");
   auto t0 = std::chrono::steady_clock::now();
@@ -697,7 +771,7 @@ TEST_F(TlsConfig, UnenforcedOptionsAreRefused) {
   ASSERT_TRUE(g_certs->ok());
   const std::string& d = g_certs->dir();
   for (const char* b : {"cluster { port: 36999, tls { cert_file: server.pem, key_file: server-key.pem, "
-                        "verify_and_map: true } }\n",
+                        "verify_cert_and_check_known_urls: true } }\n",
                         "tls { cert_file: server.pem, key_file: server-key.pem, pinned_certs: "
                         "[\"a2b1c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90\"] }\n",
                         "tls { cert_file: server.pem, key_file: server-key.pem, connection_rate_limit: 5 }\n",
