@@ -19,7 +19,8 @@ namespace ringnats {
 
 ConnTable::ConnTable(Server& srv, Reactor& reactor, ConnEvents& events, const int64_t& now)
     : srv_(srv), reactor_(reactor), events_(events), now_(now),
-      stall_at_(std::min<size_t>(static_cast<size_t>(srv.opts().max_pending / 2), kStallSoftCap)) {
+      nats_stall_at_(static_cast<size_t>(srv.opts().max_pending / 2)),
+      stall_at_(std::min(nats_stall_at_, kStallSoftCap)) {
   conns_.reserve(1024);
 }
 

@@ -17,16 +17,23 @@ void ConnTable::mark_dirty(Conn* c) {
     c->dirty = true;
     dirty_.push_back(c);
   }
-  if (!c->over_half && c->type == ConnType::Client && c->out.pending() > stall_at_) {
-    c->over_half = true;
-    ++over_half_;
-  }
+  note_pending(c);
 }
 
+// Publishers to `c` stall while it holds more than the soft cap and reads.
+// Once its socket has taken nothing for kStuckSendNs it is not reading:
+// it may be waiting for the publisher (a PONG, a reply), so holding the
+// publisher cannot help it, and it stalls them only past nats' own
+// max_pending/2, as nats would.
 void ConnTable::note_pending(Conn* c) {
-  if (c->over_half && (c->closing() || c->out.pending() <= stall_at_)) {
-    c->over_half = false;
-    --over_half_;
+  bool over = false;
+  if (c->type == ConnType::Client && !c->closing()) {
+    bool stuck = c->send_inflight && now_ - c->send_started_ns > kStuckSendNs;
+    over = c->out.pending() > (stuck ? nats_stall_at_ : stall_at_);
+  }
+  if (over != c->over_half) {
+    c->over_half = over;
+    over_half_ += over ? 1 : -1;
   }
 }
 
@@ -102,7 +109,8 @@ void ConnTable::flush_dirty() {
 }
 
 void ConnTable::options_changed() {
-  stall_at_ = std::min<size_t>(static_cast<size_t>(srv_.opts().max_pending / 2), kStallSoftCap);
+  nats_stall_at_ = static_cast<size_t>(srv_.opts().max_pending / 2);
+  stall_at_ = std::min(nats_stall_at_, kStallSoftCap);
 }
 
 void ConnTable::expire_closing(Conn* c) {

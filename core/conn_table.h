@@ -32,6 +32,8 @@ class ConnTable {
   // max_pending/2, capped so the queued blocks stay in our warm pools
   // (bench-compare: 256 KiB beat 1 MiB, which beat 4 MiB, in every cell).
   static constexpr size_t kStallSoftCap = 256u << 10;
+  // A subscriber whose send has made no progress this long is not reading.
+  static constexpr int64_t kStuckSendNs = 50'000'000;
 
   // `now` is the shard's turn clock.
   ConnTable(Server& srv, Reactor& reactor, ConnEvents& events, const int64_t& now);
@@ -70,7 +72,8 @@ class ConnTable {
   // --- output (conn_output.cc) ---
   // `c` has bytes to send: flushed at the end of the turn.
   void mark_dirty(Conn* c);
-  // Its pending bytes went down, or it is going away.
+  // Its pending bytes or its sending changed, or it is going away: whether
+  // publishers to it stall (over_half).
   void note_pending(Conn* c);
   // An -ERR (if the error has one), closing when the error closes.
   void send_err(Conn* c, proto::ErrCode e);
@@ -102,7 +105,8 @@ class ConnTable {
   std::vector<uint32_t> released_;
   std::vector<Conn*> dirty_;
   size_t live_ = 0;
-  size_t stall_at_;
+  size_t nats_stall_at_;  // max_pending/2
+  size_t stall_at_;       // the soft cap, at most nats_stall_at_
   int over_half_ = 0;
 };
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "harness.h"
 
@@ -69,9 +70,55 @@ void unrelated_publisher(const std::string& bin, int shards) {
                      << " ms while another publisher was stalled";
 }
 
+// A subscriber that reads only once its publisher's PING is answered (a
+// client waiting for a flush, a reply, or another thread): 16 MiB, under
+// nats' own stall point of max_pending/2, must not hold the publisher until
+// the write deadline cuts the subscriber. nats answers at once; ringnats
+// holds the publisher at its soft cap only while the subscriber reads.
+void subscriber_waits_for_publisher(const std::string& bin, int shards) {
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(bin, shards, {}, &err)) << err;
+  RawConn sub, pub;
+  std::string out;
+  ASSERT_TRUE(connect_quiet(sub, srv.port(), "SUB foo 1\r\n"));
+  ASSERT_TRUE(sub.ping_pong(out));
+  ASSERT_TRUE(connect_quiet(pub, srv.port()));
+  constexpr int kMsgs = 16384;
+  const std::string one = "PUB foo 1024\r\n" + std::string(1024, 'x') + "\r\n";
+  std::string all;
+  all.reserve(one.size() * kMsgs + 16);
+  for (int i = 0; i < kMsgs; ++i) all += one;
+  all += "PING\r\n";
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread sender([&] { pub.send(all); });
+  bool ponged = pub.read_until("PONG\r\n", out, 15000);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  sender.join();
+  ASSERT_TRUE(ponged) << "the publisher's PING was not answered";
+  EXPECT_LT(ms, sanitized() ? 8000 : 3000) << "the publisher was held " << ms << " ms";
+  // Now the subscriber reads, and gets every message.
+  size_t got = 0;
+  const std::string head = "MSG foo 1 1024\r\n";
+  while (got < kMsgs) {
+    if (sub.read_some(5000) <= 0) break;
+    std::string& b = sub.buffer();
+    size_t pos = 0, n = 0;
+    while ((n = b.find(head, pos)) != std::string::npos && n + head.size() + 1026 <= b.size()) {
+      ++got;
+      pos = n + head.size() + 1026;
+    }
+    b.erase(0, pos);
+  }
+  EXPECT_EQ(got, static_cast<size_t>(kMsgs));
+}
+
 }  // namespace
 
 TEST(StallIsolation, StockNatsServer) { others_answered(stock_bin(), 0); }
 TEST(StallIsolation, UnrelatedClientsAreNotHeld) { others_answered(ringnats_bin(), 2); }
 TEST(StallIsolation, StockOnlyTheFlooderWaits) { unrelated_publisher(stock_bin(), 0); }
 TEST(StallIsolation, OnlyTheFlooderWaits) { unrelated_publisher(ringnats_bin(), 2); }
+TEST(StallIsolation, StockSubscriberWaitingForThePublisher) { subscriber_waits_for_publisher(stock_bin(), 0); }
+TEST(StallIsolation, SubscriberWaitingForThePublisherOneShard) { subscriber_waits_for_publisher(ringnats_bin(), 1); }
+TEST(StallIsolation, SubscriberWaitingForThePublisherTwoShards) { subscriber_waits_for_publisher(ringnats_bin(), 2); }
