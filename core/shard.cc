@@ -133,11 +133,12 @@ void Shard::run() {
       }
     }
 
+    peers_drained_ = false;
     reactor_.reap([this](io_uring_cqe* cqe) { handle_cqe(cqe); });
     if (reactor_.take_msg_ring_failure())
       for (int p = 0; p < nshards_; ++p)
         if (p != id_) srv_.shard(p).reactor().wake();
-    links_.drain(reactor_, [this](Rec& r, int src) { handle_rec(r, src); });
+    drain_peers();
     for (auto& fn : reactor_.take_posted()) fn(*this);
     if (now_ns_ >= next_timer_ns_) run_timers();
     end_turn();
@@ -191,6 +192,11 @@ bool Shard::may_sleep() {
   return !reactor_.has_completions() && !reactor_.has_posted() && links_.idle();
 }
 
+void Shard::drain_peers() {
+  peers_drained_ = true;
+  links_.drain(reactor_, [this](Rec& r, int src) { handle_rec(r, src); });
+}
+
 void Shard::handle_cqe(io_uring_cqe* cqe) {
   uint64_t d = io_uring_cqe_get_data64(cqe);
   uint32_t slot = ud_slot(d), gen = ud_gen(d);
@@ -199,6 +205,10 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       on_accept(cqe->res, cqe->flags & IORING_CQE_F_MORE);
       return;
     case Ud::Recv: {
+      // What peers published before these bytes arrived goes first: a
+      // client's PING must be answered after the messages published to it
+      // before it was sent (a publisher's PONG, then this PING).
+      if (!peers_drained_) drain_peers();
       Conn* c = conns_.at(slot, gen);
       if (!c) {
         if ((cqe->flags & IORING_CQE_F_BUFFER)) {

@@ -3,6 +3,7 @@
 // see the publisher's stream in the order it was written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -76,6 +77,50 @@ bool handshake(RawConn& c, int port, const std::string& subs) {
   if (!c.send(kQuiet + subs)) return false;
   return c.ping_pong(pong) && pong == "PONG\r\n";
 }
+
+// The flush pattern applications rely on: a publisher's PING answered, then
+// a subscriber's PING; every message published before the first PONG must
+// reach the subscriber before the second, wherever each client's shard is
+// (stock nats-server delivers inline, so it always holds there).
+void flush_then_flush(const std::string& bin, int shards) {
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(bin, shards, {}, &err)) << err;
+  // Accept order spreads the clients over the shards: one publisher, and a
+  // subscriber on each other shard.
+  RawConn pub;
+  ASSERT_TRUE(connect_quiet(pub, srv.port()));
+  std::vector<RawConn> subs(static_cast<size_t>(std::max(shards, 2)));
+  std::string out;
+  for (auto& c : subs) {
+    ASSERT_TRUE(connect_quiet(c, srv.port(), "SUB flush.x 1\r\n"));
+    ASSERT_TRUE(c.ping_pong(out));
+  }
+  int late = 0;
+  for (int round = 0; round < 300; ++round) {
+    const int n = 1 + round % 7;
+    std::string burst;
+    for (int i = 0; i < n; ++i) burst += "PUB flush.x 4\r\n" + payload(round).substr(4) + "\r\n";
+    ASSERT_TRUE(pub.send(burst));
+    ASSERT_TRUE(pub.ping_pong(out));
+    for (auto& c : subs) {
+      ASSERT_TRUE(c.ping_pong(out)) << "round " << round;
+      size_t got = 0;
+      for (size_t at = out.find("MSG flush.x"); at != std::string::npos; at = out.find("MSG flush.x", at + 1)) ++got;
+      if (got != static_cast<size_t>(n)) {
+        ++late;
+        // Collect the stragglers so the next round starts clean.
+        while (got < static_cast<size_t>(n) && c.read_until("\r\n" + payload(round).substr(4) + "\r\n", out, 2000))
+          ++got;
+      }
+    }
+  }
+  EXPECT_EQ(late, 0) << "rounds where a subscriber's PONG came before messages published earlier";
+}
+
+TEST(Ordering, StockFlushThenFlush) { flush_then_flush(stock_bin(), 0); }
+TEST(Ordering, FlushThenFlushTwoShards) { flush_then_flush(ringnats_bin(), 2); }
+TEST(Ordering, FlushThenFlushFourShards) { flush_then_flush(ringnats_bin(), 4); }
 
 TEST(Ordering, ThreeShardsOnePublisherTwoSubscribers) {
   ServerProcess srv;
