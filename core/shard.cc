@@ -389,7 +389,10 @@ void Shard::resume_parked(Conn* c) {
 
 // End of turn, in this order: resume throttled publishers (they may stage
 // more records), close batches and publish every ring (so nothing staged
-// waits for a later turn), flush dirty connections, return buffers, submit.
+// waits for a later turn), flush dirty connections, return buffers. The
+// loop then submits: with the next turn's look if there is more to do, else
+// in the same system call that sleeps (one io_uring_enter per turn of a
+// request/reply, not two).
 void Shard::end_turn() {
   links_.refresh_inflight();
   // Every subscriber here is below half its max_pending again: the stalls
@@ -425,7 +428,6 @@ void Shard::end_turn() {
     waiting_bufs_.clear();
   }
   conns_.recycle();
-  reactor_.submit();
   retire_.reclaim(srv_.qsbr());
 }
 
