@@ -101,6 +101,13 @@ void match_subject(PartFn&& part, int nshards, std::string_view subject, std::ve
     tokens.push_back(subject.substr(start, dot - start));
     start = dot + 1;
   }
+  // A subject with an empty token ("a..b", ".a", "a.") matches nothing in
+  // nats, not even '>': no SUB can name it, so only patterns could match.
+  for (std::string_view t : tokens)
+    if (t.empty()) {
+      out.clear();
+      return;
+    }
   pf.match_wildcards(tokens.data(), tokens.size(), out);
   if (pw) pw->match_wildcards(tokens.data(), tokens.size(), out);
   if (out.size() > 1) {

@@ -110,6 +110,15 @@ std::vector<Case> cases() {
     one(nm, {then(0, kQuiet + "SUB " + bad + " 1\r\nSUB ok 2\r\nPUB ok 1\r\nx\r\n")},
         "-ERR 'Invalid Subject'\r\nMSG ok 2 1\r\nx\r\n", kOpen);
   }
+  // A published subject with an empty token matches nothing, not even '>'.
+  for (std::string pattern : {">", "a.>", "a.*", "*.b", "*.*"}) {
+    std::string nm = "pub_empty_tokens_match_no_";
+    for (char ch : pattern) nm += (ch == '.') ? "D" : (ch == '>') ? "GT" : (ch == '*') ? "STAR" : std::string(1, ch);
+    one(nm,
+        {then(0, kQuiet + "SUB " + pattern + " 1\r\nPUB a..b 1\r\nx\r\nPUB a. 1\r\ny\r\nPUB .b 1\r\nz\r\n"
+                          "PUB . 1\r\nv\r\nPUB a.b 1\r\nw\r\n")},
+        "MSG a.b 1 1\r\nw\r\n", kOpen);
+  }
   one("sub_invalid_subject_verbose", {then(0, "CONNECT {}\r\nSUB foo..bar 1\r\n")},
       "+OK\r\n-ERR 'Invalid Subject'\r\n", kOpen);
   one("sub_reusing_sid_is_ignored",
