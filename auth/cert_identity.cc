@@ -7,6 +7,14 @@ namespace {
 
 constexpr std::string_view kDcOid = "0.9.2342.19200300.100.1.25";
 
+// The types pkix.Name keeps in fields (its String() writes the rest as OIDs).
+bool usual_type(std::string_view oid) {
+  for (std::string_view t : {"2.5.4.3", "2.5.4.5", "2.5.4.6", "2.5.4.7", "2.5.4.8", "2.5.4.9", "2.5.4.10",
+                             "2.5.4.11", "2.5.4.17"})
+    if (t == oid) return true;
+  return false;
+}
+
 // Length of the valid UTF-8 sequence at s[i] as Go decodes it, 0 if invalid.
 size_t utf8_len(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -102,10 +110,12 @@ std::string subject_dcs(const RawSubject& subject) {
 }
 
 bool map_certificate(const CertIdentity& id, const CertNameFn& accept) {
-  // Go's Subject.String() also writes the unusual attributes, so any
-  // attribute at all counts as a subject here.
-  bool has_subject = false;
-  for (const auto& set : id.subject) has_subject = has_subject || !set.empty();
+  // Go's Subject.String(): the usual attributes (an empty CN or serial
+  // number is none) and, written as OIDs, every other one.
+  const std::string rdn = go_subject_string(id.subject);
+  bool has_subject = !rdn.empty();
+  for (const auto& set : id.subject)
+    for (const SubjectAttr& a : set) has_subject = has_subject || !usual_type(a.oid);
   if (id.emails.empty() && !has_subject && id.uris.empty()) return false;
   for (const auto& n : id.emails)
     if (accept(n, nullptr, false)) return true;
@@ -115,7 +125,6 @@ bool map_certificate(const CertIdentity& id, const CertNameFn& accept) {
     if (accept(n, nullptr, false)) return true;
   if (auto dn = dn_from_subject(id.subject))
     if (accept({}, &*dn, false)) return true;
-  const std::string rdn = go_subject_string(id.subject);
   std::string dcs = subject_dcs(id.subject);
   if (!dcs.empty() && accept(rdn + "," + dcs, nullptr, false)) return true;
   return accept(rdn, nullptr, false);

@@ -1,6 +1,8 @@
 // Builds the SSL_CTX for one role from TlsOptions (see context.h). Runs on
 // the starting thread only; errors are returned as text, nothing throws.
 #include "tls/context.h"
+
+#include "tls/go_x509_strings.h"
 #include "tls/ktls.h"
 
 #include <netinet/in.h>
@@ -16,6 +18,22 @@
 #include "config/tls_config.h"
 
 namespace ringnats::tls {
+
+namespace {
+
+// A certificate Go's x509 parser refuses fails the handshake in nats (its
+// names could otherwise map to another user than nats would see).
+int go_would_parse(int preverify_ok, X509_STORE_CTX* st) {
+  if (!preverify_ok) return 0;
+  X509* cert = X509_STORE_CTX_get_current_cert(st);
+  if (cert && !go_parses_names(cert)) {
+    X509_STORE_CTX_set_error(st, X509_V_ERR_CERT_REJECTED);
+    return 0;
+  }
+  return 1;
+}
+
+}  // namespace
 
 namespace {
 std::string ossl_error(const char* what) {
@@ -125,9 +143,9 @@ std::unique_ptr<Context> Context::build(const TlsOptions& o, Role role, std::str
   }
   if (role == Role::Server) {
     SSL_CTX_set_verify(ctx, o.verify ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_NONE,
-                       nullptr);
+                       go_would_parse);
   } else {
-    SSL_CTX_set_verify(ctx, o.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx, o.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, go_would_parse);
   }
   ERR_clear_error();
   return c;

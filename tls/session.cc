@@ -3,6 +3,8 @@
 // memory, so no call can block.
 #include "tls/session.h"
 
+#include "tls/go_x509_strings.h"
+
 #include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -216,6 +218,10 @@ bool Session::peer_names(auth::CertIdentity& out) const {
   out = auth::CertIdentity{};
   X509* cert = SSL_get1_peer_certificate(ssl_);
   if (!cert) return false;
+  if (!go_parses_names(cert)) {  // verified peers never get here with one
+    X509_free(cert);
+    return false;
+  }
   auto bytes = [](const ASN1_STRING* s) {
     return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                        static_cast<size_t>(ASN1_STRING_length(s)));
@@ -241,23 +247,7 @@ bool Session::peer_names(auth::CertIdentity& out) const {
     char oid[128];
     int n = OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1);
     if (n > 0 && static_cast<size_t>(n) < sizeof(oid)) a.oid = oid;
-    const ASN1_STRING* v = X509_NAME_ENTRY_get_data(e);
-    switch (ASN1_STRING_type(v)) {
-      case V_ASN1_UTF8STRING: case V_ASN1_PRINTABLESTRING: case V_ASN1_IA5STRING:
-      case V_ASN1_T61STRING: case V_ASN1_NUMERICSTRING:
-        a.value = bytes(v);
-        break;
-      case V_ASN1_BMPSTRING: {  // UTF-16: Go hands it on as UTF-8
-        unsigned char* utf8 = nullptr;
-        int len = ASN1_STRING_to_UTF8(&utf8, v);
-        if (len >= 0) a.value.assign(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
-        else a.is_string = false;
-        OPENSSL_free(utf8);
-        break;
-      }
-      default:
-        a.is_string = false;
-    }
+    a.is_string = go_name_value(X509_NAME_ENTRY_get_data(e), a.value);
     out.subject.back().push_back(std::move(a));
   }
   X509_free(cert);

@@ -130,7 +130,11 @@ TEST(MapCertificate, DnsNamesAloneNameNothing) {
   bool asked = false;
   EXPECT_FALSE(map_certificate(id, [&](std::string_view, const Dn*, bool) { return asked = true; }));
   EXPECT_FALSE(asked);
-  // Any subject attribute, even one Go's text leaves out, lets them be tried.
+  // Nor with a subject of only an empty CN or serial number (Go's text is "").
+  id.subject = subject({{kCN, ""}, {"2.5.4.5", ""}});
+  EXPECT_FALSE(map_certificate(id, [&](std::string_view, const Dn*, bool) { return asked = true; }));
+  EXPECT_FALSE(asked);
+  // Any other subject attribute, even one Go's text leaves out, lets them be tried.
   id.subject = subject({{kEmail, "a@b"}});
   EXPECT_TRUE(map_certificate(id, [&](std::string_view n, const Dn*, bool) { return n == "host"; }));
 }
