@@ -69,8 +69,9 @@ class Reactor {
   // --- completions (shard thread) ---
   // Calls f(cqe) for every completion the shard must handle (accept,
   // receive, send); wake-ups and eventfd reads are handled here.
-  template <class F>
-  void reap(F&& f);
+  // batch() runs before each batch taken from the completion queue.
+  template <class F, class B>
+  void reap(F&& f, B&& batch);
   bool has_completions() { return io_uring_cq_ready(&ring_) > 0; }
   // MSG_RING turned out unsupported: the wake-ups it carried were lost, so
   // the caller wakes every peer once (later ones go through eventfds).
@@ -141,11 +142,12 @@ class Reactor {
   alignas(64) std::atomic<bool> sleeping_{false};
 };
 
-template <class F>
-void Reactor::reap(F&& f) {
+template <class F, class B>
+void Reactor::reap(F&& f, B&& batch) {
   io_uring_cqe* cqes[256];
   unsigned n;
   while ((n = io_uring_peek_batch_cqe(&ring_, cqes, 256)) > 0) {
+    batch();
     for (unsigned i = 0; i < n; ++i) {
       io_uring_cqe* c = cqes[i];
       switch (ud_kind(io_uring_cqe_get_data64(c))) {

@@ -133,8 +133,9 @@ void Shard::run() {
       }
     }
 
-    peers_drained_ = false;
-    reactor_.reap([this](io_uring_cqe* cqe) { handle_cqe(cqe); });
+    // Each batch of completions is read after the records published before
+    // it: the first receive of a batch drains the peers first.
+    reactor_.reap([this](io_uring_cqe* cqe) { handle_cqe(cqe); }, [this] { peers_drained_ = false; });
     if (reactor_.take_msg_ring_failure())
       for (int p = 0; p < nshards_; ++p)
         if (p != id_) srv_.shard(p).reactor().wake();

@@ -150,8 +150,8 @@ class Shard : private ConnEvents {
   void begin_stop();
   bool may_sleep();
   void handle_cqe(io_uring_cqe* cqe);
-  // Handle every record peers have published (once before this turn's
-  // first receive, and once after the completions).
+  // Handle every record peers have published (before the first receive of
+  // each completion batch, and once after the completions).
   void drain_peers();
   void on_accept(int res, bool more);
   void on_recv(Conn* c, int res, uint32_t flags);
@@ -202,7 +202,7 @@ class Shard : private ConnEvents {
   std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
   std::vector<Conn*> throttled_;  // publishers whose reading is paused
   bool local_stalls_ = false;      // a publisher waits for a subscriber of this shard
-  bool peers_drained_ = false;     // this turn's receives come after a drain
+  bool peers_drained_ = false;     // this completion batch's receives come after a drain
   ShardStats stats_;
 };
 
