@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -210,17 +211,23 @@ def run_load(tool, cmd, server, cpu=None, timeout=120, scrub=lambda t: t, sample
     before = server.cpu_ns()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        if sample:
-            while p.poll() is None and time.monotonic() - t0 < timeout:
-                sample(p)
-                time.sleep(0.05)
-        out, err = p.communicate(timeout=max(0.1, timeout - (time.monotonic() - t0)))
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        raise RuntimeError(f"{tool} did not finish within {timeout} s")
+    # Output to files, not pipes: while sampling nobody reads, and a report
+    # larger than a pipe (1,000 subscribers' JSON) would block the tool.
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        p = subprocess.Popen(cmd, stdout=fout, stderr=ferr, text=True)
+        try:
+            if sample:
+                while p.poll() is None and time.monotonic() - t0 < timeout:
+                    sample(p)
+                    time.sleep(0.05)
+            p.wait(timeout=max(0.1, timeout - (time.monotonic() - t0)))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise RuntimeError(f"{tool} did not finish within {timeout} s")
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
     wall = time.monotonic() - t0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = server.cpu_ns()
