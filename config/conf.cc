@@ -1223,6 +1223,52 @@ std::string go_quote(std::string_view s) {
   return out;
 }
 
+namespace {
+
+constexpr int64_t kDurUs = 1000, kDurMs = 1000 * kDurUs, kDurSec = 1000 * kDurMs;
+
+// v as "int.frac" with `prec` fractional digits, trailing zeros (and a bare
+// dot) dropped: fmt_frac(1500, 3) = "1.5".
+std::string fmt_frac(uint64_t v, int prec) {
+  uint64_t p = 1;
+  for (int i = 0; i < prec; ++i) p *= 10;
+  std::string out = std::to_string(v / p);
+  uint64_t f = v % p;
+  if (f) {
+    std::string digits(prec, '0');
+    for (int i = prec - 1; i >= 0; --i, f /= 10) digits[i] = char('0' + f % 10);
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string go_duration(int64_t ns) {
+  if (ns == 0) return "0s";
+  bool neg = ns < 0;
+  uint64_t u = neg ? uint64_t(0) - uint64_t(ns) : uint64_t(ns);
+  std::string out;
+  if (u < uint64_t(kDurSec)) {
+    if (u < uint64_t(kDurUs)) out = std::to_string(u) + "ns";
+    else if (u < uint64_t(kDurMs)) out = fmt_frac(u, 3) + "\xC2\xB5s";  // µs
+    else out = fmt_frac(u, 6) + "ms";
+  } else {
+    uint64_t secs = u / kDurSec, frac = u % kDurSec;
+    std::string s = fmt_frac(secs % 60 * kDurSec + frac, 9) + "s";
+    uint64_t mins = secs / 60;
+    if (mins) {
+      uint64_t hours = mins / 60;
+      s = std::to_string(mins % 60) + "m" + s;
+      if (hours) s = std::to_string(hours) + "h" + s;
+    }
+    out = s;
+  }
+  return neg ? "-" + out : out;
+}
+
 bool parse_go_duration(std::string_view s, int64_t& out_ns, std::string& err) {
   const std::string orig_q = go_quote(s);
   auto invalid = [&] {

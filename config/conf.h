@@ -58,6 +58,8 @@ ConfParseResult parse_conf_string(std::string_view text, const std::string& sour
 // false and sets err to Go's message (e.g. `time: unknown unit "x" in
 // duration "5x"`) on failure.
 bool parse_go_duration(std::string_view s, int64_t& out_ns, std::string& err);
+// time.Duration.String(): "0s", "120ns", "1.5µs", "380µs", "2.5ms", "1m2.5s".
+std::string go_duration(int64_t ns);
 
 // strconv.Quote for the ASCII/UTF-8 text we print in messages.
 std::string go_quote(std::string_view s);

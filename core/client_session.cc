@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "config/conf.h"
 #include "core/conn_table.h"
 #include "core/log.h"
 #include "core/server.h"
@@ -301,9 +302,10 @@ Flow ClientSession::on_pub_args(Conn* c, const proto::MsgArgs& m) {
 void ClientSession::tick(Conn* c, int64_t now) {
   const Options& o = srv_.opts();
   if (c->send_inflight && now - c->send_started_ns > o.write_deadline_ns) {
-    log::notice("%s:%d - cid:%llu - Slow Consumer Detected: WriteDeadline of %.3fs exceeded",
-                c->remote_ip.c_str(), c->remote_port, id(c),
-                static_cast<double>(o.write_deadline_ns) / 1e9);
+    log::notice("%s:%d - cid:%llu - Slow Consumer Detected: WriteDeadline of %s exceeded with %d chunks of %zu "
+                "total bytes.",
+                c->remote_ip.c_str(), c->remote_port, id(c), conf::go_duration(o.write_deadline_ns).c_str(),
+                c->send_shape.chunks, c->send_shape.bytes);
     conns_.send_err(c, ErrCode::SlowConsumer);
     return;
   }

@@ -120,6 +120,7 @@ struct Conn {
   int64_t next_ping_ns = 0;
   int64_t auth_deadline_ns = 0;  // 0 = none
   int64_t send_started_ns = 0;   // the in-flight send began (write_deadline)
+  SendShape send_shape; // what it carries, for the slow-consumer log line
   int ping_out = 0;
 
   absl::flat_hash_map<std::string, uint32_t> subs;  // sid -> sub slot

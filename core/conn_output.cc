@@ -83,9 +83,13 @@ void ConnTable::flush(Conn* c) {
   if (c->send_inflight || c->out.empty() || c->state == ConnState::Closed ||
       c->state == ConnState::Free)
     return;
-  reactor_.send(c->fd, c->out, ud(Ud::Send, c->slot, c->gen));
+  began_send(c, reactor_.send(c->fd, c->out, ud(Ud::Send, c->slot, c->gen)));
+}
+
+void ConnTable::began_send(Conn* c, SendShape shape) {
   c->send_inflight = true;
   c->send_started_ns = now_;
+  c->send_shape = shape;
 }
 
 void ConnTable::flush_dirty() {

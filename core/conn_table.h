@@ -78,6 +78,8 @@ class ConnTable {
   // An -ERR (if the error has one), closing when the error closes.
   void send_err(Conn* c, proto::ErrCode e);
   void on_send(Conn* c, int res);
+  // A send of `shape` is in flight for `c` now.
+  void began_send(Conn* c, SendShape shape);
   // End of turn: cut slow consumers, start one send per dirty connection.
   void flush_dirty();
   // Re-reads max_pending (after a reload).

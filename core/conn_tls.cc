@@ -250,9 +250,7 @@ void ConnTable::flush_tls(Conn* c) {
   // nothing else reaches a client before its CONNECT, which comes inside TLS.
   if (t.plain_prefix > 0) {
     if (!c->out.empty()) {
-      reactor_.send(c->fd, c->out, tag);
-      c->send_inflight = true;
-      c->send_started_ns = now_;
+      began_send(c, reactor_.send(c->fd, c->out, tag));
       return;
     }
     t.plain_prefix = 0;
@@ -266,9 +264,7 @@ void ConnTable::flush_tls(Conn* c) {
   }
   if (t.kernel_tx()) {
     if (c->out.empty()) return;
-    reactor_.send(c->fd, c->out, tag);
-    c->send_inflight = true;
-    c->send_started_ns = now_;
+    began_send(c, reactor_.send(c->fd, c->out, tag));
     return;
   }
   if (t.cipher_len() == 0) {
@@ -289,8 +285,7 @@ void ConnTable::flush_tls(Conn* c) {
   }
   if (t.cipher_len() == 0) return;
   reactor_.send_raw(c->fd, t.cipher(), t.cipher_len(), tag);
-  c->send_inflight = true;
-  c->send_started_ns = now_;
+  began_send(c, SendShape{1, t.cipher_len()});
 }
 
 void ConnTable::sent_tls(Conn* c, size_t n) {

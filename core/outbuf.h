@@ -16,6 +16,12 @@
 
 namespace ringnats {
 
+// What one gathered send carries (for the write-deadline log line).
+struct SendShape {
+  int chunks = 0;
+  size_t bytes = 0;
+};
+
 class OutBuf {
  public:
   OutBuf() = default;

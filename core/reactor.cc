@@ -117,16 +117,19 @@ void Reactor::arm_recv(int fd, uint64_t tag) {
   io_uring_sqe_set_data64(s, tag);
 }
 
-void Reactor::send(int fd, const OutBuf& out, uint64_t tag) {
+SendShape Reactor::send(int fd, const OutBuf& out, uint64_t tag) {
   if (scratch_used_ == scratch_.size()) scratch_.push_back(std::make_unique<SendScratch>());
   SendScratch& sc = *scratch_[scratch_used_++];
   int n = out.fill_iov(sc.iov, SendScratch::kMaxIov);
+  SendShape shape{n, 0};
+  for (int i = 0; i < n; ++i) shape.bytes += sc.iov[i].iov_len;
   sc.mh = msghdr{};
   sc.mh.msg_iov = sc.iov;
   sc.mh.msg_iovlen = static_cast<size_t>(n);
   io_uring_sqe* s = sqe();
   io_uring_prep_sendmsg(s, fd, &sc.mh, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, tag);
+  return shape;
 }
 
 void Reactor::send_raw(int fd, const char* p, size_t n, uint64_t tag) {

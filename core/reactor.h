@@ -55,7 +55,7 @@ class Reactor {
   void arm_recv(int fd, uint64_t tag);
   // One gathered sendmsg of what `out` holds; the header and iovecs live in
   // this turn's arena (the kernel copies them at submit).
-  void send(int fd, const OutBuf& out, uint64_t tag);
+  SendShape send(int fd, const OutBuf& out, uint64_t tag);
   // One send of `n` bytes at `p` (a TLS session's ciphertext), which must
   // stay put until the completion.
   void send_raw(int fd, const char* p, size_t n, uint64_t tag);

@@ -15,22 +15,6 @@ namespace {
 
 constexpr int64_t kUs = 1000, kMs = 1000 * kUs, kSec = 1000 * kMs;
 
-// v as "int.frac" with `prec` fractional digits, trailing zeros (and a bare
-// dot) dropped: fmt_frac(1500, 3) = "1.5".
-std::string fmt_frac(uint64_t v, int prec) {
-  uint64_t p = 1;
-  for (int i = 0; i < prec; ++i) p *= 10;
-  std::string out = std::to_string(v / p);
-  uint64_t f = v % p;
-  if (f) {
-    std::string digits(prec, '0');
-    for (int i = prec - 1; i >= 0; --i, f /= 10) digits[i] = char('0' + f % 10);
-    while (!digits.empty() && digits.back() == '0') digits.pop_back();
-    out += '.';
-    out += digits;
-  }
-  return out;
-}
 
 
 void json_value(std::string& out, const Json& v, bool indent, int depth) {
@@ -117,28 +101,6 @@ std::string go_time(int64_t unix_ns, bool utc) {
   return out;
 }
 
-std::string go_duration(int64_t ns) {
-  if (ns == 0) return "0s";
-  bool neg = ns < 0;
-  uint64_t u = neg ? uint64_t(0) - uint64_t(ns) : uint64_t(ns);
-  std::string out;
-  if (u < uint64_t(kSec)) {
-    if (u < uint64_t(kUs)) out = std::to_string(u) + "ns";
-    else if (u < uint64_t(kMs)) out = fmt_frac(u, 3) + "\xC2\xB5s";  // µs
-    else out = fmt_frac(u, 6) + "ms";
-  } else {
-    uint64_t secs = u / kSec, frac = u % kSec;
-    std::string s = fmt_frac(secs % 60 * kSec + frac, 9) + "s";
-    uint64_t mins = secs / 60;
-    if (mins) {
-      uint64_t hours = mins / 60;
-      s = std::to_string(mins % 60) + "m" + s;
-      if (hours) s = std::to_string(hours) + "h" + s;
-    }
-    out = s;
-  }
-  return neg ? "-" + out : out;
-}
 
 std::string nats_uptime(int64_t ns) {
   int64_t tsecs = ns / kSec, tmins = tsecs / 60, thrs = tmins / 60, tdays = thrs / 24,

@@ -21,8 +21,8 @@ using Json = nlohmann::ordered_json;
 // time, "0001-01-01T00:00:00Z".
 std::string go_time(int64_t unix_ns, bool utc);
 
-// time.Duration.String(): "0s", "120ns", "1.5µs", "380µs", "2.5ms", "1m2.5s".
-std::string go_duration(int64_t ns);
+// time.Duration.String() (config/conf.h, which core's log lines use too).
+using conf::go_duration;
 
 // nats' uptime/idle text: whole seconds, "0s", "5m3s", "2d1h0m0s", "1y2d..".
 std::string nats_uptime(int64_t ns);

@@ -49,6 +49,9 @@ TEST_P(RouteAuth, WrongPasswordIsRejected) {
   r.read_until("\r\n", got);
   EXPECT_EQ(got, "-ERR 'Authorization Violation'\r\n");
   EXPECT_TRUE(r.expect_closed()) << node_->log_tail();
+  // nats' authViolation names the user only when the server has client users.
+  EXPECT_TRUE(node_->wait_log(" - authentication error")) << node_->log_tail();
+  EXPECT_EQ(node_->log().find("authentication error - User"), std::string::npos) << node_->log_tail();
 }
 
 TEST_P(RouteAuth, FirstOperationMustBeConnect) {

@@ -9,6 +9,10 @@
 
 #include <chrono>
 #include <string>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
 #include <thread>
 
 #include "harness.h"
@@ -113,6 +117,30 @@ void subscriber_waits_for_publisher(const std::string& bin, int shards) {
   EXPECT_EQ(got, static_cast<size_t>(kMsgs));
 }
 
+// A subscriber that never reads, with no max_pending to reach: cut when its
+// send is stuck past write_deadline, logged in nats' words.
+std::string write_deadline_line(const std::string& bin, int shards) {
+  TempConfig conf("write_deadline: \"1s\"\nmax_pending: 1000000000\n");
+  const std::string log = std::string("/tmp/ringnats-wd-") + std::to_string(::getpid()) + "-" +
+                          std::to_string(shards) + ".log";
+  std::remove(log.c_str());
+  ServerProcess srv;
+  std::string err;
+  if (!srv.start(bin, shards, {"-c", conf.path(), "-l", log}, &err)) return "start: " + err;
+  RawConn pub, slow;
+  if (!connect_quiet(pub, srv.port()) || !connect_stalled_reader(slow, srv.port(), "foo")) return "connect";
+  Flooder flood(pub, "foo");
+  std::string found;
+  for (int i = 0; i < 1000 && found.empty(); ++i) {  // bounded: 10 s
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);)
+      if (auto at = line.find("Slow Consumer Detected: "); at != std::string::npos) found = line.substr(at);
+    if (found.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::remove(log.c_str());
+  return found;
+}
+
 }  // namespace
 
 TEST(StallIsolation, StockNatsServer) { others_answered(stock_bin(), 0); }
@@ -122,3 +150,13 @@ TEST(StallIsolation, OnlyTheFlooderWaits) { unrelated_publisher(ringnats_bin(), 
 TEST(StallIsolation, StockSubscriberWaitingForThePublisher) { subscriber_waits_for_publisher(stock_bin(), 0); }
 TEST(StallIsolation, SubscriberWaitingForThePublisherOneShard) { subscriber_waits_for_publisher(ringnats_bin(), 1); }
 TEST(StallIsolation, SubscriberWaitingForThePublisherTwoShards) { subscriber_waits_for_publisher(ringnats_bin(), 2); }
+
+TEST(StallIsolation, WriteDeadlineLogLineAsStock) {
+  const std::regex want(R"(Slow Consumer Detected: WriteDeadline of 1s exceeded with \d+ chunks of \d+ total bytes\.)");
+  std::string stock = write_deadline_line(stock_bin(), 0);
+  EXPECT_TRUE(std::regex_match(stock, want)) << "nats-server: " << stock;
+  for (int shards : {1, 2}) {
+    std::string ours = write_deadline_line(ringnats_bin(), shards);
+    EXPECT_TRUE(std::regex_match(ours, want)) << "ringnats: " << ours;
+  }
+}
