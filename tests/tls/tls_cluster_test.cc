@@ -44,6 +44,19 @@ std::unique_ptr<Node> make_node(Kind kind, const std::string& name, int seed_clu
   return std::make_unique<Node>(s);
 }
 
+// Nodes that were refused a route: a subscriber on `to` sees nothing of
+// what a client of `from` publishes.
+void expect_no_leak(const std::string& from, const std::string& to) {
+  std::string err;
+  ConnPtr a = connect_to(from, &err), b = connect_to(to, &err);
+  ASSERT_TRUE(a && b) << err;
+  SubPtr s = sub_sync(b.get(), "leak");
+  ASSERT_EQ(natsConnection_FlushTimeout(b.get(), 5000), NATS_OK);
+  for (int i = 0; i < 20; ++i) natsConnection_PublishString(a.get(), "leak", "secret");
+  ASSERT_EQ(natsConnection_FlushTimeout(a.get(), 5000), NATS_OK);
+  EXPECT_FALSE(next_real(s.get(), 500));
+}
+
 class TlsRoutes : public ::testing::TestWithParam<Topology> {
  protected:
   static void SetUpTestSuite() {
@@ -161,14 +174,7 @@ TEST_P(TlsRouteMap, CertificateNamingTheClusterUserJoins) {
 TEST_P(TlsRouteMap, CertificateNamingAnotherUserIsRejected) {
   start_trio("nobody");
   EXPECT_TRUE(t_[0].wait_log("authentication error")) << t_.logs();
-  std::string err;
-  ConnPtr a = connect_to(t_[0].url(), &err), b = connect_to(t_[1].url(), &err);
-  ASSERT_TRUE(a && b) << err;
-  SubPtr s = sub_sync(b.get(), "leak");
-  ASSERT_EQ(natsConnection_FlushTimeout(b.get(), 5000), NATS_OK);
-  for (int i = 0; i < 20; ++i) natsConnection_PublishString(a.get(), "leak", "secret");
-  ASSERT_EQ(natsConnection_FlushTimeout(a.get(), 5000), NATS_OK);
-  EXPECT_FALSE(next_real(s.get(), 500));
+  expect_no_leak(t_[0].url(), t_[1].url());
 }
 
 INSTANTIATE_TEST_SUITE_P(Mixed, TlsRouteMap,
@@ -198,13 +204,7 @@ TEST_P(TlsRouteRejects, PeerFromAnotherCa) {
   EXPECT_TRUE(seed->wait_log("TLS route handshake error")) << seed->log_tail();
   EXPECT_TRUE(intruder->wait_log("TLS route handshake error")) << intruder->log_tail();
   // The intruder's clients never see the seed's.
-  ConnPtr a = connect_to(seed->url(), &err), b = connect_to(intruder->url(), &err);
-  ASSERT_TRUE(a && b) << err;
-  SubPtr s = sub_sync(b.get(), "leak");
-  ASSERT_EQ(natsConnection_FlushTimeout(b.get(), 5000), NATS_OK);
-  for (int i = 0; i < 20; ++i) natsConnection_PublishString(a.get(), "leak", "secret");
-  ASSERT_EQ(natsConnection_FlushTimeout(a.get(), 5000), NATS_OK);
-  EXPECT_FALSE(next_real(s.get(), 500));
+  expect_no_leak(seed->url(), intruder->url());
 }
 
 // A route without TLS dialing a TLS cluster port: no INFO comes (the
