@@ -5,6 +5,9 @@
 // errors, what a plain-text client gets) stock runs beside ringnats.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -353,6 +356,75 @@ TEST_F(TlsClientPort, VerifyAndMapMatchesDistinguishedNamesLikeStock) {
       std::string got;
       EXPECT_TRUE(c.read_until("\r\n", got)) << tc.cert << " " << tc.user << s->log();
       EXPECT_EQ(got, tc.want) << tc.cert << " as " << tc.user << (s == &ours ? " (ringnats)" : " (nats-server)");
+    }
+  }
+}
+
+// A client certificate from the test CA whose CN is a UniversalString, which
+// OpenSSL accepts and Go's x509 parser refuses (openssl's CLI cannot be made
+// to write one). Files `name`.pem and `name`-key.pem in the certificate dir.
+bool make_universal_cn_client(const std::string& name) {
+  const std::string dir = g_certs->dir();
+  FILE* f = std::fopen(g_certs->ca().c_str(), "r");
+  if (!f) return false;
+  X509* ca = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  f = std::fopen((dir + "/ca-key.pem").c_str(), "r");
+  if (!f) return false;
+  EVP_PKEY* ca_key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  bool ok = ca && ca_key && key && x;
+  if (ok) {
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509_NAME* n = X509_get_subject_name(x);
+    const std::string ucs("\0\0\0a\0\0\0l\0\0\0i\0\0\0c\0\0\0e", 20);  // "alice" in UCS-4
+    ok = X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("acme"), -1, -1,
+                                    0) == 1 &&
+         X509_NAME_add_entry_by_txt(n, "CN", V_ASN1_UNIVERSALSTRING,
+                                    reinterpret_cast<const unsigned char*>(ucs.data()),
+                                    static_cast<int>(ucs.size()), -1, 0) == 1 &&
+         X509_set_issuer_name(x, X509_get_subject_name(ca)) == 1 && X509_sign(x, ca_key, EVP_sha256()) > 0;
+  }
+  if (ok) {
+    FILE* out = std::fopen((dir + "/" + name + ".pem").c_str(), "w");
+    ok = out && PEM_write_X509(out, x) == 1;
+    if (out) std::fclose(out);
+    out = std::fopen((dir + "/" + name + "-key.pem").c_str(), "w");
+    ok = ok && out && PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    if (out) std::fclose(out);
+  }
+  X509_free(x);
+  X509_free(ca);
+  EVP_PKEY_free(key);
+  EVP_PKEY_free(ca_key);
+  return ok;
+}
+
+// Go cannot parse that certificate, so nats fails the handshake; ringnats
+// must too, rather than map what is left of it ("O=acme") to a user.
+TEST_F(TlsClientPort, CertificateGoCannotParseFailsLikeStock) {
+  ASSERT_TRUE(make_universal_cn_client("universal-cn"));
+  const std::string block = server_block(false, "  verify_and_map: true\n");
+  const std::string users = "authorization { users: [ {user: \"O=acme\"}, {user: other} ] }\n";
+  TlsServer ours, stock;
+  std::string err;
+  ASSERT_TRUE(ours.start(ringnats_bin(), block, &err, 2, users)) << err;
+  ASSERT_TRUE(stock.start(stock_bin(), block, &err, 2, users)) << err;
+  for (TlsServer* s : {&stock, &ours}) {
+    tlstest::TlsClient c;
+    ASSERT_TRUE(c.connect_plain(s->port(), err)) << err;
+    // With TLS 1.3 the client's side may complete before the server has
+    // looked at the certificate; either way no PONG may come.
+    if (c.handshake({g_certs->ca(), g_certs->cert("universal-cn"), g_certs->key("universal-cn")}, err)) {
+      c.send("CONNECT {\"verbose\":false}\r\nPING\r\n");
+      std::string got;
+      EXPECT_FALSE(c.read_until("\r\n", got, 3000)) << got << (s == &ours ? " (ringnats)" : " (nats-server)");
     }
   }
 }
