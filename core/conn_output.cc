@@ -26,10 +26,13 @@ void ConnTable::mark_dirty(Conn* c) {
 // publisher cannot help it, and it stalls them only past nats' own
 // max_pending/2, as nats would.
 void ConnTable::note_pending(Conn* c) {
+  // Runs on every delivery: the common case (little queued) decides on one
+  // comparison; only past the soft cap is the send's progress looked at.
   bool over = false;
-  if (c->type == ConnType::Client && !c->closing()) {
+  const size_t pending = c->out.pending();
+  if (pending > stall_at_ && c->type == ConnType::Client && !c->closing()) {
     bool stuck = c->send_inflight && now_ - c->send_started_ns > kStuckSendNs;
-    over = c->out.pending() > (stuck ? nats_stall_at_ : stall_at_);
+    over = !stuck || pending > nats_stall_at_;
   }
   if (over != c->over_half) {
     c->over_half = over;
