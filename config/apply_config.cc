@@ -9,6 +9,7 @@
 #include "config/accounts_config.h"
 #include "config/config_sink.h"
 #include "config/go_compat.h"
+#include "config/jetstream_config.h"
 #include "config/tls_config.h"
 #include "config/unsupported.h"
 #include "config/users_config.h"
@@ -366,6 +367,10 @@ void apply_top_key(const std::string& key, const ConfValue& v, Options& o, Sink&
     }
   } else if (k == "shards") {
     set_int(v, o.shards, s);
+  } else if (k == "jetstream") {
+    parse_jetstream(v, o, s);
+  } else if (k == "store_dir" || k == "storedir") {
+    parse_store_dir(v, o, s);
   } else if (unsupported::check_top_key(key, v, s.errors, s.ignored)) {
     // refused (an error line) or ignored (a startup warning), see unsupported.cc
   } else {

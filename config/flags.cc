@@ -188,6 +188,8 @@ void apply_flag(const FlagSet& f, Options& o, FlagState& st, std::vector<std::st
   else if (n == "connect_retries") o.cluster.connect_retries = static_cast<int>(num());
   else if (n == "cluster_name") o.cluster.name = v;
   else if (n == "shards") o.shards = static_cast<int>(num());
+  else if (n == "js" || n == "jetstream") o.jetstream.enabled = b;
+  else if (n == "sd" || n == "store_dir") o.jetstream.store_dir = v;
   else if (n == "tls") st.tls_any = true, st.tls_off = !b;
   else if (n == "tlscert") st.tls_any = true, st.tls_cert = v;
   else if (n == "tlskey") st.tls_any = true, st.tls_key = v;
@@ -309,9 +311,30 @@ std::string password_without_user(const char* what, const char* who) {
 
 }  // namespace
 
+// nats-streaming-server's own flags: a guide for it gets told what replaced
+// it rather than a usage text.
+bool streaming_flag(std::string_view e) {
+  constexpr std::string_view kPrefix = "flag provided but not defined: -";
+  if (!e.starts_with(kPrefix)) return false;
+  std::string_view n = e.substr(kPrefix.size());
+  for (std::string_view f : {"store", "dir", "clustered", "cluster_node_id", "cluster_peers", "cluster_id", "cid",
+                             "sc", "stan_config", "SD", "SV", "SDV", "stan_debug", "stan_trace", "ft_group",
+                             "cluster_bootstrap", "cluster_log_path", "cluster_raft_logging", "mc", "max_channels",
+                             "msu", "max_subs", "mm", "max_msgs", "mb", "max_bytes", "ma", "max_age", "hbi",
+                             "hbt", "hbf", "file_sync", "nats_server", "ns", "encrypt", "encryption_key"})
+    if (n == f) return true;
+  return false;
+}
+
 CliResult parse_cli(int argc, char** argv, Options& out) {
   CliResult r;
   ParsedArgs pa = parse_go_flags(argc, argv);
+  if (!pa.error.empty() && streaming_flag(pa.error)) {
+    r.action = CliAction::Error;
+    r.exit_code = 1;
+    r.err = pa.error + "\n" + std::string(kStreamingAdvice) + "\n";
+    return r;
+  }
   if (!pa.error.empty()) {
     // Go's flag package reports, then shows usage, and nats exits 0.
     r.action = CliAction::Help;

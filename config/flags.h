@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/options.h"
@@ -15,6 +16,13 @@
 namespace ringnats {
 
 inline constexpr const char* kProgramName = "ringnats";
+
+// What a NATS Streaming set-up (its flags, or a `streaming` block) is told.
+inline constexpr std::string_view kStreamingAdvice =
+    "NATS Streaming (STAN) is not part of ringnats, nor of nats-server 2.9: its successor is JetStream. "
+    "Enable it with -js -sd <dir> (config: jetstream { store_dir: <dir> }) and use streams and consumers "
+    "in place of channels and subscriptions; a clustered file store (-clustered, cluster_peers) becomes a "
+    "cluster of JetStream servers, each with its own server_name.";
 
 enum class CliAction {
   Run,           // start the server with the filled Options

@@ -26,6 +26,20 @@ struct ClusterOptions {
   int64_t auth_timeout_ns = 2 * kSecond;
 };
 
+// JetStream (`-js`, `-sd`, the `jetstream` block). Sizes in bytes; -1 lets
+// the server pick as nats does (75% of memory; 1 TiB or the disk's space).
+struct JetStreamOptions {
+  bool enabled = false;
+  std::string store_dir;         // empty: <temp dir>/nats/jetstream
+  int64_t max_memory = -1;
+  int64_t max_store = -1;
+  std::string domain;
+  // Store files are fsynced this often; `sync_interval: always` (sync_always)
+  // syncs every batch before its acks (nats-server 2.10's option).
+  int64_t sync_interval_ns = 120 * 1'000'000'000LL;
+  bool sync_always = false;
+};
+
 struct Options {
   std::string config_file;
   std::string host = "0.0.0.0";
@@ -63,6 +77,7 @@ struct Options {
 
   ClusterOptions cluster;
   SecurityOptions security;
+  JetStreamOptions jetstream;
 
   std::string http_host;         // monitoring bind host; filled with host if unset
 };

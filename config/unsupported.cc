@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "config/config_sink.h"
+#include "config/flags.h"
 #include "config/go_compat.h"
 
 namespace ringnats::unsupported {
@@ -46,7 +47,7 @@ const std::vector<TopRefusal>& top_refusals() {
 // it never opens (profiling), or only matter together with an option that is
 // refused (no_system_account is what ringnats does).
 const Keys kIgnoredTop = {
-    "disable_sublist_cache", "no_sublist_cache", "store_dir", "storedir", "jetstream",
+    "disable_sublist_cache", "no_sublist_cache",
     "logfile_size_limit", "log_size_limit", "syslog", "remote_syslog", "ports_file_dir", "prof_port",
     "max_traced_msg_len", "max_sub_tokens", "max_subscription_tokens", "no_system_account", "no_system", "no_sys_acc", "no_header_support",
     "connect_error_reports", "reconnect_error_reports", "server_tags", "default_js_domain",
@@ -165,6 +166,10 @@ bool check_top_key(const std::string& key, const ConfValue& v, std::vector<std::
   if (const BlockSpec* spec = block_spec(k)) {
     check_block(*spec, key, v, false, errors);
     ignored.push_back(key);
+    return true;
+  }
+  if (k == "streaming" || k == "stan") {
+    errors.push_back(v.where() + ": " + conf::go_quote(key) + " configures NATS Streaming. " + std::string(kStreamingAdvice));
     return true;
   }
   if (listed(kIgnoredTop, k)) {

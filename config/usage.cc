@@ -37,8 +37,8 @@ Logging Options:
         --max_traced_msg_len <len>   Longest traced message (ignored)
 
 JetStream Options:
-    -js, --jetstream                 Enable JetStream (not supported, ignored)
-    -sd, --store_dir <dir>           JetStream storage directory (ignored)
+    -js, --jetstream                 Enable JetStream functionality
+    -sd, --store_dir <dir>           Set the storage directory
 
 Authorization Options:
         --user <user>                Username clients must present

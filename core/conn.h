@@ -63,6 +63,9 @@ struct Conn {
   ConnType type;
   uint32_t slot = 0, gen = 0;
   int fd = -1;
+  // A server-side client (JetStream): no socket, no protocol; what its
+  // subscriptions receive goes to JetStreamHooks::internal_msg.
+  bool internal = false;
   uint64_t cid = 0;
   proto::Parser parser;
   OutBuf out;

@@ -51,6 +51,27 @@ void read_peer(Conn* c) {
 }  // namespace
 
 Conn* ConnTable::open(int fd, ConnType type) {
+  Conn* c = take_slot(type);
+  c->fd = fd;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  read_peer(c);
+  events_.conn_opened(c);
+  if (c->state == ConnState::Open) arm_recv(c);
+  return c;
+}
+
+Conn* ConnTable::open_internal(uint32_t account) {
+  Conn* c = take_slot(ConnType::Client);
+  c->internal = true;
+  c->account = account;
+  c->verbose = c->pedantic = false;
+  c->headers = true;
+  c->connect_received = true;
+  return c;
+}
+
+Conn* ConnTable::take_slot(ConnType type) {
   uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -66,16 +87,10 @@ Conn* ConnTable::open(int fd, ConnType type) {
   Conn* c = conns_[slot].get();
   c->slot = slot;
   c->gen = gen;
-  c->fd = fd;
   c->cid = srv_.next_cid();
   ++live_;
   c->created_ns = c->last_in_ns = c->last_activity_ns = now_;
   c->start_wall_ns = wall_ns();
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  read_peer(c);
-  events_.conn_opened(c);
-  if (c->state == ConnState::Open) arm_recv(c);
   return c;
 }
 
@@ -92,6 +107,13 @@ int ConnTable::graceful_shut(const Conn* c) { return c->tls && c->tls->kernel_tx
 
 void ConnTable::close(Conn* c, proto::ErrCode why) {
   if (c->state != ConnState::Open) return;
+  if (c->internal) {
+    c->state = ConnState::Draining;
+    events_.conn_closing(c, why);
+    c->state = ConnState::Closed;
+    release(c);
+    return;
+  }
   c->parser.set_hold(true);
   // Leaves Open before the events run: whatever they do to `c` (an UNSUB's
   // index change, a route's teardown) sees it closing.
@@ -136,7 +158,7 @@ void ConnTable::release(Conn* c) {
   c->held_copy.clear();
   c->held_copy.shrink_to_fit();
   c->tls.reset();
-  ::close(c->fd);
+  if (c->fd >= 0) ::close(c->fd);
   c->fd = -1;
   c->out.clear();
   if (c->storage) {

@@ -43,6 +43,9 @@ class ConnTable {
 
   // --- lifetime (conn_lifetime.cc) ---
   Conn* open(int fd, ConnType type);
+  // A server-side client of `account` (Conn::internal): open until closed,
+  // never reads or writes a socket.
+  Conn* open_internal(uint32_t account);
   // The one close path: idempotent, safe inside the connection's own parser
   // callbacks (the Conn stays valid until the end of the turn).
   void close(Conn* c, proto::ErrCode why);
@@ -90,6 +93,8 @@ class ConnTable {
   void expire_closing(Conn* c);
 
  private:
+  // A slot with a new generation and a fresh Conn (counted live).
+  Conn* take_slot(ConnType type);
   void flush(Conn* c);
   // Something left to send (for TLS: ciphertext, or plaintext it may encrypt).
   bool more_out(const Conn* c) const;

@@ -3,6 +3,7 @@
 // message to the Fanout, index changes to the SubTable. The PUB hot path
 // starts here: Shard::feed -> on_msg -> Fanout::publish (fanout.cc).
 #include "core/cluster_hooks.h"
+#include "core/jetstream_hooks.h"
 #include "core/log.h"
 #include "core/monitor_hooks.h"
 #include "core/server.h"
@@ -142,6 +143,10 @@ void Shard::conn_opened(Conn* c) {
 }
 
 void Shard::conn_closing(Conn* c, ErrCode why) {
+  if (c->internal) {
+    subs_.unsubscribe_all(c);
+    return;
+  }
   stats_.closed_in_msgs += c->in_msgs;
   stats_.closed_in_bytes += c->in_bytes;
   stats_.closed_out_msgs += c->out_msgs;
@@ -184,6 +189,10 @@ void Shard::handle_rec(Rec& r, int src) {
     case RecKind::SubAck: {
       Conn* c = conns_.at(r.slot, r.gen);
       if (!c || c->closing() || --c->pending_acks > 0) return;
+      if (c->internal) {
+        if (auto* js = srv_.jetstream()) js->internal_subs_ready(*this, c);
+        return;
+      }
       c->parser.set_hold(false);
       if (c->parked && !c->throttled) resume_parked(c);
       return;

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/cluster_hooks.h"
+#include "core/jetstream_hooks.h"
 #include "core/conn_table.h"
 #include "core/links.h"
 #include "core/server.h"
@@ -97,11 +98,34 @@ void msg_line_subject_reply(std::string_view line, std::string_view& subject, st
   reply = n == (hmsg ? 6u : 5u) ? t[3] : std::string_view();
 }
 
+// A MSG/HMSG record we wrote for an internal subscriber, back into its
+// arguments: the line's tokens, then the payload (headers included) that
+// follows it in `rest` (the record's own bytes or its payload block).
+bool parse_msg_record(std::string_view line, MsgArgs& m) {
+  std::string_view t[6];
+  size_t n = 0, i = 0;
+  while (i < line.size() && n < 6) {
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ') ++j;
+    t[n++] = line.substr(i, j - i);
+    i = j + 1;
+  }
+  bool hmsg = n > 0 && t[0] == "HMSG";
+  size_t fixed = hmsg ? 5 : 4;  // op subject sid [reply] [hdr] size
+  if (n != fixed && n != fixed + 1) return false;
+  m.op = hmsg ? proto::Op::Hpub : proto::Op::Pub;
+  m.subject = t[1];
+  m.reply = n == fixed + 1 ? t[3] : std::string_view();
+  m.size = proto::parse_size(t[n - 1]);
+  m.hdr = hmsg ? proto::parse_size(t[n - 2]) : -1;
+  return m.size >= 0 && (!hmsg || m.hdr >= 0);
+}
+
 }  // namespace
 
-Fanout::Fanout(Server& srv, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
+Fanout::Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
                const int64_t& now)
-    : srv_(srv), id_(id), nshards_(srv.nshards()), conns_(conns), subs_(subs), links_(links),
+    : srv_(srv), shard_(shard), id_(id), nshards_(srv.nshards()), conns_(conns), subs_(subs), links_(links),
       now_(now), rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
   stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
   stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
@@ -117,6 +141,12 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
   // Subscribe deny list of a wildcard subscriber (nats' checkDenySub).
   if (c->perms && c->perms->deny_delivery(m.subject)) return;
   if (!SubTable::take(s)) return;
+  if (c->internal) {
+    count_out(c, static_cast<uint64_t>(m.size));
+    srv_.jetstream()->internal_msg(shard_, c, s, m, payload);
+    if (SubTable::exhausted(s)) subs_.unsubscribe(c, slot);
+    return;
+  }
   Shape sh = shape_for(m, c->headers);
   size_t line = msg_line_max(m, s.sid.size());
   if (storage) {
@@ -390,7 +420,11 @@ void Fanout::on_deliver(Rec& r, int src) {
     std::string_view subject, reply;
     if (c && c->perms) msg_line_subject_reply(std::string_view(r.block->data + r.off, r.len), subject, reply);
     bool denied = c && c->perms && c->perms->deny_delivery(subject);
-    if (c && !c->closing() && !denied && SubTable::take(*s)) {
+    if (c && c->internal && !c->closing() && SubTable::take(*s)) {
+      taken = true;
+      deliver_internal_record(c, *s, r);
+      if (SubTable::exhausted(*s)) subs_.unsubscribe(c, r.slot);
+    } else if (c && !c->closing() && !denied && SubTable::take(*s)) {
       if (c->perms) c->perms->track_reply(reply, now_);
       taken = true;
       if (log::trace_enabled()) {
@@ -411,6 +445,17 @@ void Fanout::on_deliver(Rec& r, int src) {
     links_.discharge(src, r.plen);
     r.payload->unref();
   }
+}
+
+void Fanout::deliver_internal_record(Conn* c, const Sub& s, const Rec& r) {
+  std::string_view rec(r.block->data + r.off, r.len);
+  size_t eol = rec.find("\r\n");
+  MsgArgs m;
+  if (eol == std::string_view::npos || !parse_msg_record(rec.substr(0, eol), m)) return;
+  std::string_view rest = r.payload ? std::string_view(r.payload->data + r.poff, r.plen) : rec.substr(eol + 2);
+  if (rest.size() < static_cast<size_t>(m.size)) return;
+  count_out(c, static_cast<uint64_t>(m.size));
+  srv_.jetstream()->internal_msg(shard_, c, s, m, rest.substr(0, static_cast<size_t>(m.size)));
 }
 
 void Fanout::on_deliver_conn(Rec& r, int src) {

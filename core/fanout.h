@@ -21,6 +21,7 @@
 namespace ringnats {
 
 class Server;
+class Shard;
 class ConnTable;
 class SubTable;
 class ShardLinks;
@@ -43,7 +44,7 @@ class Fanout {
   // past it, small deliveries are copied so it pins no one else's bytes.
   static constexpr size_t kRefBudget = 1u << 20;
 
-  Fanout(Server& srv, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
+  Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
          const int64_t& now);
 
   // A message from `src` (client or route). `storage` is the block a split
@@ -81,6 +82,9 @@ class Fanout {
   void deliver_remote(const SubRef& ref, const proto::MsgArgs& m, std::string_view payload,
                       Block* storage, const QueueTag& q = {});
   void send_no_responders(Conn* c, std::string_view reply);
+  // A record for an internal (JetStream) subscriber: parsed back and handed
+  // to the JetStream hooks.
+  void deliver_internal_record(Conn* c, const Sub& s, const Rec& r);
   // `m` as the importing subscriber behind shadow `r` sees it (its subject
   // mapped by the stream import). Valid until the next call.
   proto::MsgArgs& import_args(const SubRef& r, const proto::MsgArgs& m);
@@ -125,6 +129,7 @@ class Fanout {
   std::string import_subject_;  // keeps its capacity: no allocation once warm
   uint32_t cur_account_ = 0;  // the publish being fanned out: its account
   Server& srv_;
+  Shard& shard_;
   int id_;
   int nshards_;
   ConnTable& conns_;

@@ -33,6 +33,12 @@ namespace ringnats::cluster {
 bool start_cluster(Server& srv, std::string& err);
 void stop_cluster(Server& srv);
 }  // namespace ringnats::cluster
+namespace ringnats::js {
+// Starts JetStream when the options ask for it (jetstream/).
+bool start_jetstream(Server& srv, std::string& err);
+void stop_jetstream(Server& srv);
+std::string node_id(std::string_view server_name);
+}  // namespace ringnats::js
 namespace ringnats::monitor {
 // Starts the HTTP monitor when the options ask for it (monitor/).
 bool start_monitor(Server& srv, std::string& err);
@@ -68,6 +74,7 @@ int main(int argc, char** argv) {
   log::notice("Starting ringnats");
   log::notice("  Version:  %s (nats-server %s compatible)", RINGNATS_VERSION, Server::kCompatVersion);
   log::notice("  Name:     %s", srv.server_name().c_str());
+  if (opts.jetstream.enabled) log::notice("  Node:     %s", js::node_id(srv.server_name()).c_str());
   log::notice("  ID:       %s", srv.server_id().c_str());
   {
     // As nats' checkAuthforWarnings.
@@ -83,6 +90,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   log::notice("  Shards:   %d (io_uring, one per core)", srv.nshards());
+  if (!js::start_jetstream(srv, err)) {
+    log::fatal("Can't start JetStream: %s", err.c_str());
+    srv.shutdown();
+    srv.wait();
+    return 1;
+  }
   if (!monitor::start_monitor(srv, err)) {
     log::fatal("Can't start monitoring: %s", err.c_str());
     srv.shutdown();
@@ -120,6 +133,7 @@ int main(int argc, char** argv) {
   bool monitor_stopped = monitor::stop_monitor(srv);
   cluster::stop_cluster(srv);
   srv.wait();
+  js::stop_jetstream(srv);
   if (!opts.pid_file.empty()) unlink(opts.pid_file.c_str());
   log::notice("Server Exiting..");
   // HTTP workers still held by slow clients may be reading library statics

@@ -138,6 +138,12 @@ void Reactor::send_raw(int fd, const char* p, size_t n, uint64_t tag) {
   io_uring_sqe_set_data64(s, tag);
 }
 
+void Reactor::write(int fd, const char* p, size_t n, uint64_t offset, uint64_t tag) {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_write(s, fd, p, static_cast<unsigned>(n), offset);
+  io_uring_sqe_set_data64(s, tag);
+}
+
 void Reactor::wake_peer(Reactor& peer) {
   if (!peer.sleeping()) return;
   int fd = peer.ring_fd_.load(std::memory_order_acquire);

@@ -26,7 +26,7 @@ class Shard;
 
 // What a completion belongs to, packed into user_data with the connection's
 // (slot, gen) so a completion for a freed connection is recognised.
-enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Wake, MsgRingResult };
+enum class Ud : uint8_t { Accept = 1, Recv, Send, Event, Wake, MsgRingResult, Write };
 inline uint64_t ud(Ud k, uint32_t slot, uint32_t gen) {
   return (uint64_t(k) << 56) | (uint64_t(slot & 0xffffff) << 32) | gen;
 }
@@ -59,6 +59,8 @@ class Reactor {
   // One send of `n` bytes at `p` (a TLS session's ciphertext), which must
   // stay put until the completion.
   void send_raw(int fd, const char* p, size_t n, uint64_t tag);
+  // A file write at `offset` (JetStream's stores).
+  void write(int fd, const char* p, size_t n, uint64_t offset, uint64_t tag);
   // Wake `peer` through our ring if it announced it sleeps (rides on this
   // turn's submit instead of a write()).
   void wake_peer(Reactor& peer);

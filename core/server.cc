@@ -221,6 +221,8 @@ std::string Server::client_info(const Conn& c, bool first) {
   info.client_ip = c.remote_ip;
   if (opts_.cluster.enabled) info.cluster = cluster_name_.empty() ? opts_.cluster.name : cluster_name();
   info.ldm = lame_duck_.load(std::memory_order_relaxed);
+  info.jetstream = opts_.jetstream.enabled;
+  info.domain = opts_.jetstream.domain;
   if (!opts_.cluster.no_advertise) {
     info.connect_urls = connect_urls();
     // In lame duck, clients are told only where else to go (as nats does).

@@ -25,6 +25,7 @@ namespace ringnats {
 
 class ClusterHooks;  // implemented by cluster/
 class MonitorHooks;  // implemented by monitor/
+class JetStreamHooks;  // implemented by jetstream/
 
 // Binds and listens on host:port (port 0 or -1: any). Returns the fd, or -1
 // with `err` set; the bound port goes to *bound_port.
@@ -97,6 +98,8 @@ class Server {
   ClusterHooks* cluster() { return cluster_.load(std::memory_order_acquire); }
   MonitorHooks* monitor() { return monitor_.load(std::memory_order_acquire); }
   void set_monitor(MonitorHooks* m) { monitor_.store(m, std::memory_order_release); }
+  JetStreamHooks* jetstream() { return jetstream_.load(std::memory_order_acquire); }
+  void set_jetstream(JetStreamHooks* j) { jetstream_.store(j, std::memory_order_release); }
 
   // Control path (monitoring, any thread but a shard's): runs `fn` on every
   // shard's own thread, at its next turn, and waits for all of them. False
@@ -149,6 +152,7 @@ class Server {
   std::atomic<int64_t> urls_changed_ns_{0};
   std::atomic<ClusterHooks*> cluster_{nullptr};
   std::atomic<MonitorHooks*> monitor_{nullptr};
+  std::atomic<JetStreamHooks*> jetstream_{nullptr};
   std::atomic<uint64_t> total_clients_{0};
   std::atomic<bool> lame_duck_{false};
   std::atomic<bool> stopping_{false};

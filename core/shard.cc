@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/cluster_hooks.h"
+#include "core/jetstream_hooks.h"
 #include "core/log.h"
 #include "core/server.h"
 
@@ -48,7 +49,7 @@ std::vector<std::unique_ptr<SubPartition>> make_partitions(Server& srv, RetireLi
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partitions_(make_partitions(srv, retire_)),
       conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partitions_, links_),
-      session_(srv, id, conns_, subs_, now_ns_), fanout_(srv, id, conns_, subs_, links_, now_ns_) {}
+      session_(srv, id, conns_, subs_, now_ns_), fanout_(srv, *this, id, conns_, subs_, links_, now_ns_) {}
 
 Shard::~Shard() = default;
 
@@ -180,6 +181,7 @@ void Shard::run() {
 
 void Shard::begin_stop() {
   if (auto* cl = srv_.cluster()) cl->shard_stopping(*this);
+  if (auto* js = srv_.jetstream()) js->shard_stopping(*this);
   conns_.for_each([&](Conn* c) {
     if (c->type == ConnType::Client) conns_.close(c, proto::ErrCode::ServerShutdown);
   });
@@ -226,6 +228,9 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       if (c) conns_.on_send(c, cqe->res);
       return;
     }
+    case Ud::Write:
+      if (auto* js = srv_.jetstream()) js->write_done(*this, gen, cqe->res);
+      return;
     default:
       return;
   }
@@ -415,6 +420,9 @@ void Shard::end_turn() {
       else resume(c);
     }
   }
+  // JetStream answers and writes what this turn stored, before the rings
+  // and connections go out.
+  if (auto* js = srv_.jetstream()) js->end_turn(*this);
   links_.publish(reactor_);
   conns_.flush_dirty();
   reactor_.commit_buffers();
@@ -444,7 +452,7 @@ void Shard::auth_checked(uint32_t slot, uint32_t gen, bool ok, const std::string
 void Shard::options_changed() {
   conns_.options_changed();
   conns_.for_each([&](Conn* c) {
-    if (c->type == ConnType::Client) session_.recheck_auth(c);
+    if (c->type == ConnType::Client && !c->internal) session_.recheck_auth(c);
   });
 }
 
@@ -455,10 +463,48 @@ void Shard::run_timers() {
     if (c->closing()) conns_.expire_closing(c);
     else if (c->tls && tls_timer(c)) return;
     else if (c->type == ConnType::Route) { if (cl) cl->route_timer(*this, c); }
-    else session_.tick(c, now_ns_);
+    else if (!c->internal) session_.tick(c, now_ns_);
   });
   if (cl) cl->shard_timer(*this);
+  if (auto* js = srv_.jetstream()) js->shard_timer(*this);
   fanout_.expire_responses();
+}
+
+// --------------------------------------------------------------------------
+// Internal clients (JetStream)
+
+Conn* Shard::open_internal(uint32_t account) { return conns_.open_internal(account); }
+
+bool Shard::subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid) {
+  if (c->subs.contains(absl::string_view(sid.data(), sid.size()))) return false;
+  c->pending_acks += subs_.subscribe(c, subject, queue, sid);
+  return true;
+}
+
+void Shard::unsubscribe_internal(Conn* c, std::string_view sid) {
+  auto it = c->subs.find(absl::string_view(sid.data(), sid.size()));
+  if (it != c->subs.end()) subs_.unsubscribe(c, it->second);
+}
+
+void Shard::publish_internal(Conn* c, std::string_view subject, std::string_view reply, int64_t hdr,
+                             std::string_view payload) {
+  proto::MsgArgs m;
+  m.op = hdr >= 0 ? proto::Op::Hpub : proto::Op::Pub;
+  m.subject = subject;
+  m.reply = reply;
+  m.hdr = hdr;
+  m.size = static_cast<int64_t>(payload.size());
+  internal_digits_[0] = hdr >= 0 ? std::to_string(hdr) : std::string();
+  internal_digits_[1] = std::to_string(payload.size());
+  m.hdr_text = internal_digits_[0];
+  m.size_text = internal_digits_[1];
+  ++c->in_msgs;
+  c->in_bytes += payload.size();
+  fanout_.publish(c, c->account, m, payload, nullptr);
+}
+
+void Shard::submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag) {
+  reactor_.write(fd, data, len, offset, ud(Ud::Write, 0, tag));
 }
 
 }  // namespace ringnats

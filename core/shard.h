@@ -106,6 +106,20 @@ class Shard : private ConnEvents {
   void mark_dirty(Conn* c) { conns_.mark_dirty(c); }
   Conn* conn_at(uint32_t slot, uint32_t gen) { return conns_.at(slot, gen); }
   SubPartition& partition_mut(uint32_t acc) { return *partitions_[acc]; }
+  // --- the facade for jetstream/, on this shard's thread only ---
+  // A server-side client of `account` (see Conn::internal).
+  Conn* open_internal(uint32_t account);
+  // Subscribes `c`; JetStreamHooks::internal_subs_ready follows once every
+  // shard has it, if a peer's partition was involved (c->pending_acks > 0).
+  // False if the sid is taken.
+  bool subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
+  void unsubscribe_internal(Conn* c, std::string_view sid);
+  // Publishes as `c` (never from inside JetStreamHooks::internal_msg).
+  // `payload` holds `hdr` header bytes (-1: none) and then the body.
+  void publish_internal(Conn* c, std::string_view subject, std::string_view reply, int64_t hdr,
+                        std::string_view payload);
+  // A file write on this shard's ring; JetStreamHooks::write_done(tag) follows.
+  void submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag);
   // Monitoring (this shard's thread, e.g. inside Server::gather).
   const ShardStats& stats() const { return stats_; }
   const ShardLinks& links() const { return links_; }
@@ -204,6 +218,7 @@ class Shard : private ConnEvents {
   bool local_stalls_ = false;      // a publisher waits for a subscriber of this shard
   bool peers_drained_ = false;     // this completion batch's receives come after a drain
   ShardStats stats_;
+  std::string internal_digits_[2];  // publish_internal's header and size digits
 };
 
 }  // namespace ringnats

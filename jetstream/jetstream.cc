@@ -1,0 +1,541 @@
+// JetStream's life on the shards (see jetstream.h): start-up and recovery,
+// each shard's streams and internal connections, the publish path into a
+// stream, and the writes: a turn's appends go out as one batch of io_uring
+// writes per stream, and their acks only after those writes completed (a
+// kill -9 then loses nothing acknowledged).
+#include "jetstream/jetstream.h"
+#include "jetstream/shard_state.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "core/shard.h"
+
+namespace ringnats::js {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr uint64_t kBlockSize = 8u << 20;
+constexpr char kApiSid[] = "api";
+
+std::string reg_key(uint32_t account, std::string_view name) {
+  std::string k = std::to_string(account);
+  k += '\0';
+  k.append(name);
+  return k;
+}
+
+uint64_t fnv(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+// nats' friendlyBytes: base 1024, two decimals, "N B" below 1 KiB.
+std::string human_bytes(int64_t n) {
+  if (n < 1024) return std::to_string(n) + " B";
+  const char* prefixes = "KMGTPE";
+  double v = static_cast<double>(n);
+  int e = 0;
+  while (v >= 1024 * 1024 && e < 5) {
+    v /= 1024;
+    ++e;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.2f %cB", v / 1024, prefixes[e]);
+  return buf;
+}
+
+// nats' comma(): thousands separated.
+std::string with_commas(uint64_t n) {
+  std::string d = std::to_string(n), out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+JetStream::JetStream(Server& srv, const JetStreamOptions& opts)
+    : srv_(srv), opts_(opts), nshards_(srv.nshards()) {
+  // nats' root: -sd as given, else <tmp>/nats (or <tmp> when both limits
+  // are set, another of its code paths); the store is its "jetstream".
+  std::string root = opts.store_dir;
+  if (root.empty()) {
+    root = std::filesystem::temp_directory_path().string();
+    if (!(opts.max_memory > 0 && opts.max_store > 0)) root += "/nats";
+  }
+  store_dir_ = root + "/jetstream";
+  max_memory_ = opts.max_memory;
+  if (max_memory_ < 0) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    max_memory_ = pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 4 * 3 : int64_t(1) << 30;
+  }
+  max_store_ = opts.max_store;
+  if (max_store_ < 0) {
+    max_store_ = int64_t(1) << 40;
+    std::error_code ec;
+    std::filesystem::create_directories(store_dir_, ec);
+    struct statvfs vs {};
+    if (statvfs(store_dir_.c_str(), &vs) == 0) {
+      int64_t avail = static_cast<int64_t>(vs.f_bavail) * static_cast<int64_t>(vs.f_frsize) / 4 * 3;
+      if (avail > 0 && avail < max_store_) max_store_ = avail;
+    }
+  }
+  for (int i = 0; i < nshards_; ++i) shards_.push_back(std::make_unique<ShardState>());
+}
+
+JetStream::~JetStream() = default;
+
+JetStream::ShardState& JetStream::state(const Shard& s) { return *shards_[static_cast<size_t>(s.id())]; }
+
+int JetStream::owner_of(std::string_view name) const {
+  return static_cast<int>(fnv(name) % static_cast<uint64_t>(nshards_));
+}
+
+std::string JetStream::stream_dir(uint32_t account, std::string_view name) const {
+  return store_dir_ + "/" + srv_.accounts().at(account).name + "/streams/" + std::string(name);
+}
+
+Conn* JetStream::conn_for(Shard& s, uint32_t account) {
+  ShardState& st = state(s);
+  if (st.conns.size() <= account) st.conns.resize(account + 1, nullptr);
+  if (!st.conns[account]) st.conns[account] = s.open_internal(account);
+  return st.conns[account];
+}
+
+// --- start-up ---------------------------------------------------------------
+
+bool JetStream::write_meta(const Stream& st, std::string& err) const {
+  ordered_json j;
+  j["config"] = to_json(st.config());
+  j["created"] = st.created_wall_ns();
+  std::string path = st.dir() + "/meta.json", tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << go_json(j);
+    f.flush();
+    if (!f) {
+      err = "could not write " + tmp;
+      return false;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = "could not rename " + tmp + ": " + strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void JetStream::recover(std::vector<std::unique_ptr<Stream>>& found) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
+    fs::path dir = fs::path(store_dir_) / srv_.accounts().at(acc).name / "streams";
+    if (!fs::is_directory(dir, ec)) continue;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::ifstream f(e.path() / "meta.json");
+      if (!f) continue;
+      std::stringstream ss;
+      ss << f.rdbuf();
+      json j = json::parse(ss.str(), nullptr, false);
+      if (j.is_discarded() || !j.contains("config")) {
+        log::warn("JetStream: skipping stream directory %s: unreadable meta.json", e.path().c_str());
+        continue;
+      }
+      StreamConfig in, cfg;
+      if (parse_stream_config(j["config"].dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace), in) || check_stream_config(in, cfg)) {
+        log::warn("JetStream: skipping stream directory %s: invalid configuration", e.path().c_str());
+        continue;
+      }
+      std::string err;
+      auto store = open_file_store(e.path().string(), kBlockSize, err);
+      if (!store) {
+        log::error("JetStream: could not recover stream '%s > %s': %s", srv_.accounts().at(acc).name.c_str(),
+                   cfg.name.c_str(), err.c_str());
+        continue;
+      }
+      log::notice("  Starting restore for stream '%s > %s'", srv_.accounts().at(acc).name.c_str(), cfg.name.c_str());
+      int64_t created = j.value("created", int64_t(0));
+      auto st = std::make_unique<Stream>(acc, cfg, std::move(store), created, e.path().string(), opts_.domain);
+      StoreState ss2 = st->store().state();
+      log::notice("  Restored %s messages for stream '%s > %s'", with_commas(ss2.msgs).c_str(),
+                  srv_.accounts().at(acc).name.c_str(), cfg.name.c_str());
+      found.push_back(std::move(st));
+    }
+  }
+}
+
+bool JetStream::start(std::string& err) {
+  std::error_code ec;
+  std::filesystem::create_directories(store_dir_, ec);
+  if (ec) {
+    err = "Could not create storage directory - " + ec.message();
+    return false;
+  }
+  recover(recovered_);
+  srv_.set_jetstream(this);
+  bool ok = srv_.gather([this](Shard& s) {
+    if (s.id() == 0) {
+      Conn* c = conn_for(s, kGlobalAccount);
+      s.subscribe_internal(c, "$JS.API.>", {}, kApiSid);
+    }
+    for (auto& st : recovered_)
+      if (st && owner_of(st->config().name) == s.id()) adopt(s, std::move(st));
+  });
+  recovered_.clear();
+  if (!ok) {
+    err = "server stopping";
+    return false;
+  }
+  return true;
+}
+
+// --- streams on their shard --------------------------------------------------
+
+uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream) {
+  ShardState& st = state(s);
+  uint32_t index;
+  if (!st.free.empty()) {
+    index = st.free.back();
+    st.free.pop_back();
+  } else {
+    index = static_cast<uint32_t>(st.slots.size());
+    st.slots.push_back(std::make_unique<StreamSlot>());
+  }
+  StreamSlot& slot = *st.slots[index];
+  uint32_t gen = slot.gen + 1;
+  slot = StreamSlot{};
+  slot.gen = gen & 0xfff;
+  slot.stream = std::move(stream);
+  const Stream& str = *slot.stream;
+  st.by_name[reg_key(str.account(), str.config().name)] = index;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    Registered& r = registry_[reg_key(str.account(), str.config().name)];
+    r.owner = s.id();
+    r.cfg = str.config();
+    StoreState ss = slot.stream->store().state();
+    r.msgs = ss.msgs;
+    r.bytes = ss.bytes;
+  }
+  subscribe_stream(s, slot, index);
+  return index;
+}
+
+void JetStream::subscribe_stream(Shard& s, StreamSlot& slot, uint32_t index) {
+  Conn* c = conn_for(s, slot.stream->account());
+  const auto& subjects = slot.stream->config().subjects;
+  for (uint32_t i = 0; i < subjects.size(); ++i) {
+    std::string sid = std::to_string(index) + "." + std::to_string(slot.gen) + "." + std::to_string(slot.nsubs + i);
+    s.subscribe_internal(c, subjects[i], {}, sid);
+  }
+  slot.nsubs += static_cast<uint32_t>(subjects.size());
+}
+
+void JetStream::unsubscribe_stream(Shard& s, StreamSlot& slot, uint32_t index) {
+  Conn* c = conn_for(s, slot.stream->account());
+  for (uint32_t i = 0; i < slot.nsubs; ++i)
+    s.unsubscribe_internal(c, std::to_string(index) + "." + std::to_string(slot.gen) + "." + std::to_string(i));
+}
+
+JetStream::StreamSlot* JetStream::slot_of(ShardState& st, uint32_t account, std::string_view name) {
+  auto it = st.by_name.find(reg_key(account, name));
+  if (it == st.by_name.end()) return nullptr;
+  StreamSlot* slot = st.slots[it->second].get();
+  return slot->stream && !slot->doomed ? slot : nullptr;
+}
+
+void JetStream::drop_stream(Shard& s, uint32_t index) {
+  ShardState& st = state(s);
+  StreamSlot& slot = *st.slots[index];
+  unsubscribe_stream(s, slot, index);
+  st.by_name.erase(reg_key(slot.stream->account(), slot.stream->config().name));
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    registry_.erase(reg_key(slot.stream->account(), slot.stream->config().name));
+  }
+  slot.doomed = true;
+  slot.waiting.clear();
+  if (slot.inflight == 0) {
+    slot.stream->store().destroy();
+    std::error_code ec;
+    std::filesystem::remove_all(slot.stream->dir(), ec);
+    slot.stream.reset();
+    st.free.push_back(index);
+  }
+}
+
+// --- the message path ----------------------------------------------------------
+
+void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view payload) {
+  ShardState& st = state(s);
+  size_t hdr = m.hdr > 0 ? static_cast<size_t>(m.hdr) : 0;
+  if (sub.sid == kApiSid) {
+    st.api.push_back(ApiRequest{c->account, std::string(m.subject), std::string(m.reply),
+                                std::string(payload.substr(hdr))});
+    return;
+  }
+  // sid "<slot>.<gen>.<n>"
+  uint32_t index = 0, gen = 0;
+  const char* p = sub.sid.data();
+  const char* end = p + sub.sid.size();
+  auto r1 = std::from_chars(p, end, index);
+  if (r1.ec != std::errc() || r1.ptr == end) return;
+  auto r2 = std::from_chars(r1.ptr + 1, end, gen);
+  if (r2.ec != std::errc() || index >= st.slots.size()) return;
+  StreamSlot& slot = *st.slots[index];
+  if (!slot.stream || slot.doomed || slot.gen != gen) return;
+  std::string ack;
+  bool stored = slot.stream->on_publish(m.subject, payload.substr(0, hdr), payload.substr(hdr), !m.reply.empty(),
+                                        wall_ns(), ack);
+  if (stored) slot.changed = true;
+  if (!ack.empty()) slot.waiting.push_back(Outgoing{std::string(m.reply), std::move(ack)});
+  if (!slot.dirty && (stored || !ack.empty())) {
+    slot.dirty = true;
+    st.dirty.push_back(index);
+  }
+}
+
+void JetStream::flush_slot(Shard& s, uint32_t index) {
+  StreamSlot& slot = *state(s).slots[index];
+  if (!slot.stream || slot.inflight > 0) return;
+  slot.ops.clear();
+  slot.stream->store().take_writes(slot.ops);
+  if (slot.ops.empty()) {
+    std::vector<Outgoing> acks;
+    acks.swap(slot.waiting);
+    publish_outgoing(s, slot.stream->account(), acks, acks.size());
+    return;
+  }
+  slot.writing.swap(slot.waiting);
+  slot.waiting.clear();
+  slot.write_failed = false;
+  slot.inflight = static_cast<int>(slot.ops.size());
+  uint32_t tag = (index << 12) | slot.gen;
+  for (const WriteOp& op : slot.ops) s.submit_write(op.fd, op.data, op.len, op.offset, tag);
+}
+
+void JetStream::write_done(Shard& s, uint32_t tag, int res) {
+  ShardState& st = state(s);
+  uint32_t index = tag >> 12, gen = tag & 0xfff;
+  if (index >= st.slots.size()) return;
+  StreamSlot& slot = *st.slots[index];
+  if (!slot.stream || slot.gen != gen || slot.inflight == 0) return;
+  if (res < 0) {
+    slot.write_failed = true;
+    log::error("JetStream failed to write stream '%s > %s': %s", srv_.accounts().at(slot.stream->account()).name.c_str(),
+               slot.stream->config().name.c_str(), strerror(-res));
+  }
+  if (--slot.inflight > 0) return;
+  slot.stream->store().writes_done(!slot.write_failed);
+  if (slot.doomed) {
+    slot.writing.clear();
+    slot.stream->store().destroy();
+    std::error_code ec;
+    std::filesystem::remove_all(slot.stream->dir(), ec);
+    slot.stream.reset();
+    st.free.push_back(index);
+    return;
+  }
+  if (opts_.sync_always && !slot.write_failed) slot.stream->store().sync();
+  else slot.unsynced = true;
+  std::vector<Outgoing> acks;
+  acks.swap(slot.writing);
+  if (slot.write_failed) {
+    const ErrInfo& e = err_info(Err::StreamStoreFailedF);
+    for (Outgoing& o : acks)
+      if (o.body.find("\"error\"") == std::string::npos)
+        o.body = "{\"error\":{\"code\":" + std::to_string(e.code) + ",\"err_code\":" + std::to_string(e.err_code) +
+                 ",\"description\":\"write failed\"},\"stream\":" + go_json(ordered_json(slot.stream->config().name)) +
+                 ",\"seq\":0}";
+  }
+  uint32_t account = slot.stream->account();
+  if (!slot.waiting.empty()) flush_slot(s, index);
+  publish_outgoing(s, account, acks, acks.size());
+}
+
+void JetStream::publish_outgoing(Shard& s, uint32_t account, std::vector<Outgoing>& out, size_t n) {
+  Conn* c = conn_for(s, account);
+  for (size_t i = 0; i < n; ++i) s.publish_internal(c, out[i].subject, {}, out[i].hdr, out[i].body);
+}
+
+void JetStream::queue(ShardState& st, uint32_t account, std::string_view subject, std::string body, int64_t hdr) {
+  if (subject.empty()) return;
+  st.replies.emplace_back(account, Outgoing{std::string(subject), std::move(body), hdr});
+}
+
+void JetStream::queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body) {
+  ShardState& st = state(s);
+  Conn* c = conn_for(s, account);
+  if (c->pending_acks > 0) st.after_subs.emplace_back(account, Outgoing{std::string(subject), std::move(body)});
+  else queue(st, account, subject, std::move(body));
+}
+
+void JetStream::internal_subs_ready(Shard& s, Conn* c) {
+  ShardState& st = state(s);
+  std::vector<std::pair<uint32_t, Outgoing>> ready;
+  for (auto& e : st.after_subs) {
+    if (e.first == c->account) ready.push_back(std::move(e));
+  }
+  std::erase_if(st.after_subs, [&](const auto& e) { return e.first == c->account; });
+  for (auto& e : ready) st.replies.push_back(std::move(e));
+  // Published at the end of this turn (we may be inside a ring drain).
+}
+
+void JetStream::update_registry(Shard& s) {
+  ShardState& st = state(s);
+  bool any = false;
+  for (auto& slot : st.slots) any = any || (slot->stream && slot->changed);
+  if (!any) return;
+  std::lock_guard<std::mutex> g(mu_);
+  for (auto& slot : st.slots) {
+    if (!slot->stream || !slot->changed) continue;
+    slot->changed = false;
+    auto it = registry_.find(reg_key(slot->stream->account(), slot->stream->config().name));
+    if (it == registry_.end()) continue;
+    StoreState ss = slot->stream->store().state();
+    it->second.msgs = ss.msgs;
+    it->second.bytes = ss.bytes;
+  }
+}
+
+void JetStream::end_turn(Shard& s) {
+  ShardState& st = state(s);
+  if (!st.api.empty()) {
+    std::vector<ApiRequest> reqs;
+    reqs.swap(st.api);
+    for (ApiRequest& r : reqs) api_request(s, r);
+  }
+  if (!st.stream_ops.empty()) {
+    std::vector<ApiRequest> reqs;
+    reqs.swap(st.stream_ops);
+    for (ApiRequest& r : reqs) stream_request(s, r);
+  }
+  if (!st.dirty.empty()) {
+    std::vector<uint32_t> dirty;
+    dirty.swap(st.dirty);
+    for (uint32_t i : dirty) {
+      st.slots[i]->dirty = false;
+      flush_slot(s, i);
+    }
+  }
+  // Answers may land on this shard's own streams (internal_msg appends to
+  // st.replies' neighbours, never to the list being sent).
+  while (!st.replies.empty()) {
+    std::vector<std::pair<uint32_t, Outgoing>> out;
+    out.swap(st.replies);
+    for (auto& [account, o] : out) s.publish_internal(conn_for(s, account), o.subject, {}, o.hdr, o.body);
+  }
+  update_registry(s);
+}
+
+void JetStream::sync_stores(Shard& s, bool force) {
+  ShardState& st = state(s);
+  int64_t now = s.now_ns();
+  if (!force && now < st.next_sync_ns) return;
+  st.next_sync_ns = now + opts_.sync_interval_ns;
+  for (auto& slot : st.slots)
+    if (slot->stream && !slot->doomed && slot->unsynced) {
+      slot->stream->store().sync();
+      slot->unsynced = false;
+    }
+}
+
+void JetStream::shard_timer(Shard& s) {
+  ShardState& st = state(s);
+  int64_t now = wall_ns();
+  for (size_t i = 0; i < st.slots.size(); ++i) {
+    StreamSlot& slot = *st.slots[i];
+    if (!slot.stream || slot.doomed) continue;
+    uint64_t before = slot.stream->store().state().msgs;
+    slot.stream->expire(now);
+    if (slot.stream->store().state().msgs != before) {
+      slot.changed = true;
+      if (!slot.dirty) {
+        slot.dirty = true;
+        st.dirty.push_back(static_cast<uint32_t>(i));
+      }
+    }
+  }
+  if (st.next_sync_ns == 0) st.next_sync_ns = s.now_ns() + opts_.sync_interval_ns;
+  sync_stores(s, false);
+}
+
+void JetStream::shard_stopping(Shard& s) {
+  ShardState& st = state(s);
+  for (auto& slot : st.slots)
+    if (slot->stream && !slot->doomed && slot->inflight == 0) {
+      slot->stream->store().flush_blocking();
+      slot->stream->store().sync();
+    }
+}
+
+// --- entry points for main -----------------------------------------------------
+
+namespace {
+std::unique_ptr<JetStream> g_js;
+}
+
+bool start_jetstream(Server& srv, std::string& err) {
+  const JetStreamOptions& o = srv.opts().jetstream;
+  if (!o.enabled) return true;
+  g_js = std::make_unique<JetStream>(srv, o);
+  log::notice("Starting JetStream");
+  log::notice("    _ ___ _____ ___ _____ ___ ___   _   __  __");
+  log::notice(" _ | | __|_   _/ __|_   _| _ \\ __| /_\\ |  \\/  |");
+  log::notice("| || | _|  | | \\__ \\ | | |   / _| / _ \\| |\\/| |");
+  log::notice(" \\__/|___| |_| |___/ |_| |_|_\\___/_/ \\_\\_|  |_|");
+  log::notice("%s", "");
+  log::notice("         https://docs.nats.io/jetstream");
+  log::notice("%s", "");
+  log::notice("---------------- JETSTREAM ----------------");
+  log::notice("  Max Memory:      %s", human_bytes(g_js->max_memory()).c_str());
+  log::notice("  Max Storage:     %s", human_bytes(g_js->max_store()).c_str());
+  log::notice("  Store Directory: \"%s\"", g_js->store_dir().c_str());
+  if (!o.domain.empty()) log::notice("  Domain:          %s", o.domain.c_str());
+  log::notice("-------------------------------------------");
+  if (!g_js->start(err)) {
+    srv.set_jetstream(nullptr);
+    return false;
+  }
+  return true;
+}
+
+void stop_jetstream(Server& srv) {
+  // The shards have stopped (Server::wait): nothing calls the hooks now.
+  if (!g_js) return;
+  log::notice("Initiating JetStream Shutdown...");
+  srv.set_jetstream(nullptr);
+  g_js.reset();
+  log::notice("JetStream Shutdown");
+}
+
+std::string node_id(std::string_view server_name) {
+  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  unsigned char h[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(server_name.data()), server_name.size(), h);
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += kDigits[h[i] % 62];
+  return out;
+}
+
+}  // namespace ringnats::js

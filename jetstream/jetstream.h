@@ -1,0 +1,122 @@
+// JetStream on the shards: the object behind core's JetStreamHooks. Each
+// stream lives on one shard (its owner, by the hash of its name), which owns
+// its store, its subscriptions and its writes; the API ($JS.API.>) is
+// subscribed on shard 0, which answers what it can from the registry and
+// hands the rest to the owner. Threads: per-shard state only on its shard;
+// the registry (names, configs, usage) under mu_, touched on API requests
+// and once per turn by owners whose streams changed, never per message.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "config/options.h"
+#include "core/jetstream_hooks.h"
+#include "jetstream/stream.h"
+
+namespace ringnats {
+class Server;
+}
+
+namespace ringnats::js {
+
+// One request to the JetStream API, copied off the publish that carried it.
+struct ApiRequest {
+  uint32_t account = 0;
+  std::string subject, reply, body;
+};
+
+// An answer (ack or API response) waiting to be published.
+struct Outgoing {
+  std::string subject, body;
+  int64_t hdr = -1;  // header bytes at the front of body (direct get), -1: none
+};
+
+class JetStream final : public JetStreamHooks {
+ public:
+  JetStream(Server& srv, const JetStreamOptions& opts);
+  ~JetStream() override;
+
+  // Recovers the streams on disk, then puts each shard's part in place.
+  bool start(std::string& err);
+  const std::string& store_dir() const { return store_dir_; }
+  int64_t max_memory() const { return max_memory_; }
+  int64_t max_store() const { return max_store_; }
+
+  // JetStreamHooks
+  void internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view payload) override;
+  void internal_subs_ready(Shard& s, Conn* c) override;
+  void end_turn(Shard& s) override;
+  void write_done(Shard& s, uint32_t tag, int res) override;
+  void shard_timer(Shard& s) override;
+  void shard_stopping(Shard& s) override;
+
+  struct StreamSlot;
+  struct ShardState;
+
+ private:
+  struct Registered {
+    int owner = 0;
+    StreamConfig cfg;
+    uint64_t msgs = 0, bytes = 0;
+    int consumers = 0;
+  };
+  struct ListJob;
+
+  // --- per shard (jetstream.cc) ---
+  ShardState& state(const Shard& s);
+  Conn* conn_for(Shard& s, uint32_t account);
+  int owner_of(std::string_view name) const;
+  // A stream adopted by shard `s`: subscribed, registered; `done` runs
+  // (on `s`) once its subscriptions are in the index everywhere.
+  uint32_t adopt(Shard& s, std::unique_ptr<Stream> st);
+  void subscribe_stream(Shard& s, StreamSlot& slot, uint32_t index);
+  void unsubscribe_stream(Shard& s, StreamSlot& slot, uint32_t index);
+  void drop_stream(Shard& s, uint32_t index);
+  StreamSlot* slot_of(ShardState& st, uint32_t account, std::string_view name);
+  void queue(ShardState& st, uint32_t account, std::string_view subject, std::string body, int64_t hdr = -1);
+  void queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body);
+  void flush_slot(Shard& s, uint32_t index);
+  void publish_outgoing(Shard& s, uint32_t account, std::vector<Outgoing>& out, size_t n);
+  void sync_stores(Shard& s, bool force);
+  std::string stream_dir(uint32_t account, std::string_view name) const;
+  bool write_meta(const Stream& st, std::string& err) const;
+  void recover(std::vector<std::unique_ptr<Stream>>& found);
+  void update_registry(Shard& s);
+
+  // --- the API (api.cc) ---
+  void api_request(Shard& s, ApiRequest& r);       // on shard 0
+  void stream_request(Shard& s, ApiRequest& r);    // on the stream's owner
+  void create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg);
+  std::string account_info(uint32_t account);
+  std::string stream_info_json(const Stream& st, const char* type, std::string_view body, bool did_create = false);
+  void answer_error(Shard& s, const ApiRequest& r, const char* type, Err e, std::string description = {});
+  void list_streams(Shard& s, ApiRequest& r);
+
+  Server& srv_;
+  JetStreamOptions opts_;
+  std::string store_dir_;
+  int64_t max_memory_ = 0, max_store_ = 0;
+  int nshards_;
+  std::vector<std::unique_ptr<ShardState>> shards_;
+  std::vector<std::unique_ptr<Stream>> recovered_;  // start() -> owners
+
+  std::mutex mu_;  // guards everything below
+  absl::flat_hash_map<std::string, Registered> registry_;  // account id + '\0' + stream name
+  uint64_t api_total_ = 0, api_errors_ = 0;
+};
+
+// Starts JetStream when the options ask for it (called by main after the
+// shards run); logs as nats-server does.
+bool start_jetstream(Server& srv, std::string& err);
+void stop_jetstream(Server& srv);
+// The "Node:" of nats' start-up banner (a hash of the server name).
+std::string node_id(std::string_view server_name);
+
+}  // namespace ringnats::js
