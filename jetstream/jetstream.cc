@@ -308,8 +308,9 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
   bool stored = slot.stream->on_publish(m.subject, payload.substr(0, hdr), payload.substr(hdr), !m.reply.empty(),
                                         wall_ns(), ack);
   if (stored) slot.changed = true;
-  if (!ack.empty()) slot.waiting.push_back(Outgoing{std::string(m.reply), std::move(ack)});
-  if (!slot.dirty && (stored || !ack.empty())) {
+  bool has_ack = !ack.empty();
+  if (has_ack) slot.waiting.push_back(Outgoing{std::string(m.reply), std::move(ack)});
+  if (!slot.dirty && (stored || has_ack)) {
     slot.dirty = true;
     st.dirty.push_back(index);
   }

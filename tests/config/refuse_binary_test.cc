@@ -79,10 +79,11 @@ TEST(RefuseBinary, OtherRefusalsStopTheServer) {
 
 TEST(RefuseBinary, IgnoredOptionStartsWithAWarning) {
   TempDir dir;
-  std::string f = dir.write("js.conf", "port: -1\njetstream { store_dir: /tmp/x }\n");
+  std::string f = dir.write("js.conf", "port: -1\ndisable_sublist_cache: true\n");
   Exit e = run({"-c", f, "--shards", "1"}, std::chrono::milliseconds(1500), /*stop=*/true);
   EXPECT_EQ(e.status, 0) << e.err;
-  EXPECT_NE(e.err.find("Option jetstream is not supported by ringnats, ignored"), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("Option disable_sublist_cache is not supported by ringnats, ignored"), std::string::npos)
+      << e.err;
   EXPECT_NE(e.err.find("Server is ready"), std::string::npos) << e.err;
 }
 

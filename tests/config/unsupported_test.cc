@@ -64,9 +64,9 @@ const KeyCase kNatsTopLevelKeys[] = {
     {"gateway", " { name: g, port: 7222 }", Verdict::Ignored},
     {"leaf", " { port: 7422 }", Verdict::Ignored},
     {"leafnodes", " { port: 7422 }", Verdict::Ignored},
-    {"store_dir", ": /tmp/js", Verdict::Ignored},
-    {"storedir", ": /tmp/js", Verdict::Ignored},
-    {"jetstream", " { max_mem: 1G }", Verdict::Ignored},
+    {"store_dir", ": /tmp/js", Verdict::Implemented},
+    {"storedir", ": /tmp/js", Verdict::Implemented},
+    {"jetstream", " { max_mem: 1G }", Verdict::Implemented},
     {"logfile", ": /tmp/x.log", Verdict::Implemented},
     {"log_file", ": /tmp/x.log", Verdict::Implemented},
     {"logfile_size_limit", ": 1MB", Verdict::Ignored},
@@ -348,10 +348,6 @@ TEST(Unsupported, IgnoredFlagsStartAndAreReported) {
     std::initializer_list<std::string> args;
     const char* reported;
   } cases[] = {
-      {{"-js"}, "--js"},
-      {{"--jetstream"}, "--jetstream"},
-      {{"-sd", "/tmp/js"}, "--sd"},
-      {{"--store_dir", "/tmp/js"}, "--store_dir"},
       {{"-s"}, "--s"},
       {{"--syslog"}, "--syslog"},
       {{"-r", "udp://127.0.0.1:514"}, "--r"},
@@ -367,6 +363,58 @@ TEST(Unsupported, IgnoredFlagsStartAndAreReported) {
   }
   // Off or zero asks for nothing and is not reported.
   EXPECT_TRUE(ok({"-m", "0", "-js=false"}).res.ignored.empty());
+}
+
+}  // namespace
+
+namespace {
+
+// JetStream's block as nats reads it; what it cannot honour is refused.
+TEST(JetStreamConfig, BlockFormsAndErrorsAsNats) {
+  TempDir dir;
+  auto opts = [&](const std::string& text) { return ok({"-c", dir.write("j.conf", text)}).opts.jetstream; };
+  EXPECT_TRUE(opts("jetstream: enabled\n").enabled);
+  EXPECT_TRUE(opts("jetstream: true\n").enabled);
+  EXPECT_FALSE(opts("jetstream: Disabled\n").enabled);
+  EXPECT_FALSE(opts("jetstream { enabled: false }\n").enabled);
+  JetStreamOptions j = opts("jetstream { store_dir: /tmp/jsx, max_mem: \"2G\", max_file: 1000, domain: hub }\n");
+  EXPECT_TRUE(j.enabled);
+  EXPECT_EQ(j.store_dir, "/tmp/jsx");
+  EXPECT_EQ(j.max_memory, int64_t(2) << 30);
+  EXPECT_EQ(j.max_store, 1000);
+  EXPECT_EQ(j.domain, "hub");
+  EXPECT_EQ(opts("store_dir: /tmp/top\njetstream: enabled\n").store_dir, "/tmp/top");
+
+  std::string f = dir.write("b1.conf", "port: 1\njetstream: yes_please\n");
+  EXPECT_EQ(error_of({"-c", f}), "ringnats: " + f + ":2:1: Expected 'enabled' or 'disabled' for string value, got 'yes_please'\n\n");
+  f = dir.write("b2.conf", "port: 1\njetstream: 1\n");
+  EXPECT_EQ(error_of({"-c", f}), "ringnats: " + f + ":2:1: Expected map, bool or string to define JetStream, got int64\n\n");
+  f = dir.write("b3.conf", "jetstream { max_file_store: \"10X\" }\n");
+  EXPECT_NE(error_of({"-c", f}).find("max_file_store sizes defined as strings must end in K, M, G, T"), std::string::npos);
+  f = dir.write("b4.conf", "store_dir: /a\njetstream { store_dir: /b }\n");
+  EXPECT_NE(error_of({"-c", f}).find("Duplicate 'store_dir' configuration"), std::string::npos);
+  f = dir.write("b5.conf", "jetstream { foo: 1 }\n");
+  EXPECT_NE(error_of({"-c", f}).find("unknown field \"foo\""), std::string::npos);
+  // Encryption at rest would be silently absent: refused.
+  f = dir.write("b6.conf", "jetstream { key: s3cr3t }\n");
+  EXPECT_NE(error_of({"-c", f}).find("\"jetstream.key\" is not supported by ringnats"), std::string::npos);
+}
+
+TEST(JetStreamConfig, FlagsEnableItAndNatsStreamingIsToldWhatReplacedIt) {
+  JetStreamOptions j = ok({"-js", "-sd", "/tmp/jsf"}).opts.jetstream;
+  EXPECT_TRUE(j.enabled);
+  EXPECT_EQ(j.store_dir, "/tmp/jsf");
+  EXPECT_FALSE(ok({"-sd", "/tmp/jsf"}).opts.jetstream.enabled);  // -sd alone does not enable it (nats)
+  // A NATS Streaming guide's flags and config block name JetStream.
+  std::string e = error_of({"-store", "file", "-dir", "store-a", "-clustered"});
+  EXPECT_NE(e.find("flag provided but not defined: -store"), std::string::npos) << e;
+  EXPECT_NE(e.find("JetStream"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream { store_dir"), std::string::npos) << e;
+  TempDir dir;
+  std::string f = dir.write("stan.conf", "streaming {\n  store: file\n  dir: store-a\n  cluster { node_id: a }\n}\n");
+  e = error_of({"-c", f});
+  EXPECT_NE(e.find(f + ":1:0: \"streaming\" configures NATS Streaming"), std::string::npos) << e;
+  EXPECT_NE(e.find("jetstream { store_dir"), std::string::npos) << e;
 }
 
 }  // namespace

@@ -1,0 +1,369 @@
+// JetStream through libnats 3.4 (Debian's libnats-dev), as applications use
+// it: streams created, published to with acks and expectations, read back,
+// purged and deleted; key-value buckets; and the crash test: kill -9 under
+// publish load, restart, and every acknowledged message is there.
+#include <gtest/gtest.h>
+#include <nats/nats.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../integration/harness.h"
+
+namespace itest {
+namespace {
+
+struct Nc {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  ~Nc() {
+    if (js) jsCtx_Destroy(js);
+    if (nc) {
+      natsConnection_Close(nc);
+      natsConnection_Destroy(nc);
+    }
+  }
+};
+
+// A store directory for one test, removed afterwards.
+struct StoreDir {
+  std::string path;
+  StoreDir() {
+    char tmpl[] = "/tmp/ringnats-js-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~StoreDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+class JetStreamLibnats : public ::testing::Test {
+ protected:
+  void start(int shards = 2) {
+    std::string err;
+    ASSERT_TRUE(srv_.start(ringnats_bin(), shards, {"-js", "-sd", dir_.path}, &err)) << err;
+  }
+  void connect(Nc& c) {
+    natsOptions* o = nullptr;
+    ASSERT_EQ(natsOptions_Create(&o), NATS_OK);
+    std::string url = "nats://127.0.0.1:" + std::to_string(srv_.port());
+    natsOptions_SetURL(o, url.c_str());
+    natsOptions_SetAllowReconnect(o, false);
+    natsOptions_SetTimeout(o, kTimeoutMs);
+    natsStatus s = natsConnection_Connect(&c.nc, o);
+    natsOptions_Destroy(o);
+    ASSERT_EQ(s, NATS_OK) << natsStatus_GetText(s);
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = kTimeoutMs;
+    ASSERT_EQ(natsConnection_JetStream(&c.js, c.nc, &jo), NATS_OK);
+  }
+  void add_stream(Nc& c, const char* name, std::vector<const char*> subjects, jsStorageType storage = js_FileStorage,
+                  void (*tweak)(jsStreamConfig&) = nullptr) {
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = name;
+    cfg.Subjects = subjects.data();
+    cfg.SubjectsLen = static_cast<int>(subjects.size());
+    cfg.Storage = storage;
+    if (tweak) tweak(cfg);
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_AddStream(&si, c.js, &cfg, nullptr, &jerr);
+    ASSERT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " jerr " << jerr << " " << nats_GetLastError(nullptr);
+    jsStreamInfo_Destroy(si);
+  }
+  uint64_t publish(Nc& c, const char* subject, const std::string& data, jsPubOptions* po = nullptr,
+                   jsErrCode* jerr_out = nullptr, natsStatus* st_out = nullptr) {
+    jsPubAck* pa = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_Publish(&pa, c.js, subject, data.data(), static_cast<int>(data.size()), po, &jerr);
+    if (jerr_out) *jerr_out = jerr;
+    if (st_out) *st_out = s;
+    uint64_t seq = s == NATS_OK ? pa->Sequence : 0;
+    jsPubAck_Destroy(pa);
+    return seq;
+  }
+  jsStreamState state(Nc& c, const char* stream) {
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    jsStreamState st{};
+    if (js_GetStreamInfo(&si, c.js, stream, nullptr, &jerr) == NATS_OK) {
+      st = si->State;
+      st.Subjects = nullptr;
+      st.Deleted = nullptr;
+    }
+    jsStreamInfo_Destroy(si);
+    return st;
+  }
+
+  StoreDir dir_;
+  ServerProcess srv_;
+};
+
+TEST_F(JetStreamLibnats, PublishAcksInOrderAndReadsBack) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "ORDERS", {"orders.>"});
+  for (int i = 1; i <= 100; ++i)
+    ASSERT_EQ(publish(c, ("orders." + std::to_string(i % 7)).c_str(), "payload " + std::to_string(i)),
+              static_cast<uint64_t>(i));
+  jsStreamState st = state(c, "ORDERS");
+  EXPECT_EQ(st.Msgs, 100u);
+  EXPECT_EQ(st.FirstSeq, 1u);
+  EXPECT_EQ(st.LastSeq, 100u);
+  EXPECT_EQ(st.NumSubjects, 7);
+
+  natsMsg* m = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_GetMsg(&m, c.js, "ORDERS", 42, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)), "payload 42");
+  EXPECT_STREQ(natsMsg_GetSubject(m), "orders.0");
+  natsMsg_Destroy(m);
+  ASSERT_EQ(js_GetLastMsg(&m, c.js, "ORDERS", "orders.3", nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)), "payload 94");
+  natsMsg_Destroy(m);
+  EXPECT_NE(js_GetMsg(&m, c.js, "ORDERS", 1000, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(jerr, JSNoMessageFoundErr);
+}
+
+TEST_F(JetStreamLibnats, ExpectationsAndDuplicates) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "EXP", {"exp.*"});
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MsgId = "id-1";
+  EXPECT_EQ(publish(c, "exp.a", "one", &po), 1u);
+  EXPECT_EQ(publish(c, "exp.a", "one again", &po), 1u);  // duplicate: the first one's sequence
+  EXPECT_EQ(state(c, "EXP").Msgs, 1u);
+
+  jsPubOptions_Init(&po);
+  po.ExpectLastSeq = 5;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = NATS_OK;
+  EXPECT_EQ(publish(c, "exp.a", "x", &po, &jerr, &s), 0u);
+  EXPECT_NE(s, NATS_OK);
+  EXPECT_EQ(jerr, JSStreamWrongLastSequenceErr);
+  po.ExpectLastSeq = 1;
+  EXPECT_EQ(publish(c, "exp.a", "two", &po), 2u);
+
+  jsPubOptions_Init(&po);
+  po.ExpectLastSubjectSeq = 2;
+  EXPECT_EQ(publish(c, "exp.b", "b", &po, &jerr, &s), 0u);  // exp.b has nothing yet
+  EXPECT_EQ(jerr, JSStreamWrongLastSequenceErr);
+  po.ExpectLastSubjectSeq = 2;
+  EXPECT_EQ(publish(c, "exp.a", "three", &po), 3u);
+
+  jsPubOptions_Init(&po);
+  po.ExpectStream = "OTHER";
+  EXPECT_EQ(publish(c, "exp.a", "x", &po, &jerr, &s), 0u);
+  EXPECT_EQ(jerr, JSStreamNotMatchErr);
+}
+
+TEST_F(JetStreamLibnats, LimitsDiscardOldAndPerSubject) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "LIM", {"lim.*"}, js_MemoryStorage, [](jsStreamConfig& cfg) {
+    cfg.MaxMsgs = 10;
+    cfg.MaxMsgsPerSubject = 3;
+  });
+  for (int i = 1; i <= 30; ++i) ASSERT_EQ(publish(c, i % 2 ? "lim.odd" : "lim.even", std::to_string(i)), uint64_t(i));
+  jsStreamState st = state(c, "LIM");
+  EXPECT_EQ(st.Msgs, 6u);  // three per subject
+  EXPECT_EQ(st.LastSeq, 30u);
+  natsMsg* m = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_GetLastMsg(&m, c.js, "LIM", "lim.odd", nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)), "29");
+  natsMsg_Destroy(m);
+}
+
+TEST_F(JetStreamLibnats, DiscardNewRefusesPastMaxMsgs) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "DN", {"dn"}, js_FileStorage, [](jsStreamConfig& cfg) {
+    cfg.MaxMsgs = 3;
+    cfg.Discard = js_DiscardNew;
+  });
+  for (int i = 1; i <= 3; ++i) ASSERT_EQ(publish(c, "dn", "x"), uint64_t(i));
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = NATS_OK;
+  EXPECT_EQ(publish(c, "dn", "x", nullptr, &jerr, &s), 0u);
+  EXPECT_EQ(jerr, JSStreamStoreFailedErr);
+  EXPECT_EQ(state(c, "DN").Msgs, 3u);
+}
+
+TEST_F(JetStreamLibnats, DeletePurgeAndStreamLifecycle) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "LC", {"lc.*"});
+  for (int i = 1; i <= 10; ++i) publish(c, i % 2 ? "lc.a" : "lc.b", "v");
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_DeleteMsg(c.js, "LC", 4, nullptr, &jerr), NATS_OK);
+  EXPECT_NE(js_DeleteMsg(c.js, "LC", 4, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(state(c, "LC").Msgs, 9u);
+
+  jsOptions o;
+  jsOptions_Init(&o);
+  o.Stream.Purge.Subject = "lc.a";
+  ASSERT_EQ(js_PurgeStream(c.js, "LC", &o, &jerr), NATS_OK);
+  EXPECT_EQ(state(c, "LC").Msgs, 4u);  // lc.b: 2, 6, 8, 10
+  ASSERT_EQ(js_PurgeStream(c.js, "LC", nullptr, &jerr), NATS_OK);
+  jsStreamState st = state(c, "LC");
+  EXPECT_EQ(st.Msgs, 0u);
+  EXPECT_EQ(st.FirstSeq, 11u);
+  EXPECT_EQ(publish(c, "lc.a", "after purge"), 11u);
+
+  jsStreamNamesList* names = nullptr;
+  ASSERT_EQ(js_StreamNames(&names, c.js, nullptr, &jerr), NATS_OK);
+  ASSERT_EQ(names->Count, 1);
+  EXPECT_STREQ(names->List[0], "LC");
+  jsStreamNamesList_Destroy(names);
+
+  ASSERT_EQ(js_DeleteStream(c.js, "LC", nullptr, &jerr), NATS_OK);
+  jsStreamInfo* si = nullptr;
+  EXPECT_EQ(js_GetStreamInfo(&si, c.js, "LC", nullptr, &jerr), NATS_NOT_FOUND);
+  // Its subjects are plain subjects again: no stream answers.
+  jsPubAck* pa = nullptr;
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = 500;
+  EXPECT_NE(js_Publish(&pa, c.js, "lc.a", "x", 1, &po, &jerr), NATS_OK);
+  jsPubAck_Destroy(pa);
+}
+
+TEST_F(JetStreamLibnats, StreamsOnEveryShardAnswerFromAnyConnection) {
+  start(4);
+  std::vector<std::unique_ptr<Nc>> conns;
+  for (int i = 0; i < 4; ++i) {
+    conns.push_back(std::make_unique<Nc>());
+    connect(*conns.back());
+  }
+  for (int i = 0; i < 16; ++i) {
+    std::string name = std::string("S").append(std::to_string(i));
+    std::string subj = std::string("s").append(std::to_string(i)).append(".>");
+    add_stream(*conns[static_cast<size_t>(i) % 4], name.c_str(), {subj.c_str()},
+               i % 2 ? js_MemoryStorage : js_FileStorage);
+  }
+  for (int round = 0; round < 10; ++round)
+    for (int i = 0; i < 16; ++i)
+      ASSERT_EQ(publish(*conns[static_cast<size_t>(round + i) % 4], std::string("s").append(std::to_string(i)).append(".x").c_str(), "v"),
+                uint64_t(round + 1));
+  jsStreamInfoList* list = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_Streams(&list, conns[1]->js, nullptr, &jerr), NATS_OK);
+  ASSERT_EQ(list->Count, 16);
+  for (int i = 0; i < list->Count; ++i) EXPECT_EQ(list->List[i]->State.Msgs, 10u);
+  jsStreamInfoList_Destroy(list);
+}
+
+TEST_F(JetStreamLibnats, KeyValuePutGetUpdateDelete) {
+  start();
+  Nc c;
+  connect(c);
+  kvConfig kc;
+  kvConfig_Init(&kc);
+  kc.Bucket = "CFG";
+  kc.History = 3;
+  kvStore* kv = nullptr;
+  ASSERT_EQ(js_CreateKeyValue(&kv, c.js, &kc), NATS_OK) << nats_GetLastError(nullptr);
+  uint64_t rev = 0;
+  ASSERT_EQ(kvStore_PutString(&rev, kv, "color", "red"), NATS_OK);
+  EXPECT_EQ(rev, 1u);
+  kvEntry* e = nullptr;
+  ASSERT_EQ(kvStore_Get(&e, kv, "color"), NATS_OK);
+  EXPECT_STREQ(kvEntry_ValueString(e), "red");
+  kvEntry_Destroy(e);
+  ASSERT_EQ(kvStore_Update(&rev, kv, "color", "blue", 4, 1), NATS_OK);
+  EXPECT_EQ(rev, 2u);
+  EXPECT_NE(kvStore_Update(&rev, kv, "color", "green", 5, 1), NATS_OK);  // compare-and-set lost
+  ASSERT_EQ(kvStore_Create(&rev, kv, "size", "L", 1), NATS_OK);
+  EXPECT_NE(kvStore_Create(&rev, kv, "size", "M", 1), NATS_OK);  // exists
+  ASSERT_EQ(kvStore_Delete(kv, "color"), NATS_OK);
+  EXPECT_EQ(kvStore_Get(&e, kv, "color"), NATS_NOT_FOUND);
+  ASSERT_EQ(kvStore_Create(&rev, kv, "color", "pink", 4), NATS_OK);  // allowed after a delete
+  ASSERT_EQ(kvStore_Get(&e, kv, "color"), NATS_OK);
+  EXPECT_STREQ(kvEntry_ValueString(e), "pink");
+  kvEntry_Destroy(e);
+  kvStore_Destroy(kv);
+}
+
+// Publishers run flat out with acks; the server is killed with SIGKILL in
+// the middle. After a restart every acknowledged message is there, with
+// its sequence and payload.
+TEST_F(JetStreamLibnats, KillNineLosesNothingAcknowledged) {
+  start();
+  {
+    Nc c;
+    connect(c);
+    add_stream(c, "CRASH", {"crash.*"});
+  }
+  constexpr int kPublishers = 3;
+  std::vector<std::vector<std::pair<uint64_t, std::string>>> acked(kPublishers);
+  std::atomic<bool> stop{false};
+  std::atomic<int> total{0};
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kPublishers; ++p) {
+    threads.emplace_back([&, p] {
+      Nc c;
+      connect(c);
+      if (!c.js) return;
+      for (int i = 0; !stop; ++i) {
+        std::string data = "p" + std::to_string(p) + "-" + std::to_string(i);
+        jsPubAck* pa = nullptr;
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s = js_Publish(&pa, c.js, ("crash." + std::to_string(p)).c_str(), data.data(),
+                                  static_cast<int>(data.size()), nullptr, &jerr);
+        if (s != NATS_OK) break;  // the server is gone
+        acked[static_cast<size_t>(p)].emplace_back(pa->Sequence, data);
+        jsPubAck_Destroy(pa);
+        ++total;
+      }
+    });
+  }
+  while (total < 3000) std::this_thread::yield();
+  kill(srv_.pid(), SIGKILL);
+  stop = true;
+  for (auto& t : threads) t.join();
+  srv_.stop();
+
+  int port = srv_.port();
+  srv_.pin_port(port);
+  start();
+  Nc c;
+  connect(c);
+  size_t checked = 0;
+  for (const auto& list : acked)
+    for (const auto& [seq, data] : list) {
+      natsMsg* m = nullptr;
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      ASSERT_EQ(js_GetMsg(&m, c.js, "CRASH", seq, nullptr, &jerr), NATS_OK) << "acked seq " << seq << " lost";
+      EXPECT_EQ(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)), data);
+      natsMsg_Destroy(m);
+      ++checked;
+    }
+  EXPECT_GE(checked, 3000u);
+  // The stream goes on after the last sequence it recovered.
+  uint64_t last = state(c, "CRASH").LastSeq;
+  EXPECT_EQ(publish(c, "crash.0", "after"), last + 1);
+}
+
+}  // namespace
+}  // namespace itest
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  int rc = RUN_ALL_TESTS();
+  nats_Close();
+  return rc;
+}
