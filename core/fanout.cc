@@ -56,12 +56,13 @@ Shape shape_for(const MsgArgs& m, bool sub_headers) {
 }
 
 size_t msg_line_max(const MsgArgs& m, size_t sid_len) {
-  return m.subject.size() + m.reply.size() + sid_len + m.hdr_text.size() + m.size_text.size() + 64;
+  return m.subject.size() + m.shown_subject.size() + m.reply.size() + sid_len + m.hdr_text.size() +
+         m.size_text.size() + 64;
 }
 
 char* write_msg_line(char* p, const MsgArgs& m, std::string_view sid, const Shape& sh) {
   p = put(p, sh.hmsg ? std::string_view("HMSG ") : std::string_view("MSG "));
-  p = put(p, m.subject);
+  p = put(p, m.shown_subject.empty() ? m.subject : m.shown_subject);
   *p++ = ' ';
   p = put(p, sid);
   *p++ = ' ';
@@ -231,6 +232,14 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
 }
 
 // Every set matching `subject`, into match_.
+bool Fanout::has_interest(uint32_t account, std::string_view subject) {
+  ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
+                          subject, interest_tokens_, interest_match_);
+  for (const SubSet* set : interest_match_)
+    if (!set->empty()) return true;
+  return false;
+}
+
 void Fanout::match_subject(uint32_t account, std::string_view subject) {
   ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
                           subject, tokens_, match_);

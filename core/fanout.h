@@ -69,6 +69,10 @@ class Fanout {
   void send_to_conn(int dst, uint32_t slot, uint32_t gen, std::string_view head,
                     std::string_view payload, Block* storage, int64_t msg_size = -1);
 
+  // Whether anyone (a client, a route, an internal subscriber) is
+  // subscribed to `subject` in `account` (control path; safe inside a publish).
+  bool has_interest(uint32_t account, std::string_view subject);
+
   // Service imports (service_imports.cc). A response for request `seq` of
   // this shard, sent on by the shard it was published on.
   void relay_response(uint64_t seq, uint32_t account, const proto::MsgArgs& m, std::string_view payload);
@@ -148,6 +152,8 @@ class Fanout {
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;
   std::vector<std::string_view> tokens_;
+  std::vector<const SubSet*> interest_match_;
+  std::vector<std::string_view> interest_tokens_;
   struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint64_t total; };
   std::vector<GroupPick> groups_;
   size_t ngroups_ = 0;

@@ -488,7 +488,13 @@ void Shard::unsubscribe_internal(Conn* c, std::string_view sid) {
 
 void Shard::publish_internal(Conn* c, std::string_view subject, std::string_view reply, int64_t hdr,
                              std::string_view payload) {
+  publish_internal_as(c, subject, {}, reply, hdr, payload);
+}
+
+void Shard::publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
+                                int64_t hdr, std::string_view payload) {
   proto::MsgArgs m;
+  m.shown_subject = shown;
   m.op = hdr >= 0 ? proto::Op::Hpub : proto::Op::Pub;
   m.subject = subject;
   m.reply = reply;

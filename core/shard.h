@@ -118,6 +118,11 @@ class Shard : private ConnEvents {
   // `payload` holds `hdr` header bytes (-1: none) and then the body.
   void publish_internal(Conn* c, std::string_view subject, std::string_view reply, int64_t hdr,
                         std::string_view payload);
+  // Publishes as `c` to `subject` (matched there) with subscribers seeing
+  // `shown` in their MSG line instead (JetStream deliveries).
+  void publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
+                           int64_t hdr, std::string_view payload);
+  bool has_interest(uint32_t account, std::string_view subject) { return fanout_.has_interest(account, subject); }
   // A file write on this shard's ring; JetStreamHooks::write_done(tag) follows.
   void submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag);
   // Monitoring (this shard's thread, e.g. inside Server::gather).

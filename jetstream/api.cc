@@ -153,7 +153,8 @@ std::string JetStream::account_info(uint32_t account) {
   return go_json(j);
 }
 
-std::string JetStream::stream_info_json(const Stream& st, const char* type, std::string_view body, bool did_create) {
+std::string JetStream::stream_info_json(const Stream& st, const char* type, std::string_view body, bool did_create,
+                                        int consumers) {
   json req;
   request_json(body, req);
   ordered_json j;
@@ -167,7 +168,7 @@ std::string JetStream::stream_info_json(const Stream& st, const char* type, std:
   j["config"] = to_json(st.config());
   j["created"] = go_time(st.created_wall_ns());
   std::string filter = info ? get_str(req, "subjects_filter") : std::string();
-  ordered_json state = st.state_json(0, filter);
+  ordered_json state = st.state_json(consumers, filter);
   if (info && state.contains("subjects")) {
     // Paged by subject, in Go's sorted map order.
     constexpr int64_t kSubjectLimit = 100000;
@@ -312,9 +313,23 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
     return;
   }
   if (op.starts_with("CONSUMER.")) {
-    // Consumers are the next step: answer, so that clients fail fast.
-    return answer_error(s, r, "consumer_create_response", Err::StreamInvalidConfigF,
-                        "consumers are not supported by ringnats' JetStream yet");
+    // The stream's owner answers: its name is the 5th token, or the 6th
+    // after DURABLE.CREATE and MSG.NEXT.
+    std::string_view rest = op.substr(9);
+    bool deeper = rest.starts_with("DURABLE.CREATE.") || rest.starts_with("MSG.NEXT.");
+    size_t skip = deeper ? 2 : 1;
+    size_t at = 0;
+    for (size_t i = 0; i < skip && at != std::string_view::npos; ++i) {
+      at = rest.find('.', at);
+      if (at != std::string_view::npos) ++at;
+    }
+    if (at == std::string_view::npos || at >= rest.size()) return;
+    std::string_view stream = rest.substr(at, rest.find('.', at) - at);
+    if (stream.empty()) return;
+    ApiRequest fwd = std::move(r);
+    s.push_fn(owner_of(stream), [this, fwd = std::move(fwd)](Shard& o) mutable {
+      state(o).stream_ops.push_back(std::move(fwd));
+    });
   }
 }
 
@@ -323,6 +338,7 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
 void JetStream::stream_request(Shard& s, ApiRequest& r) {
   std::string_view op = std::string_view(r.subject).substr(kApiPrefix.size());
   ShardState& st = state(s);
+  if (op.starts_with("CONSUMER.")) return consumer_request(s, r);
   auto name_after = [&](std::string_view prefix) { return std::string(op.substr(prefix.size())); };
 
   if (op.starts_with("STREAM.CREATE.")) {
@@ -385,7 +401,8 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
 
   if (op.starts_with("STREAM.INFO.")) {
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
-    return queue(st, r.account, r.reply, stream_info_json(stream, type, r.body));
+    return queue(st, r.account, r.reply,
+                 stream_info_json(stream, type, r.body, false, static_cast<int>(slot->consumers.size())));
   }
   if (op.starts_with("STREAM.UPDATE.")) {
     StreamConfig in, cfg;
@@ -406,7 +423,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
       registry_[reg_key(r.account, name)].cfg = cfg;
     }
     slot->changed = true;
-    std::string body = stream_info_json(stream, type, {});
+    std::string body = stream_info_json(stream, type, {}, false, static_cast<int>(slot->consumers.size()));
     if (resubscribe) {
       slot->nsubs = 0;
       subscribe_stream(s, *slot, index);
@@ -432,6 +449,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     std::string filter = get_str(req, "filter");
     if (seq > 0 && keep > 0) return answer_error(s, r, type, Err::BadRequest);
     uint64_t purged = stream.store().purge(filter, seq, keep);
+    for (auto& c : slot->consumers) c->on_removed();
     mark_dirty(st, st.by_name[reg_key(r.account, name)]);
     ordered_json j;
     j["type"] = response_type(type);
@@ -475,6 +493,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
       return answer_error(s, r, type, Err::StreamMsgDeleteFailedF,
                           seq > ss.last_seq ? "stream store EOF" : "no message found");
     }
+    for (auto& c : slot->consumers) c->on_removed();
     mark_dirty(st, st.by_name[reg_key(r.account, name)]);
     ordered_json j;
     j["type"] = response_type(type);
@@ -490,7 +509,8 @@ void JetStream::create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg) 
     // Created before: the same configuration is a success (nats answers
     // with the stream's info), another one an error.
     if (to_json(slot->stream->config()) == to_json(cfg))
-      return queue(st, r.account, r.reply, stream_info_json(*slot->stream, type, {}, true));
+      return queue(st, r.account, r.reply,
+                   stream_info_json(*slot->stream, type, {}, true, static_cast<int>(slot->consumers.size())));
     return answer_error(s, r, type, Err::StreamNameExist);
   }
   std::unique_ptr<Store> store;
@@ -549,7 +569,7 @@ void JetStream::list_streams(Shard& s, ApiRequest& r) {
         ordered_json info;
         info["config"] = to_json(slot->stream->config());
         info["created"] = go_time(slot->stream->created_wall_ns());
-        info["state"] = slot->stream->state_json(0);
+        info["state"] = slot->stream->state_json(static_cast<int>(slot->consumers.size()));
         mine.emplace_back(slot->stream->config().name, std::move(info));
       }
       o.push_fn(0, [this, job, mine = std::move(mine)](Shard& z) mutable {

@@ -145,7 +145,7 @@ bool JetStream::write_meta(const Stream& st, std::string& err) const {
   return true;
 }
 
-void JetStream::recover(std::vector<std::unique_ptr<Stream>>& found) {
+void JetStream::recover(std::vector<Recovered>& found) {
   namespace fs = std::filesystem;
   std::error_code ec;
   for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
@@ -179,7 +179,10 @@ void JetStream::recover(std::vector<std::unique_ptr<Stream>>& found) {
       StoreState ss2 = st->store().state();
       log::notice("  Restored %s messages for stream '%s > %s'", with_commas(ss2.msgs).c_str(),
                   srv_.accounts().at(acc).name.c_str(), cfg.name.c_str());
-      found.push_back(std::move(st));
+      Recovered r;
+      recover_consumers(*st, r.consumers);
+      r.stream = std::move(st);
+      found.push_back(std::move(r));
     }
   }
 }
@@ -198,8 +201,9 @@ bool JetStream::start(std::string& err) {
       Conn* c = conn_for(s, kGlobalAccount);
       s.subscribe_internal(c, "$JS.API.>", {}, kApiSid);
     }
-    for (auto& st : recovered_)
-      if (st && owner_of(st->config().name) == s.id()) adopt(s, std::move(st));
+    for (auto& r : recovered_)
+      if (r.stream && owner_of(r.stream->config().name) == s.id())
+        adopt(s, std::move(r.stream), std::move(r.consumers));
   });
   recovered_.clear();
   if (!ok) {
@@ -211,7 +215,7 @@ bool JetStream::start(std::string& err) {
 
 // --- streams on their shard --------------------------------------------------
 
-uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream) {
+uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream, std::vector<std::unique_ptr<Consumer>> consumers) {
   ShardState& st = state(s);
   uint32_t index;
   if (!st.free.empty()) {
@@ -226,6 +230,14 @@ uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream) {
   slot = StreamSlot{};
   slot.gen = gen & 0xfff;
   slot.stream = std::move(stream);
+  slot.durable_last = slot.writing_last = slot.stream->store().state().last_seq;
+  slot.consumers = std::move(consumers);
+  StreamSlot* sp = &slot;
+  slot.stream->set_interest([sp](std::string_view subject) {
+    for (auto& c : sp->consumers)
+      if (c->wants(subject)) return true;
+    return false;
+  });
   const Stream& str = *slot.stream;
   st.by_name[reg_key(str.account(), str.config().name)] = index;
   {
@@ -236,8 +248,15 @@ uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream) {
     StoreState ss = slot.stream->store().state();
     r.msgs = ss.msgs;
     r.bytes = ss.bytes;
+    r.consumers = static_cast<int>(slot.consumers.size());
   }
   subscribe_stream(s, slot, index);
+  // Acks and flow-control answers for its consumers.
+  Conn* c = conn_for(s, str.account());
+  std::string tag = std::to_string(index) + "." + std::to_string(slot.gen);
+  s.subscribe_internal(c, "$JS.ACK." + str.config().name + ".>", {}, "a" + tag);
+  s.subscribe_internal(c, "$JS.FC." + str.config().name + ".>", {}, "f" + tag);
+  if (!slot.consumers.empty()) queue_pump(st, index);
   return index;
 }
 
@@ -257,6 +276,13 @@ void JetStream::unsubscribe_stream(Shard& s, StreamSlot& slot, uint32_t index) {
     s.unsubscribe_internal(c, std::to_string(index) + "." + std::to_string(slot.gen) + "." + std::to_string(i));
 }
 
+void JetStream::queue_pump(ShardState& st, uint32_t index) {
+  StreamSlot& slot = *st.slots[index];
+  if (slot.pump_queued) return;
+  slot.pump_queued = true;
+  st.to_pump.push_back(index);
+}
+
 JetStream::StreamSlot* JetStream::slot_of(ShardState& st, uint32_t account, std::string_view name) {
   auto it = st.by_name.find(reg_key(account, name));
   if (it == st.by_name.end()) return nullptr;
@@ -268,6 +294,15 @@ void JetStream::drop_stream(Shard& s, uint32_t index) {
   ShardState& st = state(s);
   StreamSlot& slot = *st.slots[index];
   unsubscribe_stream(s, slot, index);
+  {
+    Conn* c = conn_for(s, slot.stream->account());
+    std::string tag = std::to_string(index) + "." + std::to_string(slot.gen);
+    s.unsubscribe_internal(c, "a" + tag);
+    s.unsubscribe_internal(c, "f" + tag);
+    DirectOutbox out(s, *this, slot.stream->account());
+    for (auto& cons : slot.consumers) cons->deleting(out);
+    slot.consumers.clear();
+  }
   st.by_name.erase(reg_key(slot.stream->account(), slot.stream->config().name));
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -294,20 +329,46 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
                                 std::string(payload.substr(hdr))});
     return;
   }
-  // sid "<slot>.<gen>.<n>"
+  // Stream subjects: "<slot>.<gen>.<n>"; its acks "a<slot>.<gen>"; flow
+  // control answers "f<slot>.<gen>".
+  char kind = sub.sid.empty() ? 0 : sub.sid[0];
+  size_t skip = kind == 'a' || kind == 'f' ? 1 : 0;
   uint32_t index = 0, gen = 0;
-  const char* p = sub.sid.data();
-  const char* end = p + sub.sid.size();
+  const char* p = sub.sid.data() + skip;
+  const char* end = sub.sid.data() + sub.sid.size();
   auto r1 = std::from_chars(p, end, index);
   if (r1.ec != std::errc() || r1.ptr == end) return;
   auto r2 = std::from_chars(r1.ptr + 1, end, gen);
   if (r2.ec != std::errc() || index >= st.slots.size()) return;
   StreamSlot& slot = *st.slots[index];
   if (!slot.stream || slot.doomed || slot.gen != gen) return;
+  if (skip) {
+    // $JS.ACK.<stream>.<consumer>... / $JS.FC.<stream>.<consumer>...
+    std::string_view rest = m.subject.substr(kind == 'a' ? 8 : 7);
+    rest = rest.substr(std::min(rest.size(), slot.stream->config().name.size() + 1));
+    Consumer* cons = slot.consumer(rest.substr(0, rest.find('.')));
+    if (!cons) return;
+    if (kind == 'f') {
+      cons->flow_control_reply(m.subject);
+    } else {
+      QueuedOutbox out(s, st, slot.stream->account());
+      std::vector<uint64_t> acked;
+      cons->ack(m.subject, payload.substr(hdr), m.reply, wall_ns(), out, acked);
+      if (!acked.empty()) retire_acked(slot, *cons, acked);
+    }
+    queue_pump(st, index);
+    return;
+  }
   std::string ack;
+  const uint64_t before = slot.stream->store().state().last_seq;
   bool stored = slot.stream->on_publish(m.subject, payload.substr(0, hdr), payload.substr(hdr), !m.reply.empty(),
                                         wall_ns(), ack);
-  if (stored) slot.changed = true;
+  if (stored) {
+    slot.changed = true;
+    uint64_t seq = slot.stream->store().state().last_seq;
+    if (seq > before)
+      for (auto& cons : slot.consumers) cons->on_stored(seq, m.subject);
+  }
   bool has_ack = !ack.empty();
   if (has_ack) slot.waiting.push_back(Outgoing{std::string(m.reply), std::move(ack)});
   if (!slot.dirty && (stored || has_ack)) {
@@ -322,11 +383,14 @@ void JetStream::flush_slot(Shard& s, uint32_t index) {
   slot.ops.clear();
   slot.stream->store().take_writes(slot.ops);
   if (slot.ops.empty()) {
+    slot.durable_last = slot.stream->store().state().last_seq;
     std::vector<Outgoing> acks;
     acks.swap(slot.waiting);
     publish_outgoing(s, slot.stream->account(), acks, acks.size());
+    if (!slot.consumers.empty()) pump_consumers(s, slot);
     return;
   }
+  slot.writing_last = slot.stream->store().state().last_seq;
   slot.writing.swap(slot.waiting);
   slot.waiting.clear();
   slot.write_failed = false;
@@ -370,13 +434,16 @@ void JetStream::write_done(Shard& s, uint32_t tag, int res) {
                  ",\"seq\":0}";
   }
   uint32_t account = slot.stream->account();
+  if (!slot.write_failed) slot.durable_last = std::max(slot.durable_last, slot.writing_last);
   if (!slot.waiting.empty()) flush_slot(s, index);
   publish_outgoing(s, account, acks, acks.size());
+  if (!slot.consumers.empty()) pump_consumers(s, slot);
 }
 
 void JetStream::publish_outgoing(Shard& s, uint32_t account, std::vector<Outgoing>& out, size_t n) {
   Conn* c = conn_for(s, account);
-  for (size_t i = 0; i < n; ++i) s.publish_internal(c, out[i].subject, {}, out[i].hdr, out[i].body);
+  for (size_t i = 0; i < n; ++i)
+    s.publish_internal_as(c, out[i].subject, out[i].shown, out[i].reply, out[i].hdr, out[i].body);
 }
 
 void JetStream::queue(ShardState& st, uint32_t account, std::string_view subject, std::string body, int64_t hdr) {
@@ -444,7 +511,17 @@ void JetStream::end_turn(Shard& s) {
   while (!st.replies.empty()) {
     std::vector<std::pair<uint32_t, Outgoing>> out;
     out.swap(st.replies);
-    for (auto& [account, o] : out) s.publish_internal(conn_for(s, account), o.subject, {}, o.hdr, o.body);
+    for (auto& [account, o] : out)
+      s.publish_internal_as(conn_for(s, account), o.subject, o.shown, o.reply, o.hdr, o.body);
+  }
+  if (!st.to_pump.empty()) {
+    std::vector<uint32_t> pump;
+    pump.swap(st.to_pump);
+    for (uint32_t i : pump) {
+      StreamSlot& slot = *st.slots[i];
+      slot.pump_queued = false;
+      if (slot.stream && !slot.doomed) pump_consumers(s, slot);
+    }
   }
   update_registry(s);
 }
@@ -477,6 +554,13 @@ void JetStream::shard_timer(Shard& s) {
       }
     }
   }
+  for (auto& slot : st.slots)
+    if (slot->stream && !slot->doomed && !slot->consumers.empty()) consumer_timers(s, *slot, now);
+  if (s.now_ns() >= st.next_state_save_ns) {
+    st.next_state_save_ns = s.now_ns() + 1'000'000'000;
+    for (auto& slot : st.slots)
+      if (slot->stream && !slot->doomed) save_consumers(*slot, false);
+  }
   if (st.next_sync_ns == 0) st.next_sync_ns = s.now_ns() + opts_.sync_interval_ns;
   sync_stores(s, false);
 }
@@ -484,9 +568,12 @@ void JetStream::shard_timer(Shard& s) {
 void JetStream::shard_stopping(Shard& s) {
   ShardState& st = state(s);
   for (auto& slot : st.slots)
-    if (slot->stream && !slot->doomed && slot->inflight == 0) {
-      slot->stream->store().flush_blocking();
-      slot->stream->store().sync();
+    if (slot->stream && !slot->doomed) {
+      if (slot->inflight == 0) {
+        slot->stream->store().flush_blocking();
+        slot->stream->store().sync();
+      }
+      save_consumers(*slot, true);
     }
 }
 

@@ -18,6 +18,7 @@
 
 #include "config/options.h"
 #include "core/jetstream_hooks.h"
+#include "jetstream/consumer.h"
 #include "jetstream/stream.h"
 
 namespace ringnats {
@@ -34,8 +35,12 @@ struct ApiRequest {
 
 // An answer (ack or API response) waiting to be published.
 struct Outgoing {
+  Outgoing() = default;
+  Outgoing(std::string s, std::string b, int64_t h = -1, std::string r = {}, std::string sh = {})
+      : subject(std::move(s)), body(std::move(b)), hdr(h), reply(std::move(r)), shown(std::move(sh)) {}
   std::string subject, body;
   int64_t hdr = -1;  // header bytes at the front of body (direct get), -1: none
+  std::string reply, shown;  // consumer traffic: its reply, and the subject subscribers see
 };
 
 class JetStream final : public JetStreamHooks {
@@ -49,6 +54,9 @@ class JetStream final : public JetStreamHooks {
   int64_t max_memory() const { return max_memory_; }
   int64_t max_store() const { return max_store_; }
 
+  // The internal connection of `account` on shard `s` (opened on first use).
+  Conn* internal_conn(Shard& s, uint32_t account) { return conn_for(s, account); }
+
   // JetStreamHooks
   void internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view payload) override;
   void internal_subs_ready(Shard& s, Conn* c) override;
@@ -61,6 +69,11 @@ class JetStream final : public JetStreamHooks {
   struct ShardState;
 
  private:
+  struct Recovered {
+    std::unique_ptr<Stream> stream;
+    std::vector<std::unique_ptr<Consumer>> consumers;
+  };
+
   struct Registered {
     int owner = 0;
     StreamConfig cfg;
@@ -75,8 +88,9 @@ class JetStream final : public JetStreamHooks {
   int owner_of(std::string_view name) const;
   // A stream adopted by shard `s`: subscribed, registered; `done` runs
   // (on `s`) once its subscriptions are in the index everywhere.
-  uint32_t adopt(Shard& s, std::unique_ptr<Stream> st);
+  uint32_t adopt(Shard& s, std::unique_ptr<Stream> st, std::vector<std::unique_ptr<Consumer>> consumers = {});
   void subscribe_stream(Shard& s, StreamSlot& slot, uint32_t index);
+  void queue_pump(ShardState& st, uint32_t index);
   void unsubscribe_stream(Shard& s, StreamSlot& slot, uint32_t index);
   void drop_stream(Shard& s, uint32_t index);
   StreamSlot* slot_of(ShardState& st, uint32_t account, std::string_view name);
@@ -87,7 +101,7 @@ class JetStream final : public JetStreamHooks {
   void sync_stores(Shard& s, bool force);
   std::string stream_dir(uint32_t account, std::string_view name) const;
   bool write_meta(const Stream& st, std::string& err) const;
-  void recover(std::vector<std::unique_ptr<Stream>>& found);
+  void recover(std::vector<Recovered>& found);
   void update_registry(Shard& s);
 
   // --- the API (api.cc) ---
@@ -95,9 +109,20 @@ class JetStream final : public JetStreamHooks {
   void stream_request(Shard& s, ApiRequest& r);    // on the stream's owner
   void create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg);
   std::string account_info(uint32_t account);
-  std::string stream_info_json(const Stream& st, const char* type, std::string_view body, bool did_create = false);
+  std::string stream_info_json(const Stream& st, const char* type, std::string_view body, bool did_create = false,
+                               int consumers = 0);
   void answer_error(Shard& s, const ApiRequest& r, const char* type, Err e, std::string description = {});
   void list_streams(Shard& s, ApiRequest& r);
+  // Consumers (consumer_api.cc), on the stream's owner.
+  void consumer_request(Shard& s, ApiRequest& r);
+  void add_consumer(Shard& s, StreamSlot& slot, std::unique_ptr<Consumer> c);
+  void delete_consumer(Shard& s, StreamSlot& slot, const std::string& name);
+  void pump_consumers(Shard& s, StreamSlot& slot);
+  void consumer_timers(Shard& s, StreamSlot& slot, int64_t now);
+  void save_consumers(StreamSlot& slot, bool durable);
+  void retire_acked(StreamSlot& slot, Consumer& c, const std::vector<uint64_t>& acked);
+  bool write_consumer_meta(const Stream& st, const Consumer& c, std::string& err) const;
+  void recover_consumers(Stream& st, std::vector<std::unique_ptr<Consumer>>& out);
 
   Server& srv_;
   JetStreamOptions opts_;
@@ -105,7 +130,7 @@ class JetStream final : public JetStreamHooks {
   int64_t max_memory_ = 0, max_store_ = 0;
   int nshards_;
   std::vector<std::unique_ptr<ShardState>> shards_;
-  std::vector<std::unique_ptr<Stream>> recovered_;  // start() -> owners
+  std::vector<Recovered> recovered_;  // start() -> owners
 
   std::mutex mu_;  // guards everything below
   absl::flat_hash_map<std::string, Registered> registry_;  // account id + '\0' + stream name

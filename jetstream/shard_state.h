@@ -10,6 +10,8 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "jetstream/consumer.h"
+#include "core/shard.h"
 #include "jetstream/jetstream.h"
 
 namespace ringnats::js {
@@ -27,6 +29,16 @@ struct JetStream::StreamSlot {
   bool doomed = false;   // deleted; freed when its writes are back
   bool unsynced = false;
   std::vector<WriteOp> ops;
+  // Consumers deliver only what is written (a crash then never takes back
+  // a message a consumer saw): the last sequence whose write completed.
+  uint64_t durable_last = 0, writing_last = 0;
+  bool pump_queued = false;
+  std::vector<std::unique_ptr<Consumer>> consumers;
+  Consumer* consumer(std::string_view name) {
+    for (auto& c : consumers)
+      if (c->name() == name) return c.get();
+    return nullptr;
+  }
 };
 
 struct JetStream::ShardState {
@@ -40,6 +52,41 @@ struct JetStream::ShardState {
   std::vector<std::pair<uint32_t, Outgoing>> replies;      // (account, answer)
   std::vector<std::pair<uint32_t, Outgoing>> after_subs;  // sent once subscriptions are in
   int64_t next_sync_ns = 0;
+  int64_t next_state_save_ns = 0;
+  std::vector<uint32_t> to_pump;  // streams whose consumers may deliver
+};
+
+// Sends at once (the end of a turn, a write completion, a timer).
+class DirectOutbox final : public Outbox {
+ public:
+  DirectOutbox(Shard& s, JetStream& js, uint32_t account) : s_(s), js_(js), account_(account) {}
+  void send(std::string_view subject, std::string_view shown, std::string_view reply, int64_t hdr,
+            std::string_view payload) override {
+    s_.publish_internal_as(js_.internal_conn(s_, account_), subject, shown, reply, hdr, payload);
+  }
+  bool has_interest(std::string_view subject) override { return s_.has_interest(account_, subject); }
+
+ private:
+  Shard& s_;
+  JetStream& js_;
+  uint32_t account_;
+};
+
+// Queues for the end of the turn (inside a publish, where sending is not allowed).
+class QueuedOutbox final : public Outbox {
+ public:
+  QueuedOutbox(Shard& s, JetStream::ShardState& st, uint32_t account) : s_(s), st_(st), account_(account) {}
+  void send(std::string_view subject, std::string_view shown, std::string_view reply, int64_t hdr,
+            std::string_view payload) override {
+    st_.replies.emplace_back(account_, Outgoing{std::string(subject), std::string(payload), hdr, std::string(reply),
+                                                std::string(shown)});
+  }
+  bool has_interest(std::string_view subject) override { return s_.has_interest(account_, subject); }
+
+ private:
+  Shard& s_;
+  JetStream::ShardState& st_;
+  uint32_t account_;
 };
 
 inline void mark_dirty(JetStream::ShardState& st, uint32_t index) {

@@ -126,7 +126,8 @@ bool Stream::on_publish(std::string_view subject, std::string_view hdr, std::str
   // Interest retention with nobody interested: the sequence moves on,
   // nothing is kept (nats' SkipMsg).
   uint64_t seq;
-  if (cfg_.retention == Retention::Interest) {
+  const bool nobody = cfg_.retention == Retention::Interest && !(interested_ && interested_(subject));
+  if (nobody) {
     seq = st.last_seq + 1;
     store_->skip_to(seq);
   } else {
@@ -135,7 +136,7 @@ bool Stream::on_publish(std::string_view subject, std::string_view hdr, std::str
   }
   last_msg_id_.assign(msg_id);
   if (!msg_id.empty()) remember_msg_id(msg_id, seq, now);
-  if (cfg_.retention != Retention::Interest) {
+  if (!nobody) {
     if (rollup_subject) store_->purge(subject, 0, 1);
     else if (rollup_all) store_->purge({}, 0, 1);
     enforce_limits(subject);

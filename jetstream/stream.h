@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ class Stream {
                   int64_t now_wall_ns, std::string& ack);
   // Removes what max_age has expired (the shard's timer).
   void expire(int64_t now_wall_ns);
+  // Whether some consumer would take a message on `subject` (interest
+  // retention keeps only those).
+  void set_interest(std::function<bool(std::string_view)> f) { interested_ = std::move(f); }
   // A config update (already checked): limits apply at once.
   void update(const StreamConfig& next, int64_t now_wall_ns);
 
@@ -64,6 +68,7 @@ class Stream {
   };
   absl::flat_hash_map<std::string, MsgId> msg_ids_;
   std::deque<std::pair<std::string, int64_t>> msg_id_order_;
+  std::function<bool(std::string_view)> interested_;
 };
 
 // Go's time.Time JSON (RFC 3339 with trimmed nanoseconds, UTC "Z"); 0 is

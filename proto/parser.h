@@ -33,6 +33,9 @@ struct MsgArgs {
   // The digits as the sender wrote them: nats-server forwards them verbatim
   // (leading zeros included) when it does not rewrite the size.
   std::string_view hdr_text, size_text;
+  // Set only by the server's own publishes (JetStream deliveries): matched
+  // on `subject`, but subscribers' MSG lines show this subject instead.
+  std::string_view shown_subject;
 };
 
 // What a handler tells the parser after each operation.

@@ -298,6 +298,162 @@ TEST_F(JetStreamLibnats, KeyValuePutGetUpdateDelete) {
   kvStore_Destroy(kv);
 }
 
+TEST_F(JetStreamLibnats, PullConsumerFetchAckAndRedeliver) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "PULL", {"pull.*"});
+  for (int i = 1; i <= 20; ++i) publish(c, "pull.a", "m" + std::to_string(i));
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Config.AckWait = 500 * 1000 * 1000;  // ns
+  ASSERT_EQ(js_PullSubscribe(&sub, c.js, "pull.a", "worker", nullptr, &so, &jerr), NATS_OK) << jerr;
+  natsMsgList list{};
+  ASSERT_EQ(natsSubscription_Fetch(&list, sub, 10, kTimeoutMs, &jerr), NATS_OK);
+  ASSERT_EQ(list.Count, 10);
+  for (int i = 0; i < list.Count; ++i) {
+    EXPECT_EQ(std::string(natsMsg_GetData(list.Msgs[i]), natsMsg_GetDataLength(list.Msgs[i])), "m" + std::to_string(i + 1));
+    if (i != 3) {
+      EXPECT_EQ(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr), NATS_OK);  // m4 is never acked
+    }
+  }
+  natsMsgList_Destroy(&list);
+  // The next fetch gets m11.. first; m4 comes back once its ack wait is over, as a redelivery.
+  ASSERT_EQ(natsSubscription_Fetch(&list, sub, 10, kTimeoutMs, &jerr), NATS_OK);
+  ASSERT_EQ(list.Count, 10);
+  EXPECT_EQ(std::string(natsMsg_GetData(list.Msgs[0]), natsMsg_GetDataLength(list.Msgs[0])), "m11");
+  for (int i = 0; i < list.Count; ++i) natsMsg_Ack(list.Msgs[i], nullptr);
+  natsMsgList_Destroy(&list);
+  ASSERT_EQ(natsSubscription_Fetch(&list, sub, 1, kTimeoutMs, &jerr), NATS_OK);
+  ASSERT_EQ(list.Count, 1);
+  EXPECT_EQ(std::string(natsMsg_GetData(list.Msgs[0]), natsMsg_GetDataLength(list.Msgs[0])), "m4");
+  jsMsgMetaData* meta = nullptr;
+  ASSERT_EQ(natsMsg_GetMetaData(&meta, list.Msgs[0]), NATS_OK);
+  EXPECT_EQ(meta->NumDelivered, 2u);
+  EXPECT_EQ(meta->Sequence.Stream, 4u);
+  jsMsgMetaData_Destroy(meta);
+  EXPECT_EQ(natsMsg_AckSync(list.Msgs[0], nullptr, &jerr), NATS_OK);
+  natsMsgList_Destroy(&list);
+
+  jsConsumerInfo* ci = nullptr;
+  ASSERT_EQ(js_GetConsumerInfo(&ci, c.js, "PULL", "worker", nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(ci->NumAckPending, 0);
+  EXPECT_EQ(ci->NumPending, 0u);
+  EXPECT_EQ(ci->AckFloor.Stream, 20u);
+  jsConsumerInfo_Destroy(ci);
+  natsSubscription_Destroy(sub);
+}
+
+TEST_F(JetStreamLibnats, PushConsumerDeliversInOrderAndSurvivesRestart) {
+  start();
+  {
+    Nc c;
+    connect(c);
+    add_stream(c, "PUSH", {"push.>"});
+    for (int i = 1; i <= 50; ++i) publish(c, "push.x", std::to_string(i));
+    natsSubscription* sub = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Config.Durable = "dur";
+    so.Config.AckPolicy = js_AckExplicit;
+    ASSERT_EQ(js_SubscribeSync(&sub, c.js, "push.x", nullptr, &so, &jerr), NATS_OK) << jerr;
+    for (int i = 1; i <= 30; ++i) {
+      natsMsg* m = nullptr;
+      ASSERT_EQ(natsSubscription_NextMsg(&m, sub, kTimeoutMs), NATS_OK) << i;
+      EXPECT_EQ(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)), std::to_string(i));
+      EXPECT_STREQ(natsMsg_GetSubject(m), "push.x");
+      ASSERT_EQ(natsMsg_AckSync(m, nullptr, &jerr), NATS_OK);
+      natsMsg_Destroy(m);
+    }
+    // (No unsubscribe: libnats deletes a consumer it created when its
+    // subscription unsubscribes.)
+    natsSubscription_Destroy(sub);
+  }
+  // Restart: the durable consumer resumes after what was acknowledged.
+  srv_.stop();
+  int port = srv_.port();
+  srv_.pin_port(port);
+  start();
+  Nc c;
+  connect(c);
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = "PUSH";
+  so.Consumer = "dur";
+  ASSERT_EQ(js_SubscribeSync(&sub, c.js, "push.x", nullptr, &so, &jerr), NATS_OK) << jerr << " "
+                                                                                  << nats_GetLastError(nullptr);
+  natsMsg* m = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&m, sub, kTimeoutMs), NATS_OK);
+  int first = std::stoi(std::string(natsMsg_GetData(m), natsMsg_GetDataLength(m)));
+  EXPECT_GE(first, 29);  // at least once: the last acks may not have been saved
+  EXPECT_LE(first, 31);
+  natsMsg_Destroy(m);
+  natsSubscription_Destroy(sub);
+}
+
+TEST_F(JetStreamLibnats, OrderedConsumerAndKeyValueWatchKeysHistory) {
+  start();
+  Nc c;
+  connect(c);
+  kvConfig kc;
+  kvConfig_Init(&kc);
+  kc.Bucket = "W";
+  kc.History = 5;
+  kvStore* kv = nullptr;
+  ASSERT_EQ(js_CreateKeyValue(&kv, c.js, &kc), NATS_OK);
+  uint64_t rev = 0;
+  kvStore_PutString(&rev, kv, "a", "1");
+  kvStore_PutString(&rev, kv, "b", "1");
+  kvStore_PutString(&rev, kv, "a", "2");
+  kvKeysList keys{};
+  ASSERT_EQ(kvStore_Keys(&keys, kv, nullptr), NATS_OK) << nats_GetLastError(nullptr);
+  EXPECT_EQ(keys.Count, 2);
+  kvKeysList_Destroy(&keys);
+  kvEntryList hist{};
+  ASSERT_EQ(kvStore_History(&hist, kv, "a", nullptr), NATS_OK);
+  EXPECT_EQ(hist.Count, 2);
+  kvEntryList_Destroy(&hist);
+  kvWatcher* w = nullptr;
+  ASSERT_EQ(kvStore_Watch(&w, kv, "a", nullptr), NATS_OK);
+  kvEntry* e = nullptr;
+  ASSERT_EQ(kvWatcher_Next(&e, w, kTimeoutMs), NATS_OK);
+  ASSERT_NE(e, nullptr);
+  EXPECT_STREQ(kvEntry_ValueString(e), "2");  // the current value first
+  kvEntry_Destroy(e);
+  ASSERT_EQ(kvWatcher_Next(&e, w, kTimeoutMs), NATS_OK);  // then the end-of-initial-values marker
+  EXPECT_EQ(e, nullptr);
+  kvStore_PutString(&rev, kv, "a", "3");
+  ASSERT_EQ(kvWatcher_Next(&e, w, kTimeoutMs), NATS_OK);
+  ASSERT_NE(e, nullptr);
+  EXPECT_STREQ(kvEntry_ValueString(e), "3");
+  kvEntry_Destroy(e);
+  kvWatcher_Destroy(w);
+  kvStore_Destroy(kv);
+}
+
+TEST_F(JetStreamLibnats, WorkQueueRemovesWhatIsAcked) {
+  start();
+  Nc c;
+  connect(c);
+  add_stream(c, "WQ", {"wq.*"}, js_FileStorage, [](jsStreamConfig& cfg) { cfg.Retention = js_WorkQueuePolicy; });
+  for (int i = 0; i < 10; ++i) publish(c, "wq.job", "j" + std::to_string(i));
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_PullSubscribe(&sub, c.js, "wq.job", "workers", nullptr, nullptr, &jerr), NATS_OK) << jerr;
+  natsMsgList list{};
+  ASSERT_EQ(natsSubscription_Fetch(&list, sub, 6, kTimeoutMs, &jerr), NATS_OK);
+  ASSERT_EQ(list.Count, 6);
+  for (int i = 0; i < list.Count; ++i) ASSERT_EQ(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr), NATS_OK);
+  natsMsgList_Destroy(&list);
+  EXPECT_EQ(state(c, "WQ").Msgs, 4u);
+  natsSubscription_Destroy(sub);
+}
+
 // Publishers run flat out with acks; the server is killed with SIGKILL in
 // the middle. After a restart every acknowledged message is there, with
 // its sequence and payload.
