@@ -10,6 +10,7 @@
 #include "core/shard.h"
 #include "core/clock.h"
 #include "jetstream/jetstream.h"
+#include "jetstream/json_get.h"
 #include "jetstream/shard_state.h"
 #include "proto/subject.h"
 
@@ -177,7 +178,8 @@ std::string JetStream::stream_info_json(const Stream& st, const char* type, std:
     for (auto it = subs.begin(); it != subs.end(); ++it) sorted.emplace_back(it.key(), it.value());
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     int64_t total = static_cast<int64_t>(sorted.size());
-    int64_t offset = std::clamp<int64_t>(req.value("offset", int64_t(0)), 0, total);
+    bool ok = true;
+    int64_t offset = std::clamp<int64_t>(json_i64(req, "offset", 0, ok), 0, total);
     ordered_json page = ordered_json::object();
     for (int64_t i = offset; i < total && i < offset + kSubjectLimit; ++i)
       page[sorted[static_cast<size_t>(i)].first] = sorted[static_cast<size_t>(i)].second;
@@ -187,7 +189,8 @@ std::string JetStream::stream_info_json(const Stream& st, const char* type, std:
     if (page.empty()) state.erase("subjects");
     else subs = page;
   }
-  if (info && req.is_object() && req.value("deleted_details", false)) {
+  bool details_ok = true;
+  if (info && json_bool(req, "deleted_details", false, details_ok)) {
     std::vector<uint64_t> del;
     st.deleted(del);
     if (!del.empty()) {
@@ -224,7 +227,9 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
     json req;
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
     std::string filter = get_str(req, "subject");
-    int64_t offset = req.value("offset", int64_t(0));
+    bool ok = true;
+    int64_t offset = json_i64(req, "offset", 0, ok);
+    if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     if (!names) return list_streams(s, r);
     std::vector<std::string> found;
     {
@@ -553,7 +558,8 @@ void JetStream::list_streams(Shard& s, ApiRequest& r) {
   request_json(r.body, req);
   auto job = std::make_shared<Job>();
   job->filter = get_str(req, "subject");
-  job->offset = req.value("offset", int64_t(0));
+  bool ok = true;
+  job->offset = json_i64(req, "offset", 0, ok);
   job->req = std::move(r);
   job->left = nshards_;
   for (int i = 0; i < nshards_; ++i) {

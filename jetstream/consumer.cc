@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "jetstream/json_get.h"
 #include "jetstream/stream.h"
 #include "proto/subject.h"
 
@@ -229,11 +230,13 @@ void Consumer::pull(std::string_view reply, std::string_view body, int64_t now, 
     json j = json::parse(b.begin(), b.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
       return status(reply, "400 Bad Request - invalid character in request", out);
-    r.batch = j.value("batch", int64_t(1));
-    int64_t expires = j.value("expires", int64_t(0));
-    r.max_bytes = j.value("max_bytes", int64_t(0));
-    r.no_wait = j.value("no_wait", false);
-    r.heartbeat_ns = j.value("idle_heartbeat", int64_t(0));
+    bool ok = true;
+    r.batch = json_i64(j, "batch", 1, ok);
+    int64_t expires = json_i64(j, "expires", 0, ok);
+    r.max_bytes = json_i64(j, "max_bytes", 0, ok);
+    r.no_wait = json_bool(j, "no_wait", false, ok);
+    r.heartbeat_ns = json_i64(j, "idle_heartbeat", 0, ok);
+    if (!ok) return status(reply, "400 Bad Request - cannot unmarshal request", out);
     if (r.heartbeat_ns > 0 && r.heartbeat_ns * 2 > expires)
       return status(reply, "400 Bad Request - heartbeat value too large", out);
     if (expires > 0) r.expires_at = now + expires;
@@ -428,7 +431,8 @@ void Consumer::ack(std::string_view subject, std::string_view body, std::string_
       if (!rest.empty()) {
         if (rest.front() == '{') {
           json j = json::parse(rest.begin(), rest.end(), nullptr, false);
-          if (!j.is_discarded() && j.is_object()) delay = j.value("delay", int64_t(0));
+          bool ok = true;
+          if (!j.is_discarded() && j.is_object()) delay = json_i64(j, "delay", 0, ok);
         } else {
           go_duration(rest, delay);
         }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "jetstream/jetstream.h"
+#include "jetstream/json_get.h"
 #include "jetstream/shard_state.h"
 
 namespace ringnats::js {
@@ -103,7 +104,9 @@ void JetStream::recover_consumers(Stream& st, std::vector<std::unique_ptr<Consum
     json req = {{"stream_name", st.config().name}, {"config", j["config"]}};
     if (parse_consumer_request(req.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace), stream_name, cfg))
       continue;
-    auto c = std::make_unique<Consumer>(st, j["name"].get<std::string>(), cfg, j.value("created", int64_t(0)),
+    bool ok = true;
+    if (!j["name"].is_string()) continue;
+    auto c = std::make_unique<Consumer>(st, j["name"].get<std::string>(), cfg, json_i64(j, "created", 0, ok),
                                         d.string());
     ConsumerState state;
     std::string err;
@@ -263,7 +266,9 @@ void JetStream::consumer_request(Shard& s, ApiRequest& r) {
     for (auto& c : slot->consumers) all.push_back(c.get());
     std::sort(all.begin(), all.end(), [](Consumer* a, Consumer* b) { return a->name() < b->name(); });
     int64_t limit = names ? 1024 : 256, total = static_cast<int64_t>(all.size());
-    int64_t offset = std::clamp<int64_t>(req.value("offset", int64_t(0)), 0, total);
+    bool ok = true;
+    int64_t offset = std::clamp<int64_t>(json_i64(req, "offset", 0, ok), 0, total);
+    if (!ok) return fail(type, Err::InvalidJSON, {}, true, "consumers");
     ordered_json list = ordered_json::array();
     for (int64_t i = offset; i < total && i < offset + limit; ++i) {
       if (names) list.push_back(all[static_cast<size_t>(i)]->name());

@@ -25,6 +25,7 @@ std::string lower(std::string_view s) {
 
 bool get_i64(const json& v, int64_t& out) {
   if (v.is_null()) return true;
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return false;
   if (v.is_number_integer()) {
     out = v.get<int64_t>();
     return true;
@@ -85,7 +86,11 @@ bool parse_go_time(std::string_view t, int64_t& ns) {
     return false;
   }
   if (i != t.size()) return false;
-  ns = (static_cast<int64_t>(timegm(&parts)) - offset) * 1'000'000'000 + frac;
+  // Go's time.Time reaches further than int64 ns; such times are refused
+  // here rather than wrapped.
+  int64_t secs = static_cast<int64_t>(timegm(&parts)) - offset, scaled = 0;
+  if (__builtin_mul_overflow(secs, int64_t(1'000'000'000), &scaled) || __builtin_add_overflow(scaled, frac, &ns))
+    return false;
   return true;
 }
 

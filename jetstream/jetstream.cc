@@ -4,6 +4,7 @@
 // writes per stream, and their acks only after those writes completed (a
 // kill -9 then loses nothing acknowledged).
 #include "jetstream/jetstream.h"
+#include "jetstream/json_get.h"
 #include "jetstream/shard_state.h"
 
 #include <dirent.h>
@@ -174,7 +175,8 @@ void JetStream::recover(std::vector<Recovered>& found) {
         continue;
       }
       log::notice("  Starting restore for stream '%s > %s'", srv_.accounts().at(acc).name.c_str(), cfg.name.c_str());
-      int64_t created = j.value("created", int64_t(0));
+      bool ok = true;
+      int64_t created = json_i64(j, "created", 0, ok);
       auto st = std::make_unique<Stream>(acc, cfg, std::move(store), created, e.path().string(), opts_.domain);
       StoreState ss2 = st->store().state();
       log::notice("  Restored %s messages for stream '%s > %s'", with_commas(ss2.msgs).c_str(),

@@ -30,10 +30,10 @@ std::string lower(std::string_view s) {
 struct Decode {
   bool ok = true;
   void i64(const json& v, int64_t& out) {
+    // Go refuses a fraction, an exponent or a value past int64 here.
     if (v.is_null()) return;
-    if (v.is_number_integer()) out = v.get<int64_t>();
-    else if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>())))
-      out = static_cast<int64_t>(v.get<double>());
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ok = false;
+    else if (v.is_number_integer()) out = v.get<int64_t>();
     else ok = false;
   }
   void str(const json& v, std::string& out) {
