@@ -251,7 +251,7 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
   const bool from_route = src->type == ConnType::Route;
   stall_src_ = false;
   cur_src_ = src;
-  cur_pub_tag_ = (from_route || src == &internal_) ? nullptr : pub_tag(src->slot, src->gen);
+  cur_pub_tag_ = (from_route || src == &internal_ || src->internal) ? nullptr : pub_tag(src->slot, src->gen);
   route_queue_names_.clear();
   for (size_t i = 0; i < route_queues.size();) {
     while (i < route_queues.size() && (route_queues[i] == ' ' || route_queues[i] == '\t')) ++i;

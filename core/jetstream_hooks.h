@@ -30,8 +30,8 @@ class JetStreamHooks {
   virtual void internal_subs_ready(Shard& s, Conn* c) = 0;
   // End of the shard's turn, before connections flush: answer, write.
   virtual void end_turn(Shard& s) = 0;
-  // A file write submitted with Shard::submit_write completed.
-  virtual void write_done(Shard& s, uint32_t tag, int res) = 0;
+  // File write `op` submitted with Shard::submit_write completed.
+  virtual void write_done(Shard& s, uint32_t tag, uint32_t op, int res) = 0;
   virtual void shard_timer(Shard& s) = 0;
   virtual void shard_stopping(Shard& s) = 0;
 };

@@ -229,7 +229,7 @@ void Shard::handle_cqe(io_uring_cqe* cqe) {
       return;
     }
     case Ud::Write:
-      if (auto* js = srv_.jetstream()) js->write_done(*this, gen, cqe->res);
+      if (auto* js = srv_.jetstream()) js->write_done(*this, gen, slot, cqe->res);
       return;
     default:
       return;
@@ -340,7 +340,9 @@ void Shard::feed_copy(Conn* c) {
 
 void Shard::throttle(Conn* c) {
   // A closing connection must not enter throttled_: its slot may be reused.
-  if (c->throttled || c->closing()) return;
+  // An internal one reads no socket: there is nothing to pause (its
+  // answers are bounded by the requests that caused them).
+  if (c->throttled || c->closing() || c->internal) return;
   c->throttled = true;
   c->stall_deadline_ns = now_ns_ + kMaxStallNs;
   throttled_.push_back(c);
@@ -350,7 +352,7 @@ void Shard::throttle(Conn* c) {
 // max_pending; it is not read for kStallNs (renewed while it keeps reaching
 // one), at most kMaxStallNs in a row.
 void Shard::stall(Conn* c, bool peer) {
-  if (c->closing()) return;
+  if (c->closing() || c->internal) return;
   if (!c->throttled) ++stats_.stalls;
   c->stall_until_ns = now_ns_ + kStallNs;
   c->stalled_for |= peer ? kStallPeer : kStallLocal;
@@ -376,7 +378,8 @@ void Shard::resume(Conn* c) {
 // Continue a paused connection: the rest of its held buffer, then reading.
 void Shard::resume_parked(Conn* c) {
   // Its CONNECT is still being checked: only Shard::auth_checked resumes it.
-  if (c->auth_in_flight) return;
+  // An internal connection has no socket to read.
+  if (c->auth_in_flight || c->internal) return;
   c->parked = false;
   if (c->tls && !c->tls->kernel_rx()) {
     if (!c->closing() && c->tls->established()) tls_pump(c);
@@ -493,6 +496,7 @@ void Shard::publish_internal(Conn* c, std::string_view subject, std::string_view
 
 void Shard::publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
                                 int64_t hdr, std::string_view payload) {
+  if (!c || c->closing()) return;  // the shard is stopping
   proto::MsgArgs m;
   m.shown_subject = shown;
   m.op = hdr >= 0 ? proto::Op::Hpub : proto::Op::Pub;
@@ -509,8 +513,8 @@ void Shard::publish_internal_as(Conn* c, std::string_view subject, std::string_v
   fanout_.publish(c, c->account, m, payload, nullptr);
 }
 
-void Shard::submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag) {
-  reactor_.write(fd, data, len, offset, ud(Ud::Write, 0, tag));
+void Shard::submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag, uint32_t op) {
+  reactor_.write(fd, data, len, offset, ud(Ud::Write, op, tag));
 }
 
 }  // namespace ringnats

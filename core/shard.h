@@ -123,8 +123,9 @@ class Shard : private ConnEvents {
   void publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
                            int64_t hdr, std::string_view payload);
   bool has_interest(uint32_t account, std::string_view subject) { return fanout_.has_interest(account, subject); }
-  // A file write on this shard's ring; JetStreamHooks::write_done(tag) follows.
-  void submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag);
+  // A file write on this shard's ring; JetStreamHooks::write_done(tag, op)
+  // follows (`op` < 2^24 tells the writes of one batch apart).
+  void submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag, uint32_t op);
   // Monitoring (this shard's thread, e.g. inside Server::gather).
   const ShardStats& stats() const { return stats_; }
   const ShardLinks& links() const { return links_; }

@@ -35,7 +35,7 @@ std::string reg_key(uint32_t account, std::string_view name) {
 // nats' isEmptyRequest: nothing, "{}", or a JSON object with no keys.
 bool empty_request(std::string_view body) {
   if (body.empty() || body == "{}") return true;
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = parse_client_json(body);
   return !j.is_discarded() && j.is_object() && j.empty();
 }
 
@@ -45,20 +45,8 @@ bool request_json(std::string_view body, json& out) {
     out = json::object();
     return true;
   }
-  out = json::parse(body.begin(), body.end(), nullptr, false);
+  out = parse_client_json(body);
   return !out.is_discarded() && out.is_object();
-}
-
-uint64_t get_u64(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) return 0;
-  return it->get<uint64_t>();
-}
-
-std::string get_str(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return {};
-  return it->get<std::string>();
 }
 
 std::string base64(std::string_view in) {
@@ -168,7 +156,8 @@ std::string JetStream::stream_info_json(const Stream& st, const char* type, std:
   }
   j["config"] = to_json(st.config());
   j["created"] = go_time(st.created_wall_ns());
-  std::string filter = info ? get_str(req, "subjects_filter") : std::string();
+  bool typed = true;
+  std::string filter = info ? json_str(req, "subjects_filter", typed) : std::string();
   ordered_json state = st.state_json(consumers, filter);
   if (info && state.contains("subjects")) {
     // Paged by subject, in Go's sorted map order.
@@ -209,6 +198,29 @@ std::string JetStream::stream_info_json(const Stream& st, const char* type, std:
   return go_json(j);
 }
 
+// Whether `subjects` collide with another stream's in `account`.
+bool JetStream::overlaps_other(uint32_t account, std::string_view name, const std::vector<std::string>& subjects) {
+  std::lock_guard<std::mutex> g(mu_);
+  std::string prefix = std::to_string(account);
+  prefix += '\0';
+  for (const auto& [k, reg] : registry_) {
+    if (!std::string_view(k).starts_with(prefix) || reg.cfg.name == name) continue;
+    for (const std::string& a : reg.cfg.subjects)
+      for (const std::string& b : subjects)
+        if (proto::subjects_collide(a, b)) return true;
+  }
+  return false;
+}
+
+// A purge or a message delete is done for the client once its record is
+// written: the answer waits in the stream's queue with the acks.
+void JetStream::answer_after_writes(ShardState& st, StreamSlot& slot, const ApiRequest& r, std::string body,
+                                    const char* type) {
+  uint32_t index = st.by_name[reg_key(r.account, slot.stream->config().name)];
+  if (!r.reply.empty()) slot.waiting.push_back(Outgoing{r.reply, std::move(body), -1, {}, {}, type});
+  mark_dirty(st, index);
+}
+
 // --- shard 0: every request first ------------------------------------------------
 
 void JetStream::api_request(Shard& s, ApiRequest& r) {
@@ -226,8 +238,8 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
     const char* type = names ? "stream_names_response" : "stream_list_response";
     json req;
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
-    std::string filter = get_str(req, "subject");
     bool ok = true;
+    std::string filter = json_str(req, "subject", ok);
     int64_t offset = json_i64(req, "offset", 0, ok);
     if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     if (!names) return list_streams(s, r);
@@ -372,8 +384,10 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     } else {
       if (empty_request(r.body)) return status("408 Empty Request");
       if (!request_json(r.body, req)) return status("408 Malformed Request");
-      uint64_t seq = get_u64(req, "seq");
-      std::string lf = get_str(req, "last_by_subj"), nf = get_str(req, "next_by_subj");
+      bool ok = true;
+      uint64_t seq = json_u64(req, "seq", ok);
+      std::string lf = json_str(req, "last_by_subj", ok), nf = json_str(req, "next_by_subj", ok);
+      if (!ok) return status("408 Malformed Request");
       if ((seq > 0 && !lf.empty()) || (!lf.empty() && !nf.empty())) return status("408 Bad Request");
       if (seq == 0 && lf.empty() && nf.empty()) return status("408 Empty Request");
       if (!lf.empty()) found = slot->stream->store().load_last(lf, m);
@@ -406,6 +420,11 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
 
   if (op.starts_with("STREAM.INFO.")) {
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
+    bool ok = true;
+    json_str(req, "subjects_filter", ok);
+    json_i64(req, "offset", 0, ok);
+    json_bool(req, "deleted_details", false, ok);
+    if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     return queue(st, r.account, r.reply,
                  stream_info_json(stream, type, r.body, false, static_cast<int>(slot->consumers.size())));
   }
@@ -415,6 +434,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     if (in.name != name) return answer_error(s, r, type, Err::StreamMismatch);
     if (auto e = check_stream_config(in, cfg)) return answer_error(s, r, type, e->err, e->description);
     if (auto e = check_stream_update(stream.config(), cfg)) return answer_error(s, r, type, e->err, e->description);
+    if (overlaps_other(r.account, name, cfg.subjects)) return answer_error(s, r, type, Err::StreamSubjectOverlap);
     uint32_t index = st.by_name[reg_key(r.account, name)];
     bool resubscribe = cfg.subjects != stream.config().subjects;
     if (resubscribe) unsubscribe_stream(s, *slot, index);
@@ -450,23 +470,26 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     if (stream.config().deny_purge) return answer_error(s, r, type, Err::StreamPurgeFailedF,
                                                         err_description(Err::StreamPurgeFailedF, {{"err", "stream purge not permitted"}}));
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
-    uint64_t seq = get_u64(req, "seq"), keep = get_u64(req, "keep");
-    std::string filter = get_str(req, "filter");
+    bool ok = true;
+    uint64_t seq = json_u64(req, "seq", ok), keep = json_u64(req, "keep", ok);
+    std::string filter = json_str(req, "filter", ok);
+    if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     if (seq > 0 && keep > 0) return answer_error(s, r, type, Err::BadRequest);
     uint64_t purged = stream.store().purge(filter, seq, keep);
     for (auto& c : slot->consumers) c->on_removed();
-    mark_dirty(st, st.by_name[reg_key(r.account, name)]);
     ordered_json j;
     j["type"] = response_type(type);
     j["success"] = true;
     j["purged"] = purged;
-    return queue(st, r.account, r.reply, go_json(j));
+    return answer_after_writes(st, *slot, r, go_json(j), "stream_purge_response");
   }
   if (op.starts_with("STREAM.MSG.GET.")) {
     if (empty_request(r.body)) return answer_error(s, r, type, Err::BadRequest);
     if (!request_json(r.body, req)) return answer_error(s, r, type, Err::InvalidJSON);
-    uint64_t seq = get_u64(req, "seq");
-    std::string last_for = get_str(req, "last_by_subj"), next_for = get_str(req, "next_by_subj");
+    bool ok = true;
+    uint64_t seq = json_u64(req, "seq", ok);
+    std::string last_for = json_str(req, "last_by_subj", ok), next_for = json_str(req, "next_by_subj", ok);
+    if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     if ((seq > 0 && !last_for.empty()) || (seq == 0 && last_for.empty() && next_for.empty()) ||
         (!last_for.empty() && !next_for.empty()))
       return answer_error(s, r, type, Err::BadRequest);
@@ -492,18 +515,23 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     if (stream.config().sealed) return answer_error(s, r, type, Err::StreamSealed);
     if (stream.config().deny_delete)
       return answer_error(s, r, type, Err::StreamMsgDeleteFailedF, "message delete not permitted");
-    uint64_t seq = get_u64(req, "seq");
+    bool ok = true;
+    uint64_t seq = json_u64(req, "seq", ok);
+    if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
     if (!stream.store().remove(seq)) {
       StoreState ss = stream.store().state();
+      // nats' memory store reports it by sequence, the file store by cause.
+      if (stream.config().storage == Storage::Memory)
+        return answer_error(s, r, type, Err::SequenceNotFound,
+                            err_description(Err::SequenceNotFound, {{"seq", std::to_string(seq)}}));
       return answer_error(s, r, type, Err::StreamMsgDeleteFailedF,
                           seq > ss.last_seq ? "stream store EOF" : "no message found");
     }
     for (auto& c : slot->consumers) c->on_removed();
-    mark_dirty(st, st.by_name[reg_key(r.account, name)]);
     ordered_json j;
     j["type"] = response_type(type);
     j["success"] = true;
-    return queue(st, r.account, r.reply, go_json(j));
+    return answer_after_writes(st, *slot, r, go_json(j), "stream_msg_delete_response");
   }
 }
 
@@ -517,6 +545,18 @@ void JetStream::create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg) 
       return queue(st, r.account, r.reply,
                    stream_info_json(*slot->stream, type, {}, true, static_cast<int>(slot->consumers.size())));
     return answer_error(s, r, type, Err::StreamNameExist);
+  }
+  // Checked again here: shard 0 may have seen a stream that was being
+  // deleted (or created) by requests still on their way to their owners.
+  if (overlaps_other(r.account, cfg.name, cfg.subjects)) {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = registry_.find(reg_key(r.account, cfg.name));
+    if (it != registry_.end() && it->second.owner == s.id() && !slot_of(st, r.account, cfg.name)) registry_.erase(it);
+    ++api_errors_;
+    ordered_json j;
+    j["type"] = response_type(type);
+    j["error"] = error_json(Err::StreamSubjectOverlap, {});
+    return queue(st, r.account, r.reply, go_json(j));
   }
   std::unique_ptr<Store> store;
   std::string dir = stream_dir(r.account, cfg.name), err;
@@ -557,8 +597,8 @@ void JetStream::list_streams(Shard& s, ApiRequest& r) {
   json req;
   request_json(r.body, req);
   auto job = std::make_shared<Job>();
-  job->filter = get_str(req, "subject");
   bool ok = true;
+  job->filter = json_str(req, "subject", ok);
   job->offset = json_i64(req, "offset", 0, ok);
   job->req = std::move(r);
   job->left = nshards_;

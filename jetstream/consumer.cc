@@ -390,21 +390,31 @@ void Consumer::pump(uint64_t durable_last, int64_t now, Outbox& out) {
 }
 
 void Consumer::update_ack_floor() {
-  if (cfg_.ack_policy == AckPolicy::None) return;
-  if (pending_.empty()) {
-    floor_cseq_ = delivered_cseq_;
-    floor_sseq_ = delivered_sseq_;
-    return;
-  }
-  const auto& [seq, p] = *pending_.begin();
-  if (seq > 0 && seq - 1 > floor_sseq_) floor_sseq_ = seq - 1;
-  if (p.consumer_seq > 0 && p.consumer_seq - 1 > floor_cseq_) floor_cseq_ = p.consumer_seq - 1;
+  if (cfg_.ack_policy == AckPolicy::None || !pending_.empty()) return;
+  floor_cseq_ = delivered_cseq_;
+  floor_sseq_ = delivered_sseq_;
 }
 
 void Consumer::acked_one(uint64_t seq, std::vector<uint64_t>& acked) {
-  if (pending_.erase(seq)) {
-    redeliver_.erase(seq);
-    acked.push_back(seq);
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return;
+  uint64_t cseq = it->second.consumer_seq;
+  pending_.erase(it);
+  redeliver_.erase(seq);
+  acked.push_back(seq);
+  // nats: with nothing pending the floor is what was delivered; an ack of
+  // the delivery right above the floor moves it up to the next one pending.
+  if (pending_.empty()) {
+    floor_cseq_ = delivered_cseq_;
+    floor_sseq_ = delivered_sseq_;
+  } else if (cseq == floor_cseq_ + 1) {
+    floor_cseq_ = cseq;
+    floor_sseq_ = seq;
+    auto next = pending_.upper_bound(seq);
+    if (next != pending_.end()) {
+      floor_cseq_ = next->second.consumer_seq - 1;
+      floor_sseq_ = next->first - 1;
+    }
   }
 }
 
@@ -418,7 +428,12 @@ void Consumer::ack(std::string_view subject, std::string_view body, std::string_
   bool confirm = !reply.empty();
   if (b.empty() || b == "+ACK" || b == "+OK" || b == "+TERM") {
     if (cfg_.ack_policy == AckPolicy::All) {
+      uint64_t cseq = token_u64(subject, 6);
       while (!pending_.empty() && pending_.begin()->first <= sseq) acked_one(pending_.begin()->first, acked);
+      if (cseq > floor_cseq_) {
+        floor_cseq_ = cseq;
+        floor_sseq_ = sseq;
+      }
     } else {
       acked_one(sseq, acked);
     }
@@ -452,7 +467,6 @@ void Consumer::ack(std::string_view subject, std::string_view body, std::string_
     confirm = false;
     if (!reply.empty()) pull(reply, b.substr(4), now, out);
   }
-  update_ack_floor();
   changed_ = wants_pump_ = true;
   if (confirm) out.send(reply, {}, {}, -1, {});
 }

@@ -97,8 +97,9 @@ class Consumer {
   };
 
   bool deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, PullRequest* req);
+  // Removes `seq` from pending and moves the ack floor as nats does.
   void acked_one(uint64_t seq, std::vector<uint64_t>& acked);
-  void update_ack_floor();
+  void update_ack_floor();  // after pending lost entries other than by acks
   int64_t ack_wait_for(uint64_t deliveries) const;
   uint64_t count_pending() const;
   void status(std::string_view subject, std::string_view status_line, Outbox& out,

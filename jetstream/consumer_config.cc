@@ -5,6 +5,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "jetstream/json_get.h"
 #include "proto/subject.h"
 
 namespace ringnats::js {
@@ -95,7 +96,7 @@ bool parse_go_time(std::string_view t, int64_t& ns) {
 }
 
 std::optional<ApiError> parse_consumer_request(std::string_view body, std::string& stream, ConsumerConfig& c) {
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = parse_client_json(body);
   if (j.is_discarded() || !j.is_object()) return api_error(Err::InvalidJSON);
   bool ok = true;
   for (auto it = j.begin(); it != j.end(); ++it) {

@@ -152,7 +152,14 @@ void JetStream::recover(std::vector<Recovered>& found) {
   for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
     fs::path dir = fs::path(store_dir_) / srv_.accounts().at(acc).name / "streams";
     if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> tombstones;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
+      // A stream name has no '.': such a directory is a deleted stream's,
+      // left by a crash before it was removed.
+      if (e.path().filename().string().find('.') != std::string::npos) {
+        tombstones.push_back(e.path());
+        continue;
+      }
       std::ifstream f(e.path() / "meta.json");
       if (!f) continue;
       std::stringstream ss;
@@ -186,6 +193,7 @@ void JetStream::recover(std::vector<Recovered>& found) {
       r.stream = std::move(st);
       found.push_back(std::move(r));
     }
+    for (const fs::path& t : tombstones) fs::remove_all(t, ec);
   }
 }
 
@@ -312,13 +320,26 @@ void JetStream::drop_stream(Shard& s, uint32_t index) {
   }
   slot.doomed = true;
   slot.waiting.clear();
-  if (slot.inflight == 0) {
-    slot.stream->store().destroy();
+  // Its directory leaves the name at once (a stream created again under the
+  // same name must not open it); it is removed once no write is in flight.
+  if (slot.stream->config().storage == Storage::File) {
+    slot.tombstone = slot.stream->dir() + ".deleted." + std::to_string(index) + "." + std::to_string(slot.gen);
     std::error_code ec;
-    std::filesystem::remove_all(slot.stream->dir(), ec);
-    slot.stream.reset();
-    st.free.push_back(index);
+    std::filesystem::rename(slot.stream->dir(), slot.tombstone, ec);
+    if (ec) slot.tombstone = slot.stream->dir();
   }
+  if (slot.inflight == 0) free_doomed(st, index);
+}
+
+void JetStream::free_doomed(ShardState& st, uint32_t index) {
+  StreamSlot& slot = *st.slots[index];
+  slot.stream.reset();  // closes its files; writes nothing
+  if (!slot.tombstone.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(slot.tombstone, ec);
+    slot.tombstone.clear();
+  }
+  st.free.push_back(index);
 }
 
 // --- the message path ----------------------------------------------------------
@@ -398,29 +419,29 @@ void JetStream::flush_slot(Shard& s, uint32_t index) {
   slot.write_failed = false;
   slot.inflight = static_cast<int>(slot.ops.size());
   uint32_t tag = (index << 12) | slot.gen;
-  for (const WriteOp& op : slot.ops) s.submit_write(op.fd, op.data, op.len, op.offset, tag);
+  for (uint32_t i = 0; i < slot.ops.size(); ++i) {
+    const WriteOp& op = slot.ops[i];
+    s.submit_write(op.fd, op.data, op.len, op.offset, tag, i);
+  }
 }
 
-void JetStream::write_done(Shard& s, uint32_t tag, int res) {
+void JetStream::write_done(Shard& s, uint32_t tag, uint32_t op, int res) {
   ShardState& st = state(s);
   uint32_t index = tag >> 12, gen = tag & 0xfff;
   if (index >= st.slots.size()) return;
   StreamSlot& slot = *st.slots[index];
   if (!slot.stream || slot.gen != gen || slot.inflight == 0) return;
-  if (res < 0) {
+  // A short write is a failed one (a full disk ends a write part-way).
+  if (res < 0 || op >= slot.ops.size() || static_cast<size_t>(res) != slot.ops[op].len) {
     slot.write_failed = true;
     log::error("JetStream failed to write stream '%s > %s': %s", srv_.accounts().at(slot.stream->account()).name.c_str(),
-               slot.stream->config().name.c_str(), strerror(-res));
+               slot.stream->config().name.c_str(), res < 0 ? strerror(-res) : "short write");
   }
   if (--slot.inflight > 0) return;
   slot.stream->store().writes_done(!slot.write_failed);
   if (slot.doomed) {
     slot.writing.clear();
-    slot.stream->store().destroy();
-    std::error_code ec;
-    std::filesystem::remove_all(slot.stream->dir(), ec);
-    slot.stream.reset();
-    st.free.push_back(index);
+    free_doomed(st, index);
     return;
   }
   if (opts_.sync_always && !slot.write_failed) slot.stream->store().sync();
@@ -429,11 +450,17 @@ void JetStream::write_done(Shard& s, uint32_t tag, int res) {
   acks.swap(slot.writing);
   if (slot.write_failed) {
     const ErrInfo& e = err_info(Err::StreamStoreFailedF);
-    for (Outgoing& o : acks)
-      if (o.body.find("\"error\"") == std::string::npos)
+    for (Outgoing& o : acks) {
+      if (!o.fail_type.empty()) {
+        o.body = "{\"type\":\"io.nats.jetstream.api.v1." + o.fail_type + "\",\"error\":{\"code\":" +
+                 std::to_string(e.code) + ",\"err_code\":" + std::to_string(e.err_code) +
+                 ",\"description\":\"write failed\"}}";
+      } else if (o.body.find("\"error\"") == std::string::npos) {
         o.body = "{\"error\":{\"code\":" + std::to_string(e.code) + ",\"err_code\":" + std::to_string(e.err_code) +
                  ",\"description\":\"write failed\"},\"stream\":" + go_json(ordered_json(slot.stream->config().name)) +
                  ",\"seq\":0}";
+      }
+    }
   }
   uint32_t account = slot.stream->account();
   if (!slot.write_failed) slot.durable_last = std::max(slot.durable_last, slot.writing_last);

@@ -36,11 +36,16 @@ struct ApiRequest {
 // An answer (ack or API response) waiting to be published.
 struct Outgoing {
   Outgoing() = default;
-  Outgoing(std::string s, std::string b, int64_t h = -1, std::string r = {}, std::string sh = {})
-      : subject(std::move(s)), body(std::move(b)), hdr(h), reply(std::move(r)), shown(std::move(sh)) {}
+  Outgoing(std::string s, std::string b, int64_t h = -1, std::string r = {}, std::string sh = {},
+           std::string ft = {})
+      : subject(std::move(s)), body(std::move(b)), hdr(h), reply(std::move(r)), shown(std::move(sh)),
+        fail_type(std::move(ft)) {}
   std::string subject, body;
   int64_t hdr = -1;  // header bytes at the front of body (direct get), -1: none
   std::string reply, shown;  // consumer traffic: its reply, and the subject subscribers see
+  // An API answer that waits for the stream's writes (purge, message
+  // delete): its response type, to answer an error if the write fails.
+  std::string fail_type;
 };
 
 class JetStream final : public JetStreamHooks {
@@ -61,7 +66,7 @@ class JetStream final : public JetStreamHooks {
   void internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view payload) override;
   void internal_subs_ready(Shard& s, Conn* c) override;
   void end_turn(Shard& s) override;
-  void write_done(Shard& s, uint32_t tag, int res) override;
+  void write_done(Shard& s, uint32_t tag, uint32_t op, int res) override;
   void shard_timer(Shard& s) override;
   void shard_stopping(Shard& s) override;
 
@@ -93,6 +98,7 @@ class JetStream final : public JetStreamHooks {
   void queue_pump(ShardState& st, uint32_t index);
   void unsubscribe_stream(Shard& s, StreamSlot& slot, uint32_t index);
   void drop_stream(Shard& s, uint32_t index);
+  void free_doomed(ShardState& st, uint32_t index);
   StreamSlot* slot_of(ShardState& st, uint32_t account, std::string_view name);
   void queue(ShardState& st, uint32_t account, std::string_view subject, std::string body, int64_t hdr = -1);
   void queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body);
@@ -113,6 +119,8 @@ class JetStream final : public JetStreamHooks {
                                int consumers = 0);
   void answer_error(Shard& s, const ApiRequest& r, const char* type, Err e, std::string description = {});
   void list_streams(Shard& s, ApiRequest& r);
+  bool overlaps_other(uint32_t account, std::string_view name, const std::vector<std::string>& subjects);
+  void answer_after_writes(ShardState& st, StreamSlot& slot, const ApiRequest& r, std::string body, const char* type);
   // Consumers (consumer_api.cc), on the stream's owner.
   void consumer_request(Shard& s, ApiRequest& r);
   void add_consumer(Shard& s, StreamSlot& slot, std::unique_ptr<Consumer> c);

@@ -33,6 +33,7 @@ struct JetStream::StreamSlot {
   // a message a consumer saw): the last sequence whose write completed.
   uint64_t durable_last = 0, writing_last = 0;
   bool pump_queued = false;
+  std::string tombstone;  // a deleted stream's directory, renamed until it is removed
   std::vector<std::unique_ptr<Consumer>> consumers;
   Consumer* consumer(std::string_view name) {
     for (auto& c : consumers)

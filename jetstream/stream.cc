@@ -62,6 +62,8 @@ bool Stream::on_publish(std::string_view subject, std::string_view hdr, std::str
     return false;
   };
   if (cfg_.sealed) return fail(Err::StreamSealed, err_info(Err::StreamSealed).description);
+  if (store_->state().last_seq >= UINT64_MAX - 1)  // a purge to the end of the sequence space
+    return fail(Err::StreamStoreFailedF, err_description(Err::StreamStoreFailedF, {{"err", "sequence exhausted"}}));
   std::string_view msg_id;
   bool rollup_subject = false, rollup_all = false;
   const StoreState st = store_->state();
@@ -225,11 +227,14 @@ ordered_json Stream::state_json(int consumers, std::string_view subjects_filter)
 }
 
 void Stream::deleted(std::vector<uint64_t>& out) const {
+  // Bounded: gaps can span most of the sequence space (a purge to a far
+  // sequence); nats' list has the same purpose and no more use past that.
+  constexpr size_t kMaxDeleted = 100000;
   StoreState st = store_->state();
   StoredMsg m;
   uint64_t expect = st.first_seq;
-  while (expect <= st.last_seq && store_->load_next({}, expect, m)) {
-    for (uint64_t s = expect; s < m.seq; ++s) out.push_back(s);
+  while (expect <= st.last_seq && out.size() < kMaxDeleted && store_->load_next({}, expect, m)) {
+    for (uint64_t s = expect; s < m.seq && out.size() < kMaxDeleted; ++s) out.push_back(s);
     expect = m.seq + 1;
   }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "jetstream/json_get.h"
 #include "proto/subject.h"
 
 namespace ringnats::js {
@@ -77,8 +78,57 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
+json parse_client_json(std::string_view body) {
+  // Nesting depth outside strings, as Go's decoder counts it.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > 10000) return json(json::value_t::discarded);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  // Invalid UTF-8 sequences -> U+FFFD, one per bad byte (Go's behaviour).
+  std::string clean;
+  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+  size_t n = body.size();
+  bool dirty = false;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok && len == 3) {
+      unsigned cp = ((c & 0x0F) << 12) | ((p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
+      ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+    }
+    if (ok && len == 4) {
+      unsigned cp = ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
+      ok = cp >= 0x10000 && cp <= 0x10FFFF;
+    }
+    if (ok) {
+      clean.append(body.substr(i, len));
+      i += len;
+    } else {
+      clean += "\xEF\xBF\xBD";
+      dirty = true;
+      ++i;
+    }
+  }
+  std::string_view text = dirty ? std::string_view(clean) : body;
+  return json::parse(text.begin(), text.end(), nullptr, false);
+}
+
 std::optional<ApiError> parse_stream_config(std::string_view body, StreamConfig& out) {
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = parse_client_json(body);
   if (j.is_discarded() || !j.is_object()) return api_error(Err::InvalidJSON);
   Decode d;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -87,12 +137,17 @@ std::optional<ApiError> parse_stream_config(std::string_view body, StreamConfig&
     if (k == "name") d.str(v, out.name);
     else if (k == "description") d.str(v, out.description);
     else if (k == "subjects") {
-      if (v.is_null()) continue;
-      if (!v.is_array()) { d.ok = false; continue; }
-      out.subjects.clear();
-      for (const json& s : v) {
-        if (!s.is_string()) { d.ok = false; break; }
-        out.subjects.push_back(s.get<std::string>());
+      if (v.is_array()) {
+        out.subjects.clear();
+        for (const json& s : v) {
+          if (!s.is_string()) {
+            d.ok = false;
+            break;
+          }
+          out.subjects.push_back(s.get<std::string>());
+        }
+      } else if (!v.is_null()) {
+        d.ok = false;
       }
     } else if (k == "retention") {
       d.enumerated(v, out.retention, {{"limits", Retention::Limits}, {"interest", Retention::Interest},
@@ -167,7 +222,8 @@ std::optional<ApiError> check_stream_config(const StreamConfig& in, StreamConfig
       // Every subject it matches is an API subject (nats' subset match; a
       // broader pattern such as ">" is allowed, as in 2.9).
       if (s.starts_with("$JS.API.") && s.size() > 8) return invalid("subjects overlap with jetstream api");
-      if (!proto::valid_subscribe_subject(s)) return invalid("invalid subject");
+      if (!proto::valid_subscribe_subject(s) || s.find_first_of(" \t\r\n") != std::string::npos)
+        return invalid("invalid subject");
     }
   }
   if (c.subjects.size() > 1) {

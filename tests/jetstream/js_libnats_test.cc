@@ -6,6 +6,7 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -46,6 +47,20 @@ class JetStreamLibnats : public ::testing::Test {
   void start(int shards = 2) {
     std::string err;
     ASSERT_TRUE(srv_.start(ringnats_bin(), shards, {"-js", "-sd", dir_.path}, &err)) << err;
+  }
+  // Stops (or reaps a killed server) and starts again on the same port; the
+  // kernel may hold the port for a moment after a SIGKILL, so binding is
+  // tried a bounded number of times.
+  void restart(int shards = 2) {
+    srv_.stop();
+    int port = srv_.port();
+    std::string err;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      srv_.pin_port(port);
+      if (srv_.start(ringnats_bin(), shards, {"-js", "-sd", dir_.path}, &err)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "restart on port " << port << ": " << err;
   }
   void connect(Nc& c) {
     natsOptions* o = nullptr;
@@ -373,10 +388,7 @@ TEST_F(JetStreamLibnats, PushConsumerDeliversInOrderAndSurvivesRestart) {
     natsSubscription_Destroy(sub);
   }
   // Restart: the durable consumer resumes after what was acknowledged.
-  srv_.stop();
-  int port = srv_.port();
-  srv_.pin_port(port);
-  start();
+  restart();
   Nc c;
   connect(c);
   natsSubscription* sub = nullptr;
@@ -491,11 +503,7 @@ TEST_F(JetStreamLibnats, KillNineLosesNothingAcknowledged) {
   kill(srv_.pid(), SIGKILL);
   stop = true;
   for (auto& t : threads) t.join();
-  srv_.stop();
-
-  int port = srv_.port();
-  srv_.pin_port(port);
-  start();
+  restart();
   Nc c;
   connect(c);
   size_t checked = 0;

@@ -1,0 +1,270 @@
+// Differential: one scripted sequence of good and bad $JS.API requests and
+// stream publishes, sent to stock `nats-server -js` and to ringnats; every
+// answer's bytes must be the same once times and the ack timestamp are
+// masked (same fields, order, types, error codes and texts). Consumers' pull
+// deliveries and status messages are compared too, headers included.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "../integration/harness.h"
+
+namespace itest {
+namespace {
+
+struct StoreDir {
+  std::string path;
+  StoreDir() {
+    char tmpl[] = "/tmp/ringnats-jsdiff-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~StoreDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+struct Req {
+  std::string subject, body, headers;  // headers: a full NATS/1.0 block, or empty
+  int frames = 1;                      // answers to collect (pull requests: several)
+};
+
+// Sends `r` with its own inbox and returns the answers (MSG frames to it),
+// each rendered as "<reply field>|<headers>|<payload>", masked.
+std::vector<std::string> ask(RawConn& c, const Req& r, int n) {
+  std::string inbox = "_INBOX.d" + std::to_string(n);
+  std::string wire;
+  if (r.headers.empty()) {
+    wire = "PUB " + r.subject + " " + inbox + " " + std::to_string(r.body.size()) + "\r\n" + r.body + "\r\n";
+  } else {
+    wire = "HPUB " + r.subject + " " + inbox + " " + std::to_string(r.headers.size()) + " " +
+           std::to_string(r.headers.size() + r.body.size()) + "\r\n" + r.headers + r.body + "\r\n";
+  }
+  std::vector<std::string> got;
+  if (!c.send(wire)) return got;
+  static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)");
+  static const std::regex kAckTs(R"((\$JS\.ACK\.[^ .]+\.[^ .]+\.\d+\.\d+\.\d+\.)\d+(\.\d+))");
+  while (static_cast<int>(got.size()) < r.frames) {
+    std::vector<std::string> frames;
+    size_t used = split_frames(c.buffer(), frames);
+    c.buffer().erase(0, used);
+    for (const std::string& f : frames) {
+      if (f.rfind("MSG ", 0) != 0 && f.rfind("HMSG ", 0) != 0) continue;
+      size_t eol = f.find("\r\n");
+      std::string line = f.substr(0, eol), payload = f.substr(eol + 2, f.size() - eol - 4);
+      std::vector<std::string> tok;
+      for (size_t i = 0; i < line.size();) {
+        size_t j = line.find(' ', i);
+        if (j == std::string::npos) j = line.size();
+        if (j > i) tok.push_back(line.substr(i, j - i));
+        i = j + 1;
+      }
+      bool hmsg = tok[0] == "HMSG";
+      size_t fixed = hmsg ? 5 : 4;
+      std::string reply = tok.size() > fixed ? tok[3] : "";
+      std::string hdr = hmsg ? payload.substr(0, std::stoul(tok[tok.size() - 2])) : "";
+      std::string body = hmsg ? payload.substr(hdr.size()) : payload;
+      std::string rendered = tok[1] + "|" + reply + "|" + escape(hdr) + "|" + body;
+      rendered = std::regex_replace(rendered, kTime, "<time>");
+      rendered = std::regex_replace(rendered, kAckTs, "$1<ts>$2");
+      got.push_back(rendered);
+    }
+    if (static_cast<int>(got.size()) >= r.frames) break;
+    if (c.read_some(3000) <= 0) break;
+  }
+  return got;
+}
+
+std::vector<Req> script() {
+  std::vector<Req> s;
+  auto add = [&](std::string subj, std::string body, std::string hdr = {}, int frames = 1) {
+    s.push_back(Req{std::move(subj), std::move(body), std::move(hdr), frames});
+  };
+  add("$JS.API.INFO", "");
+  // Streams: creates good and bad.
+  add("$JS.API.STREAM.CREATE.ORDERS", R"({"name":"ORDERS","subjects":["orders.>"]})");
+  add("$JS.API.STREAM.CREATE.ORDERS", R"({"name":"ORDERS","subjects":["orders.>"]})");
+  add("$JS.API.STREAM.CREATE.ORDERS", R"({"name":"ORDERS","subjects":["orders.>"],"max_msgs":5})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD",)");
+  add("$JS.API.STREAM.CREATE.BAD", "");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","retention":"forever"})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"OTHER"})");
+  add("$JS.API.STREAM.CREATE.a/b", R"({"name":"a/b"})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","sealed":true})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","num_replicas":3})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","num_replicas":-1})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","max_age":1000})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","max_age":1000000000,"duplicate_window":2000000000})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","subjects":["a.*","a.b"]})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","subjects":["$JS.API.x"]})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","subjects":["orders.x"]})");
+  add("$JS.API.STREAM.CREATE.BAD", R"({"name":"BAD","deny_purge":true,"allow_rollup_hdrs":true})");
+  add("$JS.API.STREAM.CREATE.MEM",
+      R"({"name":"MEM","description":"d","subjects":["mem.*"],"retention":"workqueue","max_msgs":10,)"
+      R"("max_bytes":100000,"max_age":3600000000000,"max_msgs_per_subject":5,"max_msg_size":1024,"discard":"new",)"
+      R"("storage":"memory","duplicate_window":60000000000,"allow_direct":true,"allow_rollup_hdrs":true})");
+  add("$JS.API.STREAM.CREATE.RU", R"({"name":"RU","subjects":["ru.*"],"allow_rollup_hdrs":true})");
+  // Publishes and their acks.
+  for (int i = 0; i < 3; ++i) add("orders." + std::to_string(i), "hello " + std::to_string(i));
+  add("orders.h", "with hdr", "NATS/1.0\r\nFoo: bar\r\n\r\n");
+  add("orders.id", "one", "NATS/1.0\r\nNats-Msg-Id: id1\r\n\r\n");
+  add("orders.id", "one again", "NATS/1.0\r\nNats-Msg-Id: id1\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 2\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 5\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 3\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Stream: NOPE\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Msg-Id: nope\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Rollup: all\r\n\r\n");
+  add("ru.a", "1");
+  add("ru.a", "2");
+  add("ru.b", "3");
+  add("ru.a", "4", "NATS/1.0\r\nNats-Rollup: sub\r\n\r\n");
+  add("mem.a", std::string(1100, 'x'));
+  add("mem.a", "small");
+  // Reading streams.
+  add("$JS.API.STREAM.INFO.ORDERS", "");
+  add("$JS.API.STREAM.INFO.ORDERS", R"({"subjects_filter":">"})");
+  add("$JS.API.STREAM.INFO.ORDERS", R"({"subjects_filter":"orders.*","offset":1})");
+  add("$JS.API.STREAM.INFO.RU", R"({"deleted_details":true})");
+  add("$JS.API.STREAM.INFO.NOPE", "");
+  add("$JS.API.STREAM.INFO.ORDERS", "{bad");
+  add("$JS.API.STREAM.NAMES", "");
+  add("$JS.API.STREAM.NAMES", R"({"subject":"mem.a"})");
+  add("$JS.API.STREAM.NAMES", R"({"subject":"zzz"})");
+  add("$JS.API.STREAM.NAMES", R"({"offset":10})");
+  add("$JS.API.STREAM.NAMES", "{bad");
+  add("$JS.API.STREAM.LIST", "");
+  add("$JS.API.STREAM.LIST", R"({"subject":"zzz"})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"seq":2})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"seq":4})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"last_by_subj":"orders.1"})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"seq":1,"next_by_subj":"orders.2"})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"seq":99})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", "");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", R"({"seq":1,"last_by_subj":"x"})");
+  add("$JS.API.STREAM.MSG.GET.ORDERS", "{bad");
+  add("$JS.API.STREAM.MSG.GET.NOPE", R"({"seq":1})");
+  add("$JS.API.DIRECT.GET.MEM", R"({"seq":1})");
+  add("$JS.API.DIRECT.GET.MEM", R"({"last_by_subj":"mem.a"})");
+  add("$JS.API.DIRECT.GET.MEM", R"({"seq":99})");
+  add("$JS.API.DIRECT.GET.MEM", "");
+  add("$JS.API.DIRECT.GET.MEM", "{bad");
+  add("$JS.API.DIRECT.GET.MEM", R"({"seq":1,"last_by_subj":"mem.a"})");
+  add("$JS.API.DIRECT.GET.MEM.mem.a", "");
+  add("$JS.API.DIRECT.GET.MEM.mem.zz", "");
+  // Changing streams.
+  add("$JS.API.STREAM.MSG.DELETE.ORDERS", R"({"seq":1})");
+  add("$JS.API.STREAM.MSG.DELETE.ORDERS", R"({"seq":1})");
+  add("$JS.API.STREAM.MSG.DELETE.ORDERS", R"({"seq":99})");
+  add("$JS.API.STREAM.MSG.DELETE.ORDERS", "");
+  add("$JS.API.STREAM.MSG.DELETE.NOPE", R"({"seq":1})");
+  add("$JS.API.STREAM.UPDATE.ORDERS", R"({"name":"ORDERS","subjects":["orders.>","more.>"],"max_msgs":100})");
+  add("$JS.API.STREAM.UPDATE.ORDERS", R"({"name":"ORDERS","subjects":["orders.>"],"storage":"memory"})");
+  add("$JS.API.STREAM.UPDATE.ORDERS", R"({"name":"X"})");
+  add("$JS.API.STREAM.UPDATE.NOPE", R"({"name":"NOPE"})");
+  add("$JS.API.STREAM.PURGE.RU", R"({"seq":1,"keep":1})");
+  add("$JS.API.STREAM.PURGE.RU", R"({"filter":"ru.b"})");
+  add("$JS.API.STREAM.PURGE.NOPE", "");
+  add("$JS.API.STREAM.PURGE.RU", "{bad");
+  // Consumers.
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"ORDERS","config":{"durable_name":"D1","ack_policy":"explicit"}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"ORDERS","config":{"durable_name":"D1","ack_policy":"explicit"}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"ORDERS","config":{"durable_name":"D1","ack_policy":"all"}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"ORDERS","config":{"durable_name":"D2"}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"ORDERS","config":{}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.D1", R"({"stream_name":"OTHER","config":{"durable_name":"D1"}})");
+  add("$JS.API.CONSUMER.DURABLE.CREATE.NOPE.D1", R"({"stream_name":"NOPE","config":{"durable_name":"D1"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.N1", R"({"stream_name":"ORDERS","config":{"ack_policy":"explicit"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.N2", R"({"stream_name":"ORDERS","config":{"durable_name":"N2","ack_policy":"explicit"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.N3", R"({"stream_name":"ORDERS","config":{"durable_name":"X3"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.F1.orders.1", R"({"stream_name":"ORDERS","config":{"ack_policy":"explicit","filter_subject":"orders.1"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.F2.orders.1", R"({"stream_name":"ORDERS","config":{"filter_subject":"orders.2"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.F3", R"({"stream_name":"ORDERS","config":{"filter_subject":"zzz"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B1", R"({"stream_name":"ORDERS","config":{"name":"B1","durable_name":"B1","deliver_subject":"dlv.*"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B2", R"({"stream_name":"ORDERS","config":{"idle_heartbeat":1000000000}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B3", R"({"stream_name":"ORDERS","config":{"deliver_subject":"dlv.b3","flow_control":true}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B4", R"({"stream_name":"ORDERS","config":{"deliver_policy":"by_start_sequence"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B5", R"({"stream_name":"ORDERS","config":{"num_replicas":3}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.B6", "");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.PN", R"({"stream_name":"ORDERS","config":{"durable_name":"PN","deliver_subject":"dlv.pn"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.LPS", R"({"stream_name":"ORDERS","config":{"deliver_policy":"last_per_subject","filter_subject":"orders.1"}})");
+  add("$JS.API.CONSUMER.CREATE.ORDERS.BSS", R"({"stream_name":"ORDERS","config":{"deliver_policy":"by_start_sequence","opt_start_seq":2,"ack_policy":"all","ack_wait":1000000000,"max_deliver":3,"backoff":[1000000000,2000000000]}})");
+  add("$JS.API.CONSUMER.INFO.ORDERS.D1", "");
+  add("$JS.API.CONSUMER.INFO.ORDERS.NOPE", "");
+  add("$JS.API.CONSUMER.INFO.NOPE.D1", "");
+  add("$JS.API.CONSUMER.INFO.ORDERS.D1", "x");
+  add("$JS.API.CONSUMER.NAMES.ORDERS", "");
+  add("$JS.API.CONSUMER.NAMES.ORDERS", R"({"offset":2})");
+  add("$JS.API.CONSUMER.NAMES.NOPE", "");
+  add("$JS.API.CONSUMER.LIST.NOPE", "");
+  add("$JS.API.CONSUMER.LIST.ORDERS", "{bad");
+  // Pull: a batch filled, then a no_wait batch that runs out, then nothing.
+  add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"batch":2})", {}, 2);
+  add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"batch":20,"no_wait":true})", {}, 6);
+  add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"no_wait":true})");
+  add("$JS.API.CONSUMER.INFO.ORDERS.D1", "");
+  add("$JS.API.CONSUMER.DELETE.ORDERS.N2", "");
+  add("$JS.API.CONSUMER.DELETE.ORDERS.N2", "");
+  add("$JS.API.CONSUMER.DELETE.ORDERS.N1", "x");
+  add("$JS.API.STREAM.INFO.ORDERS", "");
+  // Away with it.
+  add("$JS.API.STREAM.DELETE.ORDERS", "x");
+  add("$JS.API.STREAM.DELETE.ORDERS", "");
+  add("$JS.API.STREAM.DELETE.ORDERS", "");
+  add("$JS.API.STREAM.NAMES", "");
+  return s;
+}
+
+std::vector<std::vector<std::string>> run(const std::string& bin, const std::string& dir) {
+  ServerProcess srv;
+  std::string err;
+  std::vector<std::vector<std::string>> out;
+  if (!srv.start(bin, 2, {"-js", "-sd", dir}, &err)) {
+    ADD_FAILURE() << bin << ": " << err;
+    return out;
+  }
+  RawConn c;
+  std::string line, pong;
+  if (!c.connect(srv.port()) || !c.read_line(line) ||
+      !c.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}\r\nSUB _INBOX.> 1\r\n") ||
+      !c.ping_pong(pong)) {
+    ADD_FAILURE() << "connect to " << bin;
+    return out;
+  }
+  int n = 0;
+  for (const Req& r : script()) {
+    auto t0 = std::chrono::steady_clock::now();
+    out.push_back(ask(c, r, ++n));
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    if (ms > 500) std::fprintf(stderr, "%s: request %d took %lld ms\n", bin.c_str(), n - 1, static_cast<long long>(ms));
+  }
+  return out;
+}
+
+TEST(JetStreamDifferential, ApiAnswersMatchStock) {
+  StoreDir a, b;
+  auto stock = run(stock_bin(), a.path);
+  auto ours = run(ringnats_bin(), b.path);
+  std::vector<Req> reqs = script();
+  ASSERT_EQ(stock.size(), reqs.size());
+  ASSERT_EQ(ours.size(), reqs.size());
+  int diffs = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (stock[i] == ours[i]) continue;
+    ++diffs;
+    std::string s, o;
+    for (const auto& f : stock[i]) s += "\n    " + f;
+    for (const auto& f : ours[i]) o += "\n    " + f;
+    ADD_FAILURE() << "request " << i << ": " << reqs[i].subject << " " << reqs[i].body << "\n  stock:" << s
+                  << "\n  ringnats:" << o;
+  }
+  EXPECT_EQ(diffs, 0);
+}
+
+}  // namespace
+}  // namespace itest
