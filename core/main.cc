@@ -59,6 +59,15 @@ int main(int argc, char** argv) {
     }
   }
 
+  // As nats-server: a JetStream server in a cluster needs a name (and a
+  // cluster name) that its peers can tell apart.
+  if (opts.jetstream.enabled && opts.cluster.enabled && opts.cluster.port != 0) {
+    const char* missing = opts.server_name.empty() ? "`server_name`" : opts.cluster.name.empty() ? "`cluster.name`" : nullptr;
+    if (missing) {
+      std::fprintf(stderr, "%s: jetstream cluster requires %s to be set\n", kProgramName, missing);
+      return 1;
+    }
+  }
   // Signals are taken synchronously by this thread; shards never see them.
   sigset_t set = ops::control_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

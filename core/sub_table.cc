@@ -88,7 +88,8 @@ int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queu
   ref.slot = slot;
   ref.gen = s.gen;
   ref.shard = static_cast<uint16_t>(id_);
-  ref.flags = static_cast<uint8_t>((c->headers ? kSubHeaders : 0) | (c->echo ? 0 : kSubNoEcho));
+  ref.flags = static_cast<uint8_t>((c->headers ? kSubHeaders : 0) | (c->echo ? 0 : kSubNoEcho) |
+                                   (c->internal ? kSubInternal : 0));
   ref.sid = s.sid;
   int acks = 0;
   s.shadows.clear();

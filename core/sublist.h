@@ -29,6 +29,7 @@ enum SubFlags : uint8_t {
   kSubImport = 8,   // a client's shadow in an exporting account (see `import`)
   kSubService = 16,  // a service import's entry in the importer (`import` = its id)
   kSubResponse = 32, // the exporter's catch-all for response subjects
+  kSubInternal = 64, // a server-side subscriber (JetStream): this server's own, never announced to routes
 };
 // The flags that make an entry a different kind of thing: two entries of
 // different kinds are never the same entry, whatever their numbers.
@@ -125,7 +126,7 @@ class RefList {
 
   std::atomic<Arr*> arr_{nullptr};
   uint32_t live_ = 0;
-  int local_ = 0;                // entries that are not routes
+  int local_ = 0;                // entries of this server's clients (not routes, not internal)
   std::vector<uint32_t> holes_;  // null slots below `used`
 };
 
@@ -263,7 +264,7 @@ bool RefList::remove(uint32_t i, Qsbr& q, RetireList& rl, F&& moved) {
   Arr* a = arr_.load(std::memory_order_relaxed);
   const SubRef* r = a->e[i].load(std::memory_order_relaxed);
   a->e[i].store(nullptr, std::memory_order_release);
-  if (!(r->flags & kSubRoute)) --local_;
+  if (!(r->flags & (kSubRoute | kSubInternal))) --local_;
   --live_;
   rl.retire(q, r);
   holes_.push_back(i);

@@ -205,7 +205,7 @@ std::vector<Req> script() {
   add("$JS.API.CONSUMER.LIST.ORDERS", "{bad");
   // Pull: a batch filled, then a no_wait batch that runs out, then nothing.
   add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"batch":2})", {}, 2);
-  add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"batch":20,"no_wait":true})", {}, 6);
+  add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"batch":20,"no_wait":true})", {}, 4);
   add("$JS.API.CONSUMER.MSG.NEXT.ORDERS.D1", R"({"no_wait":true})");
   add("$JS.API.CONSUMER.INFO.ORDERS.D1", "");
   add("$JS.API.CONSUMER.DELETE.ORDERS.N2", "");
