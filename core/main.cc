@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
     srv.wait();
     return 1;
   }
+  srv.begin_accepting();
   if (!monitor::start_monitor(srv, err)) {
     log::fatal("Can't start monitoring: %s", err.c_str());
     srv.shutdown();

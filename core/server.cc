@@ -85,6 +85,10 @@ int listen_tcp(const std::string& host, int port, int* bound_port, std::string& 
   return fd;
 }
 
+void Server::begin_accepting() {
+  shards_[0]->post([](Shard& s) { s.begin_accepting(); });
+}
+
 bool Server::start(std::string& err) {
   qsbr_ = std::make_unique<Qsbr>(nshards_);
   for (int i = 0; i < nshards_ * nshards_; ++i)

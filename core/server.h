@@ -39,6 +39,10 @@ class Server {
   // Binds the listener(s) and starts the shards. False with `err` set.
   bool start(std::string& err);
   void shutdown();   // any thread
+  // The listener takes clients from now on (main calls it once JetStream,
+  // if any, has its subscriptions in place; before that connects queue in
+  // the listen backlog).
+  void begin_accepting();
   void wait();       // until every shard has stopped
 
   // Shard threads read the options directly (a reload changes them only

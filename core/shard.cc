@@ -111,7 +111,8 @@ void Shard::run() {
   now_ns_ = mono_ns();
   next_timer_ns_ = now_ns_ + 100'000'000;
   reactor_.arm_event();
-  if (id_ == 0 && srv_.listen_fd() >= 0) reactor_.arm_accept(srv_.listen_fd());
+  // Clients are accepted once the server is ready for them (JetStream's
+  // subscriptions in place): Server::begin_accepting posts that.
   if (auto* cl = srv_.cluster()) cl->shard_started(*this);
   subs_.install_account_entries();
 
@@ -177,6 +178,10 @@ void Shard::run() {
   // now, so the cluster layer frees its state.
   conns_.for_each([&](Conn* c) { conns_.close(c, proto::ErrCode::ServerShutdown); });
   q.offline(id_);
+}
+
+void Shard::begin_accepting() {
+  if (id_ == 0 && srv_.listen_fd() >= 0 && !stop_.load()) reactor_.arm_accept(srv_.listen_fd());
 }
 
 void Shard::begin_stop() {

@@ -58,6 +58,8 @@ class Shard : private ConnEvents {
   bool start(std::string& err);  // spawns the thread; it sets up ring and buffers
   void join();
   void request_stop();          // any thread
+  // On this shard's thread: start taking client connections (shard 0).
+  void begin_accepting();
 
   int id() const { return id_; }
   // This shard's part of account `acc`'s subscription index.

@@ -216,6 +216,11 @@ bool JetStream::start(std::string& err) {
         adopt(s, std::move(r.stream), std::move(r.consumers));
   });
   recovered_.clear();
+  // Once more on every shard: the subscriptions shard 0 and the owners
+  // sent to other shards' partitions are applied by the time this runs
+  // there (a turn drains its rings before its posted work), so the first
+  // client finds $JS.API and every stream subscribed.
+  ok = ok && srv_.gather([](Shard&) {});
   if (!ok) {
     err = "server stopping";
     return false;
