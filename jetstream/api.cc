@@ -329,6 +329,13 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
     });
     return;
   }
+  // Clustering operations: nats-server without a JetStream cluster answers so.
+  for (auto [prefix, type] : {std::pair{"STREAM.LEADER.STEPDOWN.", "stream_leader_stepdown_response"},
+                              std::pair{"CONSUMER.LEADER.STEPDOWN.", "consumer_leader_stepdown_response"},
+                              std::pair{"STREAM.PEER.REMOVE.", "stream_remove_peer_response"},
+                              std::pair{"META.LEADER.STEPDOWN", "meta_leader_stepdown_response"},
+                              std::pair{"SERVER.REMOVE", "meta_server_remove_response"}})
+    if (op.starts_with(prefix)) return answer_error(s, r, type, Err::ClusterRequired);
   if (op.starts_with("CONSUMER.")) {
     // The stream's owner answers: its name is the 5th token, or the 6th
     // after DURABLE.CREATE and MSG.NEXT.
@@ -518,7 +525,9 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
     bool ok = true;
     uint64_t seq = json_u64(req, "seq", ok);
     if (!ok) return answer_error(s, r, type, Err::InvalidJSON);
-    if (!stream.store().remove(seq)) {
+    StoredMsg gone;
+    bool had = stream.store().load(seq, gone);
+    if (!had || !stream.store().remove(seq)) {
       StoreState ss = stream.store().state();
       // nats' memory store reports it by sequence, the file store by cause.
       if (stream.config().storage == Storage::Memory)
@@ -527,7 +536,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
       return answer_error(s, r, type, Err::StreamMsgDeleteFailedF,
                           seq > ss.last_seq ? "stream store EOF" : "no message found");
     }
-    for (auto& c : slot->consumers) c->on_removed();
+    for (auto& c : slot->consumers) c->on_deleted(seq, gone.subject);
     ordered_json j;
     j["type"] = response_type(type);
     j["success"] = true;

@@ -81,6 +81,15 @@ uint64_t Consumer::count_pending() const {
   uint64_t n = last_per_subject_.size();
   StoredMsg m;
   Store& store = stream_.store();
+  StoreState st0 = store.state();
+  if (next_seq_ > st0.last_seq) return n;
+  if (next_seq_ <= st0.first_seq) {
+    // Everything the stream holds: its count, or its subjects' counts.
+    if (cfg_.filter_subject.empty()) return n + st0.msgs;
+    uint64_t sum = 0;
+    store.for_each_subject(cfg_.filter_subject, [&](std::string_view, uint64_t k) { sum += k; });
+    return n + sum;
+  }
   if (cfg_.filter_subject.empty()) {
     StoreState st = store.state();
     if (st.msgs == 0 || next_seq_ > st.last_seq) return n;
@@ -199,6 +208,28 @@ void Consumer::on_removed() {
   changed_ = wants_pump_ = true;
 }
 
+void Consumer::on_deleted(uint64_t seq, std::string_view subject) {
+  if (pending_.erase(seq)) redeliver_.erase(seq);
+  else if (seq >= next_seq_ && wants(subject) && num_pending_) --num_pending_;
+  changed_ = wants_pump_ = true;
+}
+
+void Consumer::on_first_moved(uint64_t first) {
+  // What limits removed is not delivered again, nor held as pending (it
+  // would count against max_ack_pending for ever).
+  while (!pending_.empty() && pending_.begin()->first < first) {
+    redeliver_.erase(pending_.begin()->first);
+    pending_.erase(pending_.begin());
+    changed_ = true;
+  }
+  if (next_seq_ < first) {
+    next_seq_ = first;
+    num_pending_ = count_pending();
+  }
+  while (!last_per_subject_.empty() && last_per_subject_.front() < first) last_per_subject_.pop_front();
+  wants_pump_ = true;
+}
+
 int64_t Consumer::ack_wait_for(uint64_t deliveries) const {
   if (!cfg_.backoff_ns.empty()) {
     size_t i = std::min<size_t>(deliveries ? deliveries - 1 : 0, cfg_.backoff_ns.size() - 1);
@@ -255,25 +286,37 @@ void Consumer::pull(std::string_view reply, std::string_view body, int64_t now, 
   if (r.no_wait && num_pending_ + redeliver_.size() == 0 && r.expires_at == 0)
     return status(reply, "404 No Messages", out);
   if (static_cast<int64_t>(waiting_.size()) >= cfg_.max_waiting && cfg_.max_waiting > 0)
+    std::erase_if(waiting_, [&](const PullRequest& w) { return !out.has_interest(w.reply); });
+  if (static_cast<int64_t>(waiting_.size()) >= cfg_.max_waiting && cfg_.max_waiting > 0)
     return status(reply, "409 Exceeded MaxWaiting", out);
   if (r.heartbeat_ns > 0) r.next_heartbeat = now + r.heartbeat_ns;
   waiting_.push_back(std::move(r));
   wants_pump_ = true;
 }
 
-bool Consumer::deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, PullRequest* req) {
+Consumer::Sent Consumer::deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, PullRequest* req) {
   StoredMsg m;
-  if (!stream_.store().load(seq, m)) return false;
+  if (!stream_.store().load(seq, m)) {
+    if (redelivery && pending_.erase(seq)) changed_ = true;
+    return Sent::Gone;
+  }
   uint64_t size = m.subject.size() + m.hdr.size() + m.data.size();
   if (req && req->max_bytes > 0 && req->bytes + static_cast<int64_t>(size) > req->max_bytes) {
     pull_timeout(*req, out, "409 Message Size Exceeds MaxBytes");
     req->batch = 0;
-    return false;
+    return Sent::TooBig;
   }
   uint64_t deliveries = 1;
   if (redelivery) {
     auto it = pending_.find(seq);
-    if (it == pending_.end()) return false;
+    if (it == pending_.end()) return Sent::Gone;
+    // Out of deliveries (a -NAK brings it back as a timeout does): nats
+    // drops it from pending.
+    if (cfg_.max_deliver > 0 && static_cast<int64_t>(it->second.deliveries) >= cfg_.max_deliver) {
+      pending_.erase(it);
+      changed_ = true;
+      return Sent::Gone;
+    }
     deliveries = ++it->second.deliveries;
   }
   ++delivered_cseq_;
@@ -320,7 +363,7 @@ bool Consumer::deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, 
   }
   if (cfg_.flow_control) fc_bytes_ += size;
   changed_ = true;
-  return true;
+  return Sent::Yes;
 }
 
 void Consumer::pump(uint64_t durable_last, int64_t now, Outbox& out) {
@@ -341,26 +384,30 @@ void Consumer::pump(uint64_t durable_last, int64_t now, Outbox& out) {
     if (cfg_.flow_control && fc_bytes_ >= kFlowWindow) return;
     PullRequest* req = nullptr;
     if (!cfg_.push()) {
-      while (!waiting_.empty() && waiting_.front().batch <= 0) waiting_.pop_front();
+      // Requests that ended, or whose inbox nobody listens on any more
+      // (nats drops those rather than deliver into the void).
+      while (!waiting_.empty() && (waiting_.front().batch <= 0 || !out.has_interest(waiting_.front().reply)))
+        waiting_.pop_front();
       if (waiting_.empty()) return;
       req = &waiting_.front();
     }
     // Redeliveries first, in stream order; then new messages.
-    bool sent = false;
-    while (!redeliver_.empty() && !sent) {
+    Sent sent = Sent::Gone;
+    while (!redeliver_.empty() && sent == Sent::Gone) {
       uint64_t seq = *redeliver_.begin();
       redeliver_.erase(redeliver_.begin());
       sent = deliver(seq, true, now, out, req);
+      if (sent == Sent::TooBig) redeliver_.insert(seq);  // the next request takes it
     }
-    if (!sent) {
+    if (sent == Sent::Gone) {
       if (cfg_.ack_policy != AckPolicy::None && cfg_.max_ack_pending > 0 &&
           static_cast<int64_t>(pending_.size()) >= cfg_.max_ack_pending)
         break;
       uint64_t seq = 0;
-      if (!last_per_subject_.empty()) {
+      const bool lps = !last_per_subject_.empty();
+      if (lps) {
         seq = last_per_subject_.front();
         if (seq > durable_last) break;
-        last_per_subject_.pop_front();
       } else {
         StoredMsg m;
         if (next_seq_ > durable_last || !stream_.store().load_next(cfg_.filter_subject, next_seq_, m) ||
@@ -369,11 +416,13 @@ void Consumer::pump(uint64_t durable_last, int64_t now, Outbox& out) {
           break;
         }
         seq = m.seq;
-        next_seq_ = seq + 1;
       }
       sent = deliver(seq, false, now, out, req);
-      if (!sent && req && req->batch <= 0) continue;  // that request ended (max bytes)
-      if (!sent) continue;
+      // Too big for this request: it stays the next message for the next one.
+      if (sent != Sent::TooBig) {
+        if (lps) last_per_subject_.pop_front();
+        else next_seq_ = seq + 1;
+      }
     }
     if (req && req->batch <= 0) waiting_.pop_front();
   }
@@ -496,7 +545,6 @@ void Consumer::timer(int64_t now, Outbox& out) {
     wants_pump_ = true;
     ++it;
   }
-  update_ack_floor();
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     if (it->expires_at > 0 && it->expires_at <= now) {
       pull_timeout(*it, out, "408 Request Timeout");
@@ -523,6 +571,7 @@ void Consumer::timer(int64_t now, Outbox& out) {
 
 bool Consumer::expired(int64_t now, Outbox& out) {
   if (cfg_.inactive_threshold_ns <= 0) return false;
+  std::erase_if(waiting_, [&](const PullRequest& w) { return !out.has_interest(w.reply); });
   if (cfg_.push() ? out.has_interest(cfg_.deliver_subject) : !waiting_.empty()) {
     last_active_ns_ = now;
     return false;

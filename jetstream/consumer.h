@@ -53,8 +53,11 @@ class Consumer {
 
   // The stream stored message `seq` on `subject`.
   void on_stored(uint64_t seq, std::string_view subject);
-  // The stream lost messages other than by acks (purge, delete, limits).
+  // The stream lost messages other than by acks: a purge (recounts), one
+  // message deleted, or everything below `first` (limits, max_age).
   void on_removed();
+  void on_deleted(uint64_t seq, std::string_view subject);
+  void on_first_moved(uint64_t first);
 
   // A pull request ($JS.API.CONSUMER.MSG.NEXT) answered to `reply`.
   void pull(std::string_view reply, std::string_view body, int64_t now, Outbox& out);
@@ -96,7 +99,10 @@ class Consumer {
     int64_t delivered = 0, bytes = 0;
   };
 
-  bool deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, PullRequest* req);
+  enum class Sent : uint8_t { Yes, Gone, TooBig };
+  // Gone: the message is no longer there (or out of deliveries); TooBig: it
+  // does not fit the pull request's max_bytes (the request ended).
+  Sent deliver(uint64_t seq, bool redelivery, int64_t now, Outbox& out, PullRequest* req);
   // Removes `seq` from pending and moves the ack floor as nats does.
   void acked_one(uint64_t seq, std::vector<uint64_t>& acked);
   void update_ack_floor();  // after pending lost entries other than by acks

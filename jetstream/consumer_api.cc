@@ -131,6 +131,7 @@ void JetStream::pump_consumers(Shard& s, StreamSlot& slot) {
   DirectOutbox out(s, *this, slot.stream->account());
   int64_t now = wall_ns();
   for (auto& c : slot.consumers) c->pump(slot.durable_last, now, out);
+  sweep_interest(state(s), slot);
 }
 
 void JetStream::consumer_timers(Shard& s, StreamSlot& slot, int64_t now) {
@@ -147,8 +148,7 @@ void JetStream::consumer_timers(Shard& s, StreamSlot& slot, int64_t now) {
     }
 }
 
-void JetStream::retire_acked(StreamSlot& slot, Consumer& c, const std::vector<uint64_t>& acked) {
-  (void)c;
+void JetStream::retire_acked(ShardState& st, StreamSlot& slot, const std::vector<uint64_t>& acked) {
   Retention r = slot.stream->config().retention;
   if (r == Retention::Limits) return;
   bool removed = false;
@@ -163,7 +163,24 @@ void JetStream::retire_acked(StreamSlot& slot, Consumer& c, const std::vector<ui
     }
     removed = slot.stream->store().remove(seq) || removed;
   }
-  if (removed) slot.changed = true;
+  // The removals are records to write, like appends.
+  if (removed) mark_dirty(st, slot.index);
+}
+
+void JetStream::sweep_interest(ShardState& st, StreamSlot& slot) {
+  if (slot.stream->config().retention != Retention::Interest) return;
+  Store& store = slot.stream->store();
+  bool removed = false;
+  StoredMsg m;
+  for (int n = 0; n < 100000 && store.state().msgs > 0; ++n) {
+    if (!store.load_next({}, store.state().first_seq, m) || m.seq > slot.durable_last) break;
+    bool done = true;
+    for (auto& c : slot.consumers)
+      if (c->wants(m.subject) && !c->done_with(m.seq)) done = false;
+    if (!done || !store.remove(m.seq)) break;
+    removed = true;
+  }
+  if (removed) mark_dirty(st, slot.index);
 }
 
 void JetStream::add_consumer(Shard& s, StreamSlot& slot, std::unique_ptr<Consumer> c) {
@@ -186,6 +203,7 @@ void JetStream::delete_consumer(Shard& s, StreamSlot& slot, const std::string& n
     slot.consumers.erase(it);
     break;
   }
+  sweep_interest(state(s), slot);
   std::lock_guard<std::mutex> g(mu_);
   auto it = registry_.find(std::to_string(slot.stream->account()) + '\0' + slot.stream->config().name);
   if (it != registry_.end()) it->second.consumers = static_cast<int>(slot.consumers.size());

@@ -205,17 +205,19 @@ bool JetStream::start(std::string& err) {
     return false;
   }
   recover(recovered_);
+  for (const Recovered& r : recovered_) recovered_owner_.push_back(owner_of(r.stream->config().name));
   srv_.set_jetstream(this);
   bool ok = srv_.gather([this](Shard& s) {
     if (s.id() == 0) {
       Conn* c = conn_for(s, kGlobalAccount);
       s.subscribe_internal(c, "$JS.API.>", {}, kApiSid);
     }
-    for (auto& r : recovered_)
-      if (r.stream && owner_of(r.stream->config().name) == s.id())
-        adopt(s, std::move(r.stream), std::move(r.consumers));
+    // Each shard touches only its own entries (owners worked out before).
+    for (size_t i = 0; i < recovered_.size(); ++i)
+      if (recovered_owner_[i] == s.id()) adopt(s, std::move(recovered_[i].stream), std::move(recovered_[i].consumers));
   });
   recovered_.clear();
+  recovered_owner_.clear();
   // Once more on every shard: the subscriptions shard 0 and the owners
   // sent to other shards' partitions are applied by the time this runs
   // there (a turn drains its rings before its posted work), so the first
@@ -244,6 +246,7 @@ uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream, std::vector<
   uint32_t gen = slot.gen + 1;
   slot = StreamSlot{};
   slot.gen = gen & 0xfff;
+  slot.index = index;
   slot.stream = std::move(stream);
   slot.durable_last = slot.writing_last = slot.stream->store().state().last_seq;
   slot.consumers = std::move(consumers);
@@ -382,20 +385,24 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
       QueuedOutbox out(s, st, slot.stream->account());
       std::vector<uint64_t> acked;
       cons->ack(m.subject, payload.substr(hdr), m.reply, wall_ns(), out, acked);
-      if (!acked.empty()) retire_acked(slot, *cons, acked);
+      if (!acked.empty()) retire_acked(st, slot, acked);
     }
     queue_pump(st, index);
     return;
   }
   std::string ack;
-  const uint64_t before = slot.stream->store().state().last_seq;
+  const StoreState was = slot.stream->store().state();
+  const uint64_t before = was.last_seq;
   bool stored = slot.stream->on_publish(m.subject, payload.substr(0, hdr), payload.substr(hdr), !m.reply.empty(),
                                         wall_ns(), ack);
   if (stored) {
     slot.changed = true;
-    uint64_t seq = slot.stream->store().state().last_seq;
+    StoreState now_st = slot.stream->store().state();
+    uint64_t seq = now_st.last_seq;
     if (seq > before)
       for (auto& cons : slot.consumers) cons->on_stored(seq, m.subject);
+    if (now_st.first_seq > was.first_seq)  // limits took old messages
+      for (auto& cons : slot.consumers) cons->on_first_moved(now_st.first_seq);
   }
   bool has_ack = !ack.empty();
   if (has_ack) slot.waiting.push_back(Outgoing{std::string(m.reply), std::move(ack)});
@@ -581,6 +588,8 @@ void JetStream::shard_timer(Shard& s) {
     uint64_t before = slot.stream->store().state().msgs;
     slot.stream->expire(now);
     if (slot.stream->store().state().msgs != before) {
+      uint64_t first = slot.stream->store().state().first_seq;
+      for (auto& cons : slot.consumers) cons->on_first_moved(first);
       slot.changed = true;
       if (!slot.dirty) {
         slot.dirty = true;

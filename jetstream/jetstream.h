@@ -128,7 +128,10 @@ class JetStream final : public JetStreamHooks {
   void pump_consumers(Shard& s, StreamSlot& slot);
   void consumer_timers(Shard& s, StreamSlot& slot, int64_t now);
   void save_consumers(StreamSlot& slot, bool durable);
-  void retire_acked(StreamSlot& slot, Consumer& c, const std::vector<uint64_t>& acked);
+  void retire_acked(ShardState& st, StreamSlot& slot, const std::vector<uint64_t>& acked);
+  // Interest retention: messages at the front that every interested
+  // consumer is done with go (ack-none deliveries, a consumer deleted).
+  void sweep_interest(ShardState& st, StreamSlot& slot);
   bool write_consumer_meta(const Stream& st, const Consumer& c, std::string& err) const;
   void recover_consumers(Stream& st, std::vector<std::unique_ptr<Consumer>>& out);
 
@@ -139,6 +142,7 @@ class JetStream final : public JetStreamHooks {
   int nshards_;
   std::vector<std::unique_ptr<ShardState>> shards_;
   std::vector<Recovered> recovered_;  // start() -> owners
+  std::vector<int> recovered_owner_;
 
   std::mutex mu_;  // guards everything below
   absl::flat_hash_map<std::string, Registered> registry_;  // account id + '\0' + stream name

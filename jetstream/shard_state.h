@@ -19,6 +19,7 @@ namespace ringnats::js {
 struct JetStream::StreamSlot {
   std::unique_ptr<Stream> stream;
   uint32_t gen = 0;
+  uint32_t index = 0;  // its place in ShardState::slots
   uint32_t nsubs = 0;
   std::vector<Outgoing> waiting;  // acks for appends not yet handed to writes
   std::vector<Outgoing> writing;  // acks for the batch being written
