@@ -264,6 +264,8 @@ uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream, std::vector<
     r.owner = s.id();
     r.cfg = str.config();
     StoreState ss = slot.stream->store().state();
+    (r.cfg.storage == Storage::Memory ? mem_used_ : file_used_)
+        .fetch_add(static_cast<int64_t>(ss.bytes) - static_cast<int64_t>(r.bytes), std::memory_order_relaxed);
     r.msgs = ss.msgs;
     r.bytes = ss.bytes;
     r.consumers = static_cast<int>(slot.consumers.size());
@@ -324,7 +326,12 @@ void JetStream::drop_stream(Shard& s, uint32_t index) {
   st.by_name.erase(reg_key(slot.stream->account(), slot.stream->config().name));
   {
     std::lock_guard<std::mutex> g(mu_);
-    registry_.erase(reg_key(slot.stream->account(), slot.stream->config().name));
+    auto it = registry_.find(reg_key(slot.stream->account(), slot.stream->config().name));
+    if (it != registry_.end()) {
+      (it->second.cfg.storage == Storage::Memory ? mem_used_ : file_used_)
+          .fetch_sub(static_cast<int64_t>(it->second.bytes), std::memory_order_relaxed);
+      registry_.erase(it);
+    }
   }
   slot.doomed = true;
   slot.waiting.clear();
@@ -391,6 +398,22 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
     return;
   }
   std::string ack;
+  // The server's max_memory_store / max_file_store (usage as of the last
+  // turn: a turn's appends may pass it by what one turn stores).
+  const bool in_memory = slot.stream->config().storage == Storage::Memory;
+  if ((in_memory ? mem_used_ : file_used_).load(std::memory_order_relaxed) + static_cast<int64_t>(payload.size()) >
+      (in_memory ? max_memory_ : max_store_)) {
+    if (!m.reply.empty()) {
+      const ErrInfo& e = err_info(Err::InsufficientResources);
+      slot.waiting.push_back(Outgoing{std::string(m.reply),
+                                      "{\"error\":{\"code\":" + std::to_string(e.code) + ",\"err_code\":" +
+                                          std::to_string(e.err_code) + ",\"description\":\"" +
+                                          std::string(e.description) + "\"},\"stream\":" +
+                                          go_json(ordered_json(slot.stream->config().name)) + ",\"seq\":0}"});
+      mark_dirty(st, index);
+    }
+    return;
+  }
   const StoreState was = slot.stream->store().state();
   const uint64_t before = was.last_seq;
   bool stored = slot.stream->on_publish(m.subject, payload.substr(0, hdr), payload.substr(hdr), !m.reply.empty(),
@@ -510,18 +533,21 @@ void JetStream::internal_subs_ready(Shard& s, Conn* c) {
   // Published at the end of this turn (we may be inside a ring drain).
 }
 
-void JetStream::update_registry(Shard& s) {
+// Streams flushed this turn (the only ones whose state can have changed)
+// tell the registry their size; the server-wide usage follows.
+void JetStream::update_registry(Shard& s, const std::vector<uint32_t>& flushed) {
   ShardState& st = state(s);
-  bool any = false;
-  for (auto& slot : st.slots) any = any || (slot->stream && slot->changed);
-  if (!any) return;
+  if (flushed.empty()) return;
   std::lock_guard<std::mutex> g(mu_);
-  for (auto& slot : st.slots) {
-    if (!slot->stream || !slot->changed) continue;
-    slot->changed = false;
-    auto it = registry_.find(reg_key(slot->stream->account(), slot->stream->config().name));
+  for (uint32_t i : flushed) {
+    StreamSlot& slot = *st.slots[i];
+    if (!slot.stream || !slot.changed) continue;
+    slot.changed = false;
+    auto it = registry_.find(reg_key(slot.stream->account(), slot.stream->config().name));
     if (it == registry_.end()) continue;
-    StoreState ss = slot->stream->store().state();
+    StoreState ss = slot.stream->store().state();
+    int64_t delta = static_cast<int64_t>(ss.bytes) - static_cast<int64_t>(it->second.bytes);
+    (it->second.cfg.storage == Storage::Memory ? mem_used_ : file_used_).fetch_add(delta, std::memory_order_relaxed);
     it->second.msgs = ss.msgs;
     it->second.bytes = ss.bytes;
   }
@@ -539,10 +565,10 @@ void JetStream::end_turn(Shard& s) {
     reqs.swap(st.stream_ops);
     for (ApiRequest& r : reqs) stream_request(s, r);
   }
+  std::vector<uint32_t> flushed;
   if (!st.dirty.empty()) {
-    std::vector<uint32_t> dirty;
-    dirty.swap(st.dirty);
-    for (uint32_t i : dirty) {
+    flushed.swap(st.dirty);
+    for (uint32_t i : flushed) {
       st.slots[i]->dirty = false;
       flush_slot(s, i);
     }
@@ -564,7 +590,7 @@ void JetStream::end_turn(Shard& s) {
       if (slot.stream && !slot.doomed) pump_consumers(s, slot);
     }
   }
-  update_registry(s);
+  update_registry(s, flushed);
 }
 
 void JetStream::sync_stores(Shard& s, bool force) {

@@ -108,7 +108,7 @@ class JetStream final : public JetStreamHooks {
   std::string stream_dir(uint32_t account, std::string_view name) const;
   bool write_meta(const Stream& st, std::string& err) const;
   void recover(std::vector<Recovered>& found);
-  void update_registry(Shard& s);
+  void update_registry(Shard& s, const std::vector<uint32_t>& flushed);
 
   // --- the API (api.cc) ---
   void api_request(Shard& s, ApiRequest& r);       // on shard 0
@@ -147,6 +147,9 @@ class JetStream final : public JetStreamHooks {
   std::mutex mu_;  // guards everything below
   absl::flat_hash_map<std::string, Registered> registry_;  // account id + '\0' + stream name
   uint64_t api_total_ = 0, api_errors_ = 0;
+  // Bytes held by every stream of each storage kind, as of each owner's last
+  // turn (read on the publish path: relaxed atomics, no lock).
+  std::atomic<int64_t> mem_used_{0}, file_used_{0};
 };
 
 // Starts JetStream when the options ask for it (called by main after the
