@@ -105,7 +105,6 @@ int main(int argc, char** argv) {
     srv.wait();
     return 1;
   }
-  srv.begin_accepting();
   if (!monitor::start_monitor(srv, err)) {
     log::fatal("Can't start monitoring: %s", err.c_str());
     srv.shutdown();
@@ -135,6 +134,9 @@ int main(int argc, char** argv) {
     std::ofstream f(opts.pid_file);
     f << getpid();
   }
+  // Clients last, as nats-server: JetStream's subscriptions and the routes
+  // are in place when the first one is read.
+  srv.begin_accepting();
   log::notice("Server is ready");
 
   ops::run_control(srv, set, argc, argv);

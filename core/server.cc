@@ -223,7 +223,10 @@ std::string Server::client_info(const Conn& c, bool first) {
   info.max_payload = static_cast<int32_t>(opts_.max_payload);
   info.client_id = c.cid;
   info.client_ip = c.remote_ip;
-  if (opts_.cluster.enabled) info.cluster = cluster_name_.empty() ? opts_.cluster.name : cluster_name();
+  if (opts_.cluster.enabled) {
+    info.cluster = cluster_name();  // under its lock: the cluster layer may set it meanwhile
+    if (info.cluster.empty()) info.cluster = opts_.cluster.name;
+  }
   info.ldm = lame_duck_.load(std::memory_order_relaxed);
   info.jetstream = opts_.jetstream.enabled;
   info.domain = opts_.jetstream.domain;

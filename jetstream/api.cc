@@ -25,13 +25,6 @@ constexpr std::string_view kApiPrefix = "$JS.API.";
 constexpr int kNamesLimit = 1024;
 constexpr int kListLimit = 256;
 
-std::string reg_key(uint32_t account, std::string_view name) {
-  std::string k = std::to_string(account);
-  k += '\0';
-  k.append(name);
-  return k;
-}
-
 // nats' isEmptyRequest: nothing, "{}", or a JSON object with no keys.
 bool empty_request(std::string_view body) {
   if (body.empty() || body == "{}") return true;

@@ -187,7 +187,7 @@ void JetStream::add_consumer(Shard& s, StreamSlot& slot, std::unique_ptr<Consume
   (void)s;
   slot.consumers.push_back(std::move(c));
   std::lock_guard<std::mutex> g(mu_);
-  auto it = registry_.find(std::to_string(slot.stream->account()) + '\0' + slot.stream->config().name);
+  auto it = registry_.find(reg_key(slot.stream->account(), slot.stream->config().name));
   if (it != registry_.end()) it->second.consumers = static_cast<int>(slot.consumers.size());
 }
 
@@ -205,7 +205,7 @@ void JetStream::delete_consumer(Shard& s, StreamSlot& slot, const std::string& n
   }
   sweep_interest(state(s), slot);
   std::lock_guard<std::mutex> g(mu_);
-  auto it = registry_.find(std::to_string(slot.stream->account()) + '\0' + slot.stream->config().name);
+  auto it = registry_.find(reg_key(slot.stream->account(), slot.stream->config().name));
   if (it != registry_.end()) it->second.consumers = static_cast<int>(slot.consumers.size());
 }
 
@@ -369,7 +369,7 @@ void JetStream::consumer_request(Shard& s, ApiRequest& r) {
   ordered_json body = c->info(now);
   add_consumer(s, *slot, std::move(c));
   answer(type, body);
-  queue_pump(st, st.by_name[std::to_string(r.account) + '\0' + stream_name]);
+  queue_pump(st, st.by_name[reg_key(r.account, stream_name)]);
 }
 
 }  // namespace ringnats::js

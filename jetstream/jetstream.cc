@@ -35,13 +35,6 @@ namespace {
 constexpr uint64_t kBlockSize = 8u << 20;
 constexpr char kApiSid[] = "api";
 
-std::string reg_key(uint32_t account, std::string_view name) {
-  std::string k = std::to_string(account);
-  k += '\0';
-  k.append(name);
-  return k;
-}
-
 uint64_t fnv(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;

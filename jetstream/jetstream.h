@@ -27,6 +27,15 @@ class Server;
 
 namespace ringnats::js {
 
+// A stream's key in the registry and in a shard's by-name map: account id,
+// NUL, name (names cannot hold NUL).
+inline std::string reg_key(uint32_t account, std::string_view name) {
+  std::string k = std::to_string(account);
+  k += '\0';
+  k.append(name);
+  return k;
+}
+
 // One request to the JetStream API, copied off the publish that carried it.
 struct ApiRequest {
   uint32_t account = 0;

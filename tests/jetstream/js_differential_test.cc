@@ -13,21 +13,11 @@
 #include <vector>
 
 #include "../integration/harness.h"
+#include "js_harness.h"
 
 namespace itest {
 namespace {
 
-struct StoreDir {
-  std::string path;
-  StoreDir() {
-    char tmpl[] = "/tmp/ringnats-jsdiff-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~StoreDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 struct Req {
   std::string subject, body, headers;  // headers: a full NATS/1.0 block, or empty

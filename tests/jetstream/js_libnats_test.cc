@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../integration/harness.h"
+#include "js_harness.h"
 
 namespace itest {
 namespace {
@@ -36,18 +37,6 @@ std::string tagged(const char* prefix, long n) {
   return s;
 }
 
-// A store directory for one test, removed afterwards.
-struct StoreDir {
-  std::string path;
-  StoreDir() {
-    char tmpl[] = "/tmp/ringnats-js-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~StoreDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 class JetStreamLibnats : public ::testing::Test {
  protected:

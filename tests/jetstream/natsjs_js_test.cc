@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/integration/harness.h"
+#include "tests/jetstream/js_harness.h"
 
 namespace itest {
 namespace {
@@ -18,11 +19,10 @@ namespace {
 const std::string kJsDir = RINGNATS_JS_DIR;
 
 std::string run_client(const std::string& bin) {
-  char tmpl[] = "/tmp/ringnats-natsjs-js-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
+  StoreDir dir;
   ServerProcess srv;
   std::string err, out;
-  EXPECT_TRUE(srv.start(bin, 2, {"-js", "-sd", dir}, &err)) << err;
+  EXPECT_TRUE(srv.start(bin, 2, {"-js", "-sd", dir.path}, &err)) << err;
   const std::string cmd =
       "cd " + kJsDir + " && timeout 60 node jetstream_client.mjs " + std::to_string(srv.port()) + " 2>&1";
   if (FILE* p = popen(cmd.c_str(), "r")) {
@@ -32,8 +32,6 @@ std::string run_client(const std::string& bin) {
     pclose(p);
   }
   srv.stop();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   return out;
 }
 
