@@ -24,16 +24,6 @@ std::string lower(std::string_view s) {
   return o;
 }
 
-bool get_i64(const json& v, int64_t& out) {
-  if (v.is_null()) return true;
-  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return false;
-  if (v.is_number_integer()) {
-    out = v.get<int64_t>();
-    return true;
-  }
-  return false;
-}
-
 // Every subject `filter` can match lies within one of the stream's subjects
 // (nats' validFilteredSubject).
 bool filter_within(std::string_view filter, const std::vector<std::string>& subjects) {
@@ -105,38 +95,22 @@ std::optional<ApiError> parse_consumer_request(std::string_view body, std::strin
       if (it->is_string()) stream = it->get<std::string>();
       else if (!it->is_null()) ok = false;
     } else if (k == "config" && it->is_object()) {
-      for (auto ci = it->begin(); ci != it->end() && ok; ++ci) {
+      GoDecode d;
+      for (auto ci = it->begin(); ci != it->end() && ok && d.ok; ++ci) {
         std::string ck = lower(ci.key());
         const json& v = ci.value();
-        auto str = [&](std::string& out) {
-          if (v.is_string()) out = v.get<std::string>();
-          else if (!v.is_null()) ok = false;
-        };
-        auto boolean = [&](bool& out) {
-          if (v.is_boolean()) out = v.get<bool>();
-          else if (!v.is_null()) ok = false;
-        };
-        auto i64 = [&](int64_t& out) { ok = get_i64(v, out) && ok; };
-        auto enumerated = [&](auto& out, std::initializer_list<std::pair<const char*, int>> names) {
-          if (v.is_null()) return;
-          if (!v.is_string()) {
-            ok = false;
-            return;
-          }
-          std::string s = v.get<std::string>();
-          for (auto& [n, e] : names)
-            if (s == n) {
-              out = static_cast<std::remove_reference_t<decltype(out)>>(e);
-              return;
-            }
-          ok = false;
-        };
+        auto str = [&](std::string& out) { d.str(v, out); };
+        auto boolean = [&](bool& out) { d.boolean(v, out); };
+        auto i64 = [&](int64_t& out) { d.i64(v, out); };
         if (ck == "durable_name") str(c.durable);
         else if (ck == "name") str(c.name);
         else if (ck == "description") str(c.description);
         else if (ck == "deliver_policy")
-          enumerated(c.deliver_policy, {{"all", 0}, {"undefined", 0}, {"last", 1}, {"new", 2}, {"by_start_sequence", 3},
-                                        {"by_start_time", 4}, {"last_per_subject", 5}});
+          d.enumerated(v, c.deliver_policy,
+                       {{"all", DeliverPolicy::All}, {"undefined", DeliverPolicy::All}, {"last", DeliverPolicy::Last},
+                        {"new", DeliverPolicy::New}, {"by_start_sequence", DeliverPolicy::ByStartSequence},
+                        {"by_start_time", DeliverPolicy::ByStartTime},
+                        {"last_per_subject", DeliverPolicy::LastPerSubject}});
         else if (ck == "opt_start_seq") {
           if (v.is_number_unsigned()) c.opt_start_seq = v.get<uint64_t>();
           else if (!v.is_null()) ok = false;
@@ -147,7 +121,10 @@ std::optional<ApiError> parse_consumer_request(std::string_view body, std::strin
           } else if (!v.is_null()) {
             ok = false;
           }
-        } else if (ck == "ack_policy") enumerated(c.ack_policy, {{"none", 0}, {"all", 1}, {"explicit", 2}});
+        } else if (ck == "ack_policy") {
+          d.enumerated(v, c.ack_policy,
+                       {{"none", AckPolicy::None}, {"all", AckPolicy::All}, {"explicit", AckPolicy::Explicit}});
+        }
         else if (ck == "ack_wait") i64(c.ack_wait_ns);
         else if (ck == "max_deliver") i64(c.max_deliver);
         else if (ck == "backoff") {
@@ -160,7 +137,8 @@ std::optional<ApiError> parse_consumer_request(std::string_view body, std::strin
             ok = false;
           }
         } else if (ck == "filter_subject") str(c.filter_subject);
-        else if (ck == "replay_policy") enumerated(c.replay_policy, {{"instant", 0}, {"original", 1}});
+        else if (ck == "replay_policy")
+          d.enumerated(v, c.replay_policy, {{"instant", ReplayPolicy::Instant}, {"original", ReplayPolicy::Original}});
         else if (ck == "rate_limit_bps") {
           if (v.is_number_unsigned()) c.rate_limit_bps = v.get<uint64_t>();
           else if (!v.is_null()) ok = false;
@@ -180,6 +158,7 @@ std::optional<ApiError> parse_consumer_request(std::string_view body, std::strin
         else if (ck == "mem_storage") boolean(c.mem_storage);
         else if (ck == "direct") boolean(c.direct);
       }
+      ok = ok && d.ok;
     } else if (k == "config" && !it->is_null()) {
       ok = false;
     }

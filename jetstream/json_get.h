@@ -49,6 +49,45 @@ inline std::string json_str(const nlohmann::json& j, const char* key, bool& ok) 
   return it->get<std::string>();
 }
 
+// Go's encoding/json decoding a field into a typed struct member: null
+// leaves it, another JSON type (or an int64 overflow, or an enum string it
+// does not know) clears `ok`, which the caller answers as invalid JSON.
+struct GoDecode {
+  bool ok = true;
+  void i64(const nlohmann::json& v, int64_t& out) {
+    // Go refuses a fraction, an exponent or a value past int64 here.
+    if (v.is_null()) return;
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ok = false;
+    else if (v.is_number_integer()) out = v.get<int64_t>();
+    else ok = false;
+  }
+  void str(const nlohmann::json& v, std::string& out) {
+    if (v.is_null()) return;
+    if (v.is_string()) out = v.get<std::string>();
+    else ok = false;
+  }
+  void boolean(const nlohmann::json& v, bool& out) {
+    if (v.is_null()) return;
+    if (v.is_boolean()) out = v.get<bool>();
+    else ok = false;
+  }
+  template <class E>
+  void enumerated(const nlohmann::json& v, E& out, std::initializer_list<std::pair<const char*, E>> names) {
+    if (v.is_null()) return;
+    if (!v.is_string()) {
+      ok = false;
+      return;
+    }
+    std::string s = v.get<std::string>();
+    for (auto& [n, e] : names)
+      if (s == n) {
+        out = e;
+        return;
+      }
+    ok = false;
+  }
+};
+
 // A client's JSON as Go's encoding/json reads it: invalid UTF-8 becomes
 // U+FFFD (Go replaces, nlohmann would refuse), and nesting past Go's limit
 // of 10000 is invalid. Discarded (is_discarded()) when it does not parse.

@@ -28,41 +28,6 @@ std::string lower(std::string_view s) {
   return o;
 }
 
-struct Decode {
-  bool ok = true;
-  void i64(const json& v, int64_t& out) {
-    // Go refuses a fraction, an exponent or a value past int64 here.
-    if (v.is_null()) return;
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) ok = false;
-    else if (v.is_number_integer()) out = v.get<int64_t>();
-    else ok = false;
-  }
-  void str(const json& v, std::string& out) {
-    if (v.is_null()) return;
-    if (v.is_string()) out = v.get<std::string>();
-    else ok = false;
-  }
-  void boolean(const json& v, bool& out) {
-    if (v.is_null()) return;
-    if (v.is_boolean()) out = v.get<bool>();
-    else ok = false;
-  }
-  template <class E>
-  void enumerated(const json& v, E& out, std::initializer_list<std::pair<const char*, E>> names) {
-    if (v.is_null()) return;
-    if (!v.is_string()) {
-      ok = false;
-      return;
-    }
-    std::string s = v.get<std::string>();
-    for (auto& [n, e] : names)
-      if (s == n) {
-        out = e;
-        return;
-      }
-    ok = false;
-  }
-};
 
 }  // namespace
 
@@ -130,7 +95,7 @@ json parse_client_json(std::string_view body) {
 std::optional<ApiError> parse_stream_config(std::string_view body, StreamConfig& out) {
   json j = parse_client_json(body);
   if (j.is_discarded() || !j.is_object()) return api_error(Err::InvalidJSON);
-  Decode d;
+  GoDecode d;
   for (auto it = j.begin(); it != j.end(); ++it) {
     std::string k = lower(it.key());
     const json& v = it.value();
