@@ -99,29 +99,6 @@ void msg_line_subject_reply(std::string_view line, std::string_view& subject, st
   reply = n == (hmsg ? 6u : 5u) ? t[3] : std::string_view();
 }
 
-// A MSG/HMSG record we wrote for an internal subscriber, back into its
-// arguments: the line's tokens, then the payload (headers included) that
-// follows it in `rest` (the record's own bytes or its payload block).
-bool parse_msg_record(std::string_view line, MsgArgs& m) {
-  std::string_view t[6];
-  size_t n = 0, i = 0;
-  while (i < line.size() && n < 6) {
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ') ++j;
-    t[n++] = line.substr(i, j - i);
-    i = j + 1;
-  }
-  bool hmsg = n > 0 && t[0] == "HMSG";
-  size_t fixed = hmsg ? 5 : 4;  // op subject sid [reply] [hdr] size
-  if (n != fixed && n != fixed + 1) return false;
-  m.op = hmsg ? proto::Op::Hpub : proto::Op::Pub;
-  m.subject = t[1];
-  m.reply = n == fixed + 1 ? t[3] : std::string_view();
-  m.size = proto::parse_size(t[n - 1]);
-  m.hdr = hmsg ? proto::parse_size(t[n - 2]) : -1;
-  return m.size >= 0 && (!hmsg || m.hdr >= 0);
-}
-
 }  // namespace
 
 Fanout::Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
@@ -460,7 +437,7 @@ void Fanout::deliver_internal_record(Conn* c, const Sub& s, const Rec& r) {
   std::string_view rec(r.block->data + r.off, r.len);
   size_t eol = rec.find("\r\n");
   MsgArgs m;
-  if (eol == std::string_view::npos || !parse_msg_record(rec.substr(0, eol), m)) return;
+  if (eol == std::string_view::npos || !parse_msg_line(rec.substr(0, eol), m)) return;
   std::string_view rest = r.payload ? std::string_view(r.payload->data + r.poff, r.plen) : rec.substr(eol + 2);
   if (rest.size() < static_cast<size_t>(m.size)) return;
   count_out(c, static_cast<uint64_t>(m.size));

@@ -38,6 +38,11 @@ inline void* pub_tag(uint32_t slot, uint32_t gen) {
   return reinterpret_cast<void*>((uint64_t(slot) << 32) | gen);
 }
 
+// Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr
+// size", a line this server formatted, back into message arguments
+// (queue_redirect.cc; also how an internal subscriber's record is read).
+bool parse_msg_line(std::string_view line, proto::MsgArgs& m);
+
 class Fanout {
  public:
   // A subscriber holding less than this references shared blocks (no copy);

@@ -36,8 +36,9 @@ bool tried(const uint64_t* visited, int shard) {
   return visited[static_cast<unsigned>(shard) / 64] >> (static_cast<unsigned>(shard) % 64) & 1;
 }
 
-// Splits "MSG subject sid [reply] size" / "HMSG subject sid [reply] hdr size"
-// (a line we formatted ourselves) back into message arguments.
+}  // namespace
+
+// (declared in fanout.h)
 bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
   std::array<std::string_view, 7> t;
   size_t n = proto::split_args(line, t);
@@ -58,7 +59,6 @@ bool parse_msg_line(std::string_view line, proto::MsgArgs& m) {
   }
   return m.size >= 0 && (!hmsg || m.hdr >= 0);
 }
-}  // namespace
 
 void Fanout::redirect_queue(const Rec& r) {
   QueueStash qs;
