@@ -282,6 +282,10 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
         continue;
       }
       if (self_skip && r.cid == src->cid) continue;
+      // This server's JetStream takes what this server's clients publish,
+      // not what a peer forwarded for someone else (each node's streams are
+      // its own until streams are placed cluster-wide).
+      if ((r.flags & kSubInternal) && from_route) continue;
       deliver(r);
       delivered = true;
     }
