@@ -134,8 +134,13 @@ TEST_F(Login, NkeyWithLibnatsAndNonce) {
   std::string url = "nats://127.0.0.1:" + std::to_string(srv_.port());
   natsOptions_SetURL(opts, url.c_str());
   ASSERT_EQ(natsOptions_SetNKeyFromSeed(opts, key_->pub.c_str(), seedfile.c_str()), NATS_OK);
+  // libnats 3.4.1 (Debian 12) sends no "sig" when the signature's first byte
+  // is 0 (its base64 encoder takes that for an empty input), so one nonce in
+  // 256 fails against any server; a new connection gets a new nonce.
   natsConnection* nc = nullptr;
-  ASSERT_EQ(natsConnection_Connect(&nc, opts), NATS_OK);
+  natsStatus st = NATS_ERR;
+  for (int attempt = 0; attempt < 4 && st != NATS_OK; ++attempt) st = natsConnection_Connect(&nc, opts);
+  ASSERT_EQ(st, NATS_OK) << nats_GetLastError(&st);
   natsSubscription* sub = nullptr;
   ASSERT_EQ(natsConnection_SubscribeSync(&sub, nc, "nk"), NATS_OK);
   ASSERT_EQ(natsConnection_PublishString(nc, "nk", "signed"), NATS_OK);
