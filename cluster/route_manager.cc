@@ -955,7 +955,15 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t acco
   char buf[1024];
   std::string big;
   const std::string& acc = srv_.accounts().at(account).name;
-  size_t need = acc.size() + m.subject.size() + m.reply.size() + 64;
+  // A JetStream delivery shows another subject than it is matched on: as
+  // nats, "<reply>@<shown>" (the receiving server splits it off again).
+  std::string reply_at;
+  std::string_view reply = m.reply;
+  if (!m.shown_subject.empty() && !m.reply.empty()) {
+    reply_at.assign(m.reply).append("@").append(m.shown_subject);
+    reply = reply_at;
+  }
+  size_t need = acc.size() + m.subject.size() + reply.size() + 64;
   for (auto q : queues) need += q.size() + 1;
   char* p = buf;
   if (need > sizeof(buf)) {
@@ -972,9 +980,9 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t acco
   *p++ = ' ';
   put(m.subject);
   if (!queues.empty()) {
-    if (!m.reply.empty()) {
+    if (!reply.empty()) {
       put(" + ");
-      put(m.reply);
+      put(reply);
     } else {
       put(" |");
     }
@@ -982,9 +990,9 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t acco
       *p++ = ' ';
       put(q);
     }
-  } else if (!m.reply.empty()) {
+  } else if (!reply.empty()) {
     *p++ = ' ';
-    put(m.reply);
+    put(reply);
   }
   *p++ = ' ';
   // Sizes we do not rewrite go out with the publisher's digits, as nats does.
@@ -997,8 +1005,15 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t acco
   }
   put(size_digits);
   put("\r\n");
-  // The payload is followed by its CRLF both in receive buffers and blocks.
+  // The payload is followed by its CRLF both in receive buffers and blocks;
+  // the server's own publishes get one here.
+  std::string terminated;
   std::string_view body(payload.data() + skip, static_cast<size_t>(m.size - skip) + 2);
+  if (m.bare_payload) {
+    terminated.assign(payload.substr(static_cast<size_t>(skip))).append("\r\n");
+    body = terminated;
+    storage = nullptr;
+  }
   s.send_to_conn(route.shard, route.slot, route.gen, std::string_view(start, static_cast<size_t>(p - start)),
                  body, storage, m.size - skip);
 }

@@ -39,6 +39,7 @@ struct Sub {
   uint64_t delivered = 0;
   uint16_t partition = 0;
   uint32_t account = 0;    // its connection's account: the index it lives in
+  bool cluster_wide = false;  // an internal subscription announced to routes (kSubClusterWide)
   // Shadow entries in exporting accounts' indexes (stream imports): the
   // import id and the subject the shadow is filed under.
   std::vector<std::pair<uint32_t, std::string>> shadows;

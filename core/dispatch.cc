@@ -116,6 +116,14 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
                             m.args, ra);
     MsgArgs local = m;
     local.reply = ra.reply;
+    // nats' JetStream delivery from a peer: "$JS.ACK...@<subject shown>".
+    if (local.reply.starts_with("$JS.ACK.")) {
+      size_t at = local.reply.rfind('@');
+      if (at != std::string_view::npos && at + 1 < local.reply.size()) {
+        local.shown_subject = local.reply.substr(at + 1);
+        local.reply = local.reply.substr(0, at);
+      }
+    }
     fanout_.publish(c, acc, local, payload, storage, ra.queues);
   }
   if (stored) {

@@ -208,6 +208,15 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
   links_.push(dst, r);
 }
 
+bool Fanout::has_route_interest(uint32_t account, std::string_view subject) {
+  ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
+                          subject, interest_tokens_, interest_match_);
+  for (const SubSet* set : interest_match_)
+    for (const SubRef& r : set->plain)
+      if (r.flags & kSubRoute) return true;
+  return false;
+}
+
 // Every set matching `subject`, into match_.
 bool Fanout::has_interest(uint32_t account, std::string_view subject) {
   ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
@@ -282,10 +291,9 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
         continue;
       }
       if (self_skip && r.cid == src->cid) continue;
-      // This server's JetStream takes what this server's clients publish,
-      // not what a peer forwarded for someone else (each node's streams are
-      // its own until streams are placed cluster-wide).
-      if ((r.flags & kSubInternal) && from_route) continue;
+      // This server's JetStream takes what this server's clients publish;
+      // what a peer forwarded only where it asked for it (cluster-wide).
+      if ((r.flags & (kSubInternal | kSubClusterWide)) == kSubInternal && from_route) continue;
       deliver(r);
       delivered = true;
     }

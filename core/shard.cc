@@ -483,9 +483,10 @@ void Shard::run_timers() {
 
 Conn* Shard::open_internal(uint32_t account) { return conns_.open_internal(account); }
 
-bool Shard::subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid) {
+bool Shard::subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid,
+                               bool cluster_wide) {
   if (c->subs.contains(absl::string_view(sid.data(), sid.size()))) return false;
-  c->pending_acks += subs_.subscribe(c, subject, queue, sid);
+  c->pending_acks += subs_.subscribe(c, subject, queue, sid, cluster_wide ? kSubClusterWide : 0);
   return true;
 }
 
@@ -504,6 +505,7 @@ void Shard::publish_internal_as(Conn* c, std::string_view subject, std::string_v
   if (!c || c->closing()) return;  // the shard is stopping
   proto::MsgArgs m;
   m.shown_subject = shown;
+  m.bare_payload = true;
   m.op = hdr >= 0 ? proto::Op::Hpub : proto::Op::Pub;
   m.subject = subject;
   m.reply = reply;

@@ -94,7 +94,10 @@ class Shard : private ConnEvents {
     });
   }
   void send_info_to(Conn* c) { session_.send_info(c); }
-  void announce_account_entries() { subs_.announce_account_entries(); }
+  void announce_account_entries() {
+    subs_.announce_account_entries();
+    subs_.announce_cluster_wide();
+  }
   // A service import's response for request `seq` of this shard.
   void relay_response(uint64_t seq, uint32_t account, const proto::MsgArgs& m, std::string_view payload) {
     fanout_.relay_response(seq, account, m, payload);
@@ -113,8 +116,10 @@ class Shard : private ConnEvents {
   Conn* open_internal(uint32_t account);
   // Subscribes `c`; JetStreamHooks::internal_subs_ready follows once every
   // shard has it, if a peer's partition was involved (c->pending_acks > 0).
-  // False if the sid is taken.
-  bool subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
+  // False if the sid is taken. `cluster_wide`: announced to the routes, and
+  // taking what they forward (a stream's interest in a JetStream cluster).
+  bool subscribe_internal(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid,
+                          bool cluster_wide = false);
   void unsubscribe_internal(Conn* c, std::string_view sid);
   // Publishes as `c` (never from inside JetStreamHooks::internal_msg).
   // `payload` holds `hdr` header bytes (-1: none) and then the body.
@@ -125,6 +130,9 @@ class Shard : private ConnEvents {
   void publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
                            int64_t hdr, std::string_view payload);
   bool has_interest(uint32_t account, std::string_view subject) { return fanout_.has_interest(account, subject); }
+  bool has_route_interest(uint32_t account, std::string_view subject) {
+    return fanout_.has_route_interest(account, subject);
+  }
   // A file write on this shard's ring; JetStreamHooks::write_done(tag, op)
   // follows (`op` < 2^24 tells the writes of one batch apart).
   void submit_write(int fd, const char* data, size_t len, uint64_t offset, uint32_t tag, uint32_t op);

@@ -68,7 +68,8 @@ void SubTable::index_remove(uint32_t account, const std::string& subject, const 
   links_.push(p, r);
 }
 
-int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid) {
+int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid,
+                        uint8_t extra_flags) {
   uint32_t slot = alloc();
   Sub& s = subs_[slot];
   s.alive = true;
@@ -81,6 +82,7 @@ int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queu
   s.max = 0;
   s.delivered = 0;
   s.partition = partition_of(subject, nshards_);
+  s.cluster_wide = (extra_flags & kSubClusterWide) != 0;
   c->subs.emplace(std::string(sid), slot);
 
   SubRef ref;
@@ -89,7 +91,7 @@ int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queu
   ref.gen = s.gen;
   ref.shard = static_cast<uint16_t>(id_);
   ref.flags = static_cast<uint8_t>((c->headers ? kSubHeaders : 0) | (c->echo ? 0 : kSubNoEcho) |
-                                   (c->internal ? kSubInternal : 0));
+                                   (c->internal ? kSubInternal : 0) | extra_flags);
   ref.sid = s.sid;
   int acks = 0;
   s.shadows.clear();
@@ -112,6 +114,13 @@ void SubTable::unsubscribe(Conn* c, uint32_t slot) {
   if (!s.alive) return;
   c->subs.erase(s.sid);
   remove(slot);
+}
+
+void SubTable::announce_cluster_wide() {
+  auto* cl = srv_.cluster();
+  if (!cl) return;
+  for (const Sub& s : subs_)
+    if (s.alive && s.cluster_wide) cl->local_interest(srv_.shard(id_), s.account, s.subject, s.queue, 0, 1);
 }
 
 void SubTable::unsubscribe_all(Conn* c) {

@@ -27,7 +27,9 @@ class SubTable {
   // A new subscription of `c` (its sid is not taken), with its shadows in
   // the accounts it imports streams from. Returns how many index changes
   // went to peers: `c` must hold its input until that many SubAcks.
-  int subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid);
+  // `extra_flags`: kSubClusterWide for an internal connection's cluster-wide interest.
+  int subscribe(Conn* c, std::string_view subject, std::string_view queue, std::string_view sid,
+                uint8_t extra_flags = 0);
   // Removes one of `c`'s subscriptions (and its sid from c->subs).
   void unsubscribe(Conn* c, uint32_t slot);
   // Removes all of `c`'s subscriptions (it is closing).
@@ -67,6 +69,9 @@ class SubTable {
   // The cluster layer started after the shards: tell it again about the
   // response catch-alls (their interest must reach every route).
   void announce_account_entries();
+  // Likewise for this shard's internal subscriptions that are cluster-wide
+  // (JetStream's streams, made before the routes existed).
+  void announce_cluster_wide();
 
   // SubAdd / SubRemove records from peers: change this shard's partition
   // (and ack a SubAdd that asks for it).

@@ -67,7 +67,7 @@ void RefList::publish_copy(uint32_t cap, Qsbr& q, RetireList& rl) {
 }
 
 uint32_t RefList::add(const SubRef* r, Qsbr& q, RetireList& rl) {
-  if (!(r->flags & (kSubRoute | kSubInternal))) ++local_;
+  if (announced(r->flags)) ++local_;
   ++live_;
   Arr* a = arr_.load(std::memory_order_relaxed);
   if (!holes_.empty()) {

@@ -30,7 +30,12 @@ enum SubFlags : uint8_t {
   kSubService = 16,  // a service import's entry in the importer (`import` = its id)
   kSubResponse = 32, // the exporter's catch-all for response subjects
   kSubInternal = 64, // a server-side subscriber (JetStream): this server's own, never announced to routes
+  kSubClusterWide = 128,  // ...unless this is set: announced to routes, and takes what routes forward
 };
+// Whether an entry is interest this server announces to its routes.
+constexpr bool announced(uint8_t flags) {
+  return !(flags & kSubRoute) && (!(flags & kSubInternal) || (flags & kSubClusterWide));
+}
 // The flags that make an entry a different kind of thing: two entries of
 // different kinds are never the same entry, whatever their numbers.
 constexpr uint8_t kSubKindMask = kSubRoute | kSubImport | kSubService | kSubResponse;
@@ -126,7 +131,7 @@ class RefList {
 
   std::atomic<Arr*> arr_{nullptr};
   uint32_t live_ = 0;
-  int local_ = 0;                // entries of this server's clients (not routes, not internal)
+  int local_ = 0;                // entries announced to routes (see announced())
   std::vector<uint32_t> holes_;  // null slots below `used`
 };
 
@@ -264,7 +269,7 @@ bool RefList::remove(uint32_t i, Qsbr& q, RetireList& rl, F&& moved) {
   Arr* a = arr_.load(std::memory_order_relaxed);
   const SubRef* r = a->e[i].load(std::memory_order_relaxed);
   a->e[i].store(nullptr, std::memory_order_release);
-  if (!(r->flags & (kSubRoute | kSubInternal))) --local_;
+  if (announced(r->flags)) --local_;
   --live_;
   rl.retire(q, r);
   holes_.push_back(i);

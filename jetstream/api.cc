@@ -219,6 +219,21 @@ void JetStream::answer_after_writes(ShardState& st, StreamSlot& slot, const ApiR
 void JetStream::api_request(Shard& s, ApiRequest& r) {
   if (!r.subject.starts_with(kApiPrefix)) return;
   std::string_view op = std::string_view(r.subject).substr(kApiPrefix.size());
+  if (clustered_ && !r.at_owner) {
+    // A stream held here is served by its own subscriptions (marker_msg),
+    // one held by a peer by the peer; a peer whose interest is known before
+    // its directory is believed too.
+    int marker;
+    std::string_view stream;
+    if (stream_of_request(op, marker, stream)) {
+      bool known;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        known = registry_.contains(reg_key(r.account, stream));
+      }
+      if (known || s.has_route_interest(r.account, r.subject)) return;
+    }
+  }
   // Account info shows the counts from before this request, as nats'.
   if (op == "INFO") queue(state(s), r.account, r.reply, account_info(r.account));
   {
@@ -448,6 +463,7 @@ void JetStream::stream_request(Shard& s, ApiRequest& r) {
       registry_[reg_key(r.account, name)].cfg = cfg;
     }
     slot->changed = true;
+    dir_added(s, *slot);
     std::string body = stream_info_json(stream, type, {}, false, static_cast<int>(slot->consumers.size()));
     if (resubscribe) {
       slot->nsubs = 0;
@@ -584,6 +600,7 @@ void JetStream::create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg) 
     return answer_error(s, r, type, Err::StreamCreate, err);
   }
   uint32_t index = adopt(s, std::move(stream));
+  dir_added(s, *st.slots[index]);
   queue_after_subs(s, r.account, r.reply, stream_info_json(*st.slots[index]->stream, type, {}, true));
 }
 
@@ -623,6 +640,19 @@ void JetStream::list_streams(Shard& s, ApiRequest& r) {
       o.push_fn(0, [this, job, mine = std::move(mine)](Shard& z) mutable {
         for (auto& e : mine) job->found.push_back(std::move(e));
         if (--job->left > 0) return;
+        {
+          // Streams on the cluster's other nodes, as their directory told.
+          std::lock_guard<std::mutex> g(mu_);
+          std::string prefix = std::to_string(job->req.account);
+          prefix += '\0';
+          for (const auto& [k, reg] : registry_) {
+            if (reg.remote.empty() || !std::string_view(k).starts_with(prefix)) continue;
+            bool match = job->filter.empty();
+            for (const std::string& subj : reg.cfg.subjects) match = match || proto::subjects_collide(job->filter, subj);
+            ordered_json info = ordered_json::parse(reg.remote_info, nullptr, false);
+            if (match && !info.is_discarded()) job->found.emplace_back(reg.cfg.name, std::move(info));
+          }
+        }
         std::sort(job->found.begin(), job->found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         int64_t total = static_cast<int64_t>(job->found.size());
         int64_t offset = std::clamp<int64_t>(job->offset, 0, total);

@@ -69,7 +69,8 @@ std::string with_commas(uint64_t n) {
 }  // namespace
 
 JetStream::JetStream(Server& srv, const JetStreamOptions& opts)
-    : srv_(srv), opts_(opts), nshards_(srv.nshards()) {
+    : srv_(srv), opts_(opts), clustered_(srv.opts().cluster.enabled), server_id_(srv.server_id()),
+      nshards_(srv.nshards()) {
   // nats' root: -sd as given, else <tmp>/nats (or <tmp> when both limits
   // are set, another of its code paths); the store is its "jetstream".
   std::string root = opts.store_dir;
@@ -204,6 +205,7 @@ bool JetStream::start(std::string& err) {
     if (s.id() == 0) {
       Conn* c = conn_for(s, kGlobalAccount);
       s.subscribe_internal(c, "$JS.API.>", {}, kApiSid);
+      dir_start(s);
     }
     // Each shard touches only its own entries (owners worked out before).
     for (size_t i = 0; i < recovered_.size(); ++i)
@@ -262,13 +264,16 @@ uint32_t JetStream::adopt(Shard& s, std::unique_ptr<Stream> stream, std::vector<
     r.msgs = ss.msgs;
     r.bytes = ss.bytes;
     r.consumers = static_cast<int>(slot.consumers.size());
+    r.remote.clear();
+    r.remote_info.clear();
   }
   subscribe_stream(s, slot, index);
   // Acks and flow-control answers for its consumers.
   Conn* c = conn_for(s, str.account());
   std::string tag = std::to_string(index) + "." + std::to_string(slot.gen);
-  s.subscribe_internal(c, "$JS.ACK." + str.config().name + ".>", {}, "a" + tag);
-  s.subscribe_internal(c, "$JS.FC." + str.config().name + ".>", {}, "f" + tag);
+  s.subscribe_internal(c, "$JS.ACK." + str.config().name + ".>", {}, "a" + tag, clustered_);
+  s.subscribe_internal(c, "$JS.FC." + str.config().name + ".>", {}, "f" + tag, clustered_);
+  subscribe_markers(s, slot, index);
   if (!slot.consumers.empty()) queue_pump(st, index);
   return index;
 }
@@ -278,7 +283,7 @@ void JetStream::subscribe_stream(Shard& s, StreamSlot& slot, uint32_t index) {
   const auto& subjects = slot.stream->config().subjects;
   for (uint32_t i = 0; i < subjects.size(); ++i) {
     std::string sid = std::to_string(index) + "." + std::to_string(slot.gen) + "." + std::to_string(slot.nsubs + i);
-    s.subscribe_internal(c, subjects[i], {}, sid);
+    s.subscribe_internal(c, subjects[i], {}, sid, clustered_);
   }
   slot.nsubs += static_cast<uint32_t>(subjects.size());
 }
@@ -307,6 +312,8 @@ void JetStream::drop_stream(Shard& s, uint32_t index) {
   ShardState& st = state(s);
   StreamSlot& slot = *st.slots[index];
   unsubscribe_stream(s, slot, index);
+  unsubscribe_markers(s, slot, index);
+  dir_gone(s, slot.stream->account(), slot.stream->config().name);
   {
     Conn* c = conn_for(s, slot.stream->account());
     std::string tag = std::to_string(index) + "." + std::to_string(slot.gen);
@@ -360,6 +367,8 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
                                 std::string(payload.substr(hdr))});
     return;
   }
+  if (sub.sid == kDirSid) return dir_received(s, payload.substr(hdr));
+  if (!sub.sid.empty() && sub.sid[0] == 'm') return marker_msg(s, c, sub, m, payload.substr(hdr));
   // Stream subjects: "<slot>.<gen>.<n>"; its acks "a<slot>.<gen>"; flow
   // control answers "f<slot>.<gen>".
   char kind = sub.sid.empty() ? 0 : sub.sid[0];
@@ -548,6 +557,7 @@ void JetStream::update_registry(Shard& s, const std::vector<uint32_t>& flushed) 
 
 void JetStream::end_turn(Shard& s) {
   ShardState& st = state(s);
+  dir_tick(s);
   if (!st.api.empty()) {
     std::vector<ApiRequest> reqs;
     reqs.swap(st.api);

@@ -40,7 +40,17 @@ inline std::string reg_key(uint32_t account, std::string_view name) {
 struct ApiRequest {
   uint32_t account = 0;
   std::string subject, reply, body;
+  // In a cluster: taken by a stream's own subscriptions on the node that
+  // holds it (see cluster_directory.cc), not by the node-local $JS.API.>.
+  bool at_owner = false;
 };
+
+// In a cluster, which of a stream's request subscriptions (kStreamApiMarkers)
+// takes the API request `op` (the subject after "$JS.API."), and for which
+// stream; false for a request about no one stream.
+bool stream_of_request(std::string_view op, int& marker, std::string_view& stream);
+// The sid of shard 0's subscription to the cluster's stream directory.
+inline constexpr char kDirSid[] = "dir";
 
 // An answer (ack or API response) waiting to be published.
 struct Outgoing {
@@ -93,6 +103,10 @@ class JetStream final : public JetStreamHooks {
     StreamConfig cfg;
     uint64_t msgs = 0, bytes = 0;
     int consumers = 0;
+    // Held by another node of the cluster (its server id), as its last
+    // directory message told: its info JSON (config, created, state).
+    std::string remote;
+    std::string remote_info;
   };
   struct ListJob;
 
@@ -118,6 +132,20 @@ class JetStream final : public JetStreamHooks {
   bool write_meta(const Stream& st, std::string& err) const;
   void recover(std::vector<Recovered>& found);
   void update_registry(Shard& s, const std::vector<uint32_t>& flushed);
+
+  // --- in a cluster (cluster_directory.cc) ---
+  // A stream's request subscriptions, announced to the routes.
+  void subscribe_markers(Shard& s, StreamSlot& slot, uint32_t index);
+  void unsubscribe_markers(Shard& s, StreamSlot& slot, uint32_t index);
+  void marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view body);
+  // The directory: each node tells the others which streams it holds.
+  std::string dir_entry(const StreamSlot& slot) const;
+  void dir_added(Shard& s, const StreamSlot& slot);
+  void dir_gone(Shard& s, uint32_t account, const std::string& name);
+  void dir_full(Shard& s);
+  void dir_received(Shard& s, std::string_view payload);
+  void dir_tick(Shard& s);
+  void dir_start(Shard& s);  // shard 0
 
   // --- the API (api.cc) ---
   void api_request(Shard& s, ApiRequest& r);       // on shard 0
@@ -146,6 +174,12 @@ class JetStream final : public JetStreamHooks {
 
   Server& srv_;
   JetStreamOptions opts_;
+  bool clustered_ = false;
+  std::string server_id_;
+  // Shard 0 only: when each peer's directory last came, and when ours goes.
+  absl::flat_hash_map<std::string, int64_t> dir_seen_;
+  int64_t dir_next_full_ns_ = 0;
+  bool dir_full_running_ = false;
   std::string store_dir_;
   int64_t max_memory_ = 0, max_store_ = 0;
   int nshards_;

@@ -35,7 +35,11 @@ struct MsgArgs {
   std::string_view hdr_text, size_text;
   // Set only by the server's own publishes (JetStream deliveries): matched
   // on `subject`, but subscribers' MSG lines show this subject instead.
+  // Across a route it rides at the end of the reply, after '@' (nats').
   std::string_view shown_subject;
+  // The server's own publishes: the payload is not followed by CRLF in
+  // memory (a receive buffer's or block's always is).
+  bool bare_payload = false;
 };
 
 // What a handler tells the parser after each operation.

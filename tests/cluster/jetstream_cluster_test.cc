@@ -1,14 +1,16 @@
-// JetStream in a cluster of ringnats nodes, as far as it goes today: each
-// node's JetStream serves its own clients, and its internal subscriptions
-// (stream subjects, $JS.API) are not announced to routes, so a publish on
-// one node is stored once, by that node's stream, while ordinary
-// subscribers elsewhere still get it. A clustered JetStream server needs
-// server_name, with nats-server's error.
+// JetStream across a cluster of ringnats nodes: a stream (R1) lives on the
+// node that created it and answers from every node, as in a nats-server
+// JetStream cluster: its API requests, publishes, acks, pulls and pushes
+// cross the routes; names, lists and subject overlaps are cluster-wide. A
+// clustered JetStream server needs server_name, with nats-server's error.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "cluster_harness.h"
 #include "nats_helpers.h"
@@ -33,69 +35,201 @@ uint64_t stream_msgs(jsCtx* js, const char* name) {
   return n;
 }
 
-TEST(JetStreamCluster, EachNodeStoresItsOwnClientsOnly) {
-  std::string dir_a = run_dir() + "/js-a", dir_b = run_dir() + "/js-b";
-  std::filesystem::remove_all(dir_a);
-  std::filesystem::remove_all(dir_b);
-  NodeSpec a;
-  a.name = "A";
-  a.client_port = fresh_port();
-  a.cluster_port = fresh_port();
-  a.extra_args = {"-js", "-sd", dir_a, "-n", "A"};
-  NodeSpec b = a;
-  b.name = "B";
-  b.client_port = fresh_port();
-  b.cluster_port = fresh_port();
-  b.route_ports = {a.cluster_port};
-  b.extra_args = {"-js", "-sd", dir_b, "-n", "B"};
-  Node na(a), nb(b);
-  std::string err;
-  ASSERT_TRUE(na.start(&err)) << err;
-  ASSERT_TRUE(nb.start(&err)) << err;
+struct Cluster3 {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<ConnPtr> conns;
+  std::vector<std::unique_ptr<Js>> js;
+  std::string logs() const {
+    std::string out;
+    for (auto& n : nodes) out += n->log_tail();
+    return out;
+  }
+};
 
-  ConnPtr ca = connect_to(na.url(), &err), cb = connect_to(nb.url(), &err);
-  ASSERT_TRUE(ca && cb) << err;
-  Js ja, jb;
-  ASSERT_EQ(natsConnection_JetStream(&ja.js, ca.get(), nullptr), NATS_OK);
-  ASSERT_EQ(natsConnection_JetStream(&jb.js, cb.get(), nullptr), NATS_OK);
-  // The same stream on both nodes: each is its node's own.
-  for (jsCtx* js : {ja.js, jb.js}) {
-    jsStreamConfig cfg;
-    jsStreamConfig_Init(&cfg);
-    const char* subjects[] = {"orders.>"};
-    cfg.Name = "ORDERS";
-    cfg.Subjects = subjects;
-    cfg.SubjectsLen = 1;
-    jsStreamInfo* si = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    ASSERT_EQ(js_AddStream(&si, js, &cfg, nullptr, &jerr), NATS_OK) << jerr;
-    jsStreamInfo_Destroy(si);
+// Three JetStream nodes (B and C route to A; gossip makes the mesh), a
+// libnats JetStream context on each, and the mesh proven by a message
+// each node's subscriber gets from each other node.
+void start_cluster3(Cluster3& c) {
+  const char* names[] = {"A", "B", "C"};
+  int seed = 0;
+  for (int i = 0; i < 3; ++i) {
+    NodeSpec spec;
+    spec.name = names[i];
+    spec.client_port = fresh_port();
+    spec.cluster_port = fresh_port();
+    if (i == 0) seed = spec.cluster_port;
+    else spec.route_ports = {seed};
+    std::string dir = run_dir() + "/js3-" + names[i];
+    std::filesystem::remove_all(dir);
+    spec.extra_args = {"-js", "-sd", dir, "-n", names[i]};
+    c.nodes.push_back(std::make_unique<Node>(spec));
+    std::string err;
+    ASSERT_TRUE(c.nodes.back()->start(&err)) << err;
   }
-  // A plain subscriber on A sees B's publishes once the route carries its
-  // interest (published until one arrives).
-  SubPtr plain = sub_sync(ca.get(), "orders.probe");
-  ASSERT_EQ(natsConnection_Flush(ca.get()), NATS_OK);
-  ASSERT_TRUE(wait_until([&] {
-    natsConnection_PublishString(cb.get(), "orders.probe", "p");
-    natsConnection_Flush(cb.get());
-    natsMsg* m = nullptr;
-    bool got = natsSubscription_NextMsg(&m, plain.get(), 100) == NATS_OK;
-    if (m) natsMsg_Destroy(m);
-    return got;
-  })) << na.log_tail() << nb.log_tail();
-  const uint64_t a_before = stream_msgs(ja.js, "ORDERS"), b_before = stream_msgs(jb.js, "ORDERS");
-  ASSERT_EQ(a_before, 0u);  // B's probes never reached A's stream
-  // Acked publishes on B: stored by B's stream, and by it only.
+  for (auto& n : c.nodes) {
+    std::string err;
+    c.conns.push_back(connect_to(n->url(), &err));
+    ASSERT_TRUE(c.conns.back()) << err;
+    c.js.push_back(std::make_unique<Js>());
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Wait = 3000;
+    ASSERT_EQ(natsConnection_JetStream(&c.js.back()->js, c.conns.back().get(), &o), NATS_OK);
+  }
+  for (int to = 0; to < 3; ++to) {
+    SubPtr probe = sub_sync(c.conns[to].get(), "mesh.probe");
+    ASSERT_EQ(natsConnection_Flush(c.conns[to].get()), NATS_OK);
+    for (int from = 0; from < 3; ++from) {
+      if (from == to) continue;
+      ASSERT_TRUE(wait_until([&] {
+        natsConnection_PublishString(c.conns[from].get(), "mesh.probe", "p");
+        natsConnection_Flush(c.conns[from].get());
+        natsMsg* m = nullptr;
+        bool got = natsSubscription_NextMsg(&m, probe.get(), 100) == NATS_OK;
+        if (m) natsMsg_Destroy(m);
+        return got;
+      })) << c.logs();
+    }
+  }
+}
+
+jsErrCode add_stream(jsCtx* js, const char* name, const char* subject, jsStreamInfo** out = nullptr) {
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  const char* subjects[] = {subject};
+  cfg.Name = name;
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus st = js_AddStream(&si, js, &cfg, nullptr, &jerr);
+  if (out) *out = si;
+  else jsStreamInfo_Destroy(si);
+  return st == NATS_OK ? static_cast<jsErrCode>(0) : (jerr ? jerr : static_cast<jsErrCode>(-1));
+}
+
+std::vector<std::string> stream_names(jsCtx* js) {
+  jsStreamNamesList* names = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  std::vector<std::string> out;
+  if (js_StreamNames(&names, js, nullptr, &jerr) == NATS_OK)
+    for (int i = 0; i < names->Count; ++i) out.emplace_back(names->List[i]);
+  jsStreamNamesList_Destroy(names);
+  return out;
+}
+
+TEST(JetStreamCluster, AStreamOnOneNodeServesEveryNode) {
+  Cluster3 c;
+  ASSERT_NO_FATAL_FAILURE(start_cluster3(c));
+  jsCtx* a = c.js[0]->js;
+  jsCtx* b = c.js[1]->js;
+  jsCtx* cc = c.js[2]->js;
+  ASSERT_EQ(add_stream(a, "ORDERS", "orders.>"), 0) << c.logs();
+
+  // Info and names from the other nodes: A answers for its stream.
+  EXPECT_EQ(stream_msgs(b, "ORDERS"), 0u) << c.logs();
+  EXPECT_EQ(stream_msgs(cc, "ORDERS"), 0u);
+  EXPECT_EQ(stream_names(b), std::vector<std::string>{"ORDERS"});
+
+  // Acked publishes on B and C land in A's stream, in each publisher's order.
   for (int i = 0; i < 10; ++i) {
-    jsPubAck* pa = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    ASSERT_EQ(js_Publish(&pa, jb.js, "orders.x", "v", 1, nullptr, &jerr), NATS_OK) << jerr;
-    jsPubAck_Destroy(pa);
+    for (jsCtx* js : {b, cc}) {
+      jsPubAck* pa = nullptr;
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      std::string v = (js == b ? "b" : "c") + std::to_string(i);
+      ASSERT_EQ(js_Publish(&pa, js, "orders.new", v.data(), static_cast<int>(v.size()), nullptr, &jerr), NATS_OK)
+          << jerr << c.logs();
+      EXPECT_EQ(pa->Stream, std::string("ORDERS"));
+      jsPubAck_Destroy(pa);
+    }
   }
-  EXPECT_EQ(stream_msgs(jb.js, "ORDERS"), b_before + 10);
-  // A round trip through A's JetStream after B's last publish had crossed
-  // the route (A's plain subscriber got it): A stored none of them.
-  EXPECT_EQ(stream_msgs(ja.js, "ORDERS"), 0u);
+  EXPECT_EQ(stream_msgs(a, "ORDERS"), 20u);
+  EXPECT_EQ(stream_msgs(cc, "ORDERS"), 20u);
+
+  // The same name again from C: A answers (same config: its info; another: in use).
+  EXPECT_EQ(add_stream(cc, "ORDERS", "orders.>"), 0);
+  EXPECT_EQ(add_stream(cc, "ORDERS", "other.>"), JSStreamNameExistErr);
+  // Subjects overlapping A's stream, created from B: refused cluster-wide.
+  EXPECT_EQ(add_stream(b, "SHADOW", "orders.new"), JSStreamSubjectOverlapErr);
+
+  // A pull consumer made and drained from C, acked from C.
+  natsSubscription* pull = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(js_PullSubscribe(&pull, cc, "orders.new", "worker", nullptr, nullptr, &jerr), NATS_OK) << jerr;
+  natsMsgList list{};
+  std::string last_b, last_c;
+  int got = 0;
+  while (got < 20) {
+    ASSERT_EQ(natsSubscription_Fetch(&list, pull, 20 - got, 3000, &jerr), NATS_OK) << jerr << c.logs();
+    for (int i = 0; i < list.Count; ++i, ++got) {
+      std::string v(natsMsg_GetData(list.Msgs[i]), natsMsg_GetDataLength(list.Msgs[i]));
+      std::string& last = v[0] == 'b' ? last_b : last_c;
+      EXPECT_LT(last.empty() ? -1 : std::stoi(last.substr(1)), std::stoi(v.substr(1))) << v;
+      last = v;
+      EXPECT_EQ(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr), NATS_OK);
+    }
+    natsMsgList_Destroy(&list);
+  }
+  natsSubscription_Destroy(pull);
+  jsConsumerInfo* ci = nullptr;
+  ASSERT_EQ(js_GetConsumerInfo(&ci, b, "ORDERS", "worker", nullptr, &jerr), NATS_OK) << jerr;
+  EXPECT_EQ(ci->Delivered.Stream, 20u);
+  EXPECT_EQ(ci->NumAckPending, 0);
+  jsConsumerInfo_Destroy(ci);
+
+  // A push consumer from B sees all 20, across the route from A.
+  natsSubscription* push = nullptr;
+  ASSERT_EQ(js_SubscribeSync(&push, b, "orders.>", nullptr, nullptr, &jerr), NATS_OK) << jerr;
+  for (int i = 0; i < 20; ++i) {
+    natsMsg* m = nullptr;
+    ASSERT_EQ(natsSubscription_NextMsg(&m, push, 3000), NATS_OK) << i << c.logs();
+    // The stream's subject, not the deliver subject the route matched on.
+    EXPECT_STREQ(natsMsg_GetSubject(m), "orders.new");
+    natsMsg_Ack(m, nullptr);
+    natsMsg_Destroy(m);
+  }
+  natsSubscription_Destroy(push);
+
+  // A key-value bucket made on B (so held by B): written from C, read from A.
+  kvConfig kc;
+  kvConfig_Init(&kc);
+  kc.Bucket = "CFG";
+  kvStore* kv_b = nullptr;
+  ASSERT_EQ(js_CreateKeyValue(&kv_b, b, &kc), NATS_OK) << nats_GetLastError(nullptr);
+  kvStore_Destroy(kv_b);
+  kvStore *kv_c = nullptr, *kv_a = nullptr;
+  ASSERT_EQ(js_KeyValue(&kv_c, cc, "CFG"), NATS_OK) << c.logs();
+  ASSERT_EQ(js_KeyValue(&kv_a, a, "CFG"), NATS_OK);
+  uint64_t rev = 0;
+  ASSERT_EQ(kvStore_PutString(&rev, kv_c, "color", "red"), NATS_OK);
+  kvEntry* e = nullptr;
+  ASSERT_EQ(kvStore_Get(&e, kv_a, "color"), NATS_OK);
+  EXPECT_STREQ(kvEntry_ValueString(e), "red");
+  kvEntry_Destroy(e);
+  kvStore_Destroy(kv_a);
+  kvStore_Destroy(kv_c);
+
+  // Every node lists both streams.
+  for (jsCtx* js : {a, b, cc}) {
+    jsStreamInfoList* streams = nullptr;
+    ASSERT_EQ(js_Streams(&streams, js, nullptr, &jerr), NATS_OK) << jerr;
+    ASSERT_EQ(streams->Count, 2);
+    std::vector<std::string> seen;
+    for (int i = 0; i < streams->Count; ++i) seen.emplace_back(streams->List[i]->Config->Name);
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<std::string>{"KV_CFG", "ORDERS"}));
+    jsStreamInfoList_Destroy(streams);
+  }
+
+  // Deleted from C: gone everywhere (each node hears it from A over its own
+  // route, so the others are asked until they have).
+  ASSERT_EQ(js_DeleteStream(cc, "ORDERS", nullptr, &jerr), NATS_OK) << jerr;
+  for (jsCtx* js : {a, b, cc})
+    EXPECT_TRUE(wait_until([&] { return stream_names(js) == std::vector<std::string>{"KV_CFG"}; })) << c.logs();
+  jsStreamInfo* si = nullptr;
+  EXPECT_NE(js_GetStreamInfo(&si, b, "ORDERS", nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(jerr, JSStreamNotFoundErr);
+  jsStreamInfo_Destroy(si);
 }
 
 TEST(JetStreamCluster, ServerNameIsRequiredAsNatsRequiresIt) {

@@ -1,0 +1,282 @@
+// JetStream in a cluster of ringnats nodes. A stream lives on the node that
+// created it (R1) and is served from there: its subjects, its acks and its
+// API requests are subscribed cluster-wide, so the routes bring them to it
+// from any node, while each node's $JS.API.> stays local and keeps quiet
+// about a stream another node holds. A directory (each node's streams, sent
+// on every change and every 2 s) lets any node name and list them, count
+// them and refuse overlapping subjects.
+// Threads: markers run on the stream's owner shard; the directory on shard 0.
+#include <charconv>
+#include <memory>
+#include <string>
+
+#include "core/accounts.h"
+#include "core/server.h"
+#include "core/shard.h"
+#include "jetstream/jetstream.h"
+#include "jetstream/json_get.h"
+#include "jetstream/shard_state.h"
+
+namespace ringnats::js {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::string_view kApiPrefix = "$JS.API.";
+constexpr char kDirSubjects[] = "$JSC.RINGNATS.DIR.*";
+constexpr std::string_view kDirPrefix = "$JSC.RINGNATS.DIR.";
+constexpr int64_t kDirEveryNs = 2'000'000'000;
+// A peer silent this long is gone (its route down): its streams leave the
+// directory until it speaks again.
+constexpr int64_t kDirExpireNs = 7'000'000'000;
+
+// The request subscriptions of a stream, numbered as stream_of_request
+// numbers the requests each one takes.
+constexpr int kMarkers = 7;
+std::string marker_subject(int k, std::string_view name) {
+  std::string n(name);
+  switch (k) {
+    case 0: return "$JS.API.STREAM.*." + n;
+    case 1: return "$JS.API.STREAM.MSG.*." + n;
+    case 2: return "$JS.API.CONSUMER.*." + n;
+    case 3: return "$JS.API.CONSUMER.*." + n + ".>";
+    case 4: return "$JS.API.CONSUMER.*.*." + n + ".>";
+    case 5: return "$JS.API.DIRECT.GET." + n;
+    default: return "$JS.API.DIRECT.GET." + n + ".>";
+  }
+}
+
+std::string marker_sid(int k, uint32_t index, uint32_t gen) {
+  std::string sid = "m";
+  sid += static_cast<char>('0' + k);
+  sid.append(".").append(std::to_string(index)).append(".").append(std::to_string(gen));
+  return sid;
+}
+
+bool one_token(std::string_view s) { return !s.empty() && s.find('.') == std::string_view::npos; }
+
+}  // namespace
+
+bool stream_of_request(std::string_view op, int& marker, std::string_view& stream) {
+  std::string_view rest;
+  auto after = [&](std::string_view prefix) {
+    if (!op.starts_with(prefix)) return false;
+    rest = op.substr(prefix.size());
+    return true;
+  };
+  if (after("STREAM.MSG.GET.") || after("STREAM.MSG.DELETE.")) {
+    marker = 1;
+    stream = rest;
+    return one_token(rest);
+  }
+  for (std::string_view p : {"STREAM.CREATE.", "STREAM.UPDATE.", "STREAM.INFO.", "STREAM.DELETE.", "STREAM.PURGE."})
+    if (after(p)) {
+      marker = 0;
+      stream = rest;
+      return one_token(rest);
+    }
+  if (after("DIRECT.GET.")) {
+    size_t dot = rest.find('.');
+    marker = dot == std::string_view::npos ? 5 : 6;
+    stream = rest.substr(0, dot);
+    return !stream.empty() && (dot == std::string_view::npos || dot + 1 < rest.size());
+  }
+  if (after("CONSUMER.DURABLE.CREATE.") || after("CONSUMER.MSG.NEXT.")) {
+    size_t dot = rest.find('.');
+    if (dot == std::string_view::npos || dot + 1 >= rest.size()) return false;
+    marker = 4;
+    stream = rest.substr(0, dot);
+    return !stream.empty();
+  }
+  if (after("CONSUMER.") && !rest.starts_with("LEADER.")) {
+    size_t op_end = rest.find('.');
+    if (op_end == std::string_view::npos) return false;
+    std::string_view tail = rest.substr(op_end + 1);
+    size_t dot = tail.find('.');
+    marker = dot == std::string_view::npos ? 2 : 3;
+    stream = tail.substr(0, dot);
+    return !stream.empty() && (dot == std::string_view::npos || dot + 1 < tail.size());
+  }
+  return false;
+}
+
+// --- a stream's request subscriptions (on its owner shard) ---------------------
+
+void JetStream::subscribe_markers(Shard& s, StreamSlot& slot, uint32_t index) {
+  if (!clustered_) return;
+  Conn* c = conn_for(s, slot.stream->account());
+  for (int k = 0; k < kMarkers; ++k)
+    s.subscribe_internal(c, marker_subject(k, slot.stream->config().name), {}, marker_sid(k, index, slot.gen), true);
+}
+
+void JetStream::unsubscribe_markers(Shard& s, StreamSlot& slot, uint32_t index) {
+  if (!clustered_) return;
+  Conn* c = conn_for(s, slot.stream->account());
+  for (int k = 0; k < kMarkers; ++k) s.unsubscribe_internal(c, marker_sid(k, index, slot.gen));
+}
+
+void JetStream::marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view body) {
+  // "m<k>.<index>.<gen>"
+  if (sub.sid.size() < 6) return;
+  int k = sub.sid[1] - '0';
+  uint32_t index = 0, gen = 0;
+  const char* end = sub.sid.data() + sub.sid.size();
+  auto r1 = std::from_chars(sub.sid.data() + 3, end, index);
+  if (r1.ec != std::errc() || r1.ptr == end) return;
+  auto r2 = std::from_chars(r1.ptr + 1, end, gen);
+  ShardState& st = state(s);
+  if (r2.ec != std::errc() || index >= st.slots.size()) return;
+  StreamSlot& slot = *st.slots[index];
+  if (!slot.stream || slot.doomed || slot.gen != gen) return;
+  if (!m.subject.starts_with(kApiPrefix)) return;
+  // A request matches several of a stream's patterns (or another stream's
+  // whose name is one of its tokens): only the one it belongs to takes it.
+  int want = -1;
+  std::string_view name;
+  if (!stream_of_request(m.subject.substr(kApiPrefix.size()), want, name) || want != k ||
+      name != slot.stream->config().name)
+    return;
+  ApiRequest r{c->account, std::string(m.subject), std::string(m.reply), std::string(body)};
+  r.at_owner = true;
+  st.api.push_back(std::move(r));
+}
+
+// --- the directory ---------------------------------------------------------------
+
+std::string JetStream::dir_entry(const StreamSlot& slot) const {
+  const Stream& st = *slot.stream;
+  ordered_json info;
+  info["config"] = to_json(st.config());
+  info["created"] = go_time(st.created_wall_ns());
+  info["state"] = st.state_json(static_cast<int>(slot.consumers.size()));
+  ordered_json e;
+  e["account"] = srv_.accounts().at(st.account()).name;
+  e["name"] = st.config().name;
+  e["info"] = std::move(info);
+  return e.dump();
+}
+
+void JetStream::dir_added(Shard& s, const StreamSlot& slot) {
+  if (!clustered_) return;
+  std::string body = "{\"server\":" + json(server_id_).dump() + ",\"streams\":[" + dir_entry(slot) + "]}";
+  queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
+}
+
+void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
+  if (!clustered_) return;
+  ordered_json g;
+  g["account"] = srv_.accounts().at(account).name;
+  g["name"] = name;
+  std::string body = "{\"server\":" + json(server_id_).dump() + ",\"gone\":[" + g.dump() + "]}";
+  queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
+}
+
+// Every stream of this node, gathered from the owners (shard 0 starts it).
+void JetStream::dir_full(Shard& s) {
+  if (dir_full_running_) return;
+  dir_full_running_ = true;
+  struct Job {
+    int left;
+    std::string entries;
+  };
+  auto job = std::make_shared<Job>();
+  job->left = nshards_;
+  for (int i = 0; i < nshards_; ++i) {
+    s.push_fn(i, [this, job](Shard& o) {
+      std::string mine;
+      for (auto& slot : state(o).slots) {
+        if (!slot->stream || slot->doomed) continue;
+        if (!mine.empty()) mine += ',';
+        mine += dir_entry(*slot);
+      }
+      o.push_fn(0, [this, job, mine = std::move(mine)](Shard& z) {
+        if (!mine.empty()) {
+          if (!job->entries.empty()) job->entries += ',';
+          job->entries += mine;
+        }
+        if (--job->left > 0) return;
+        dir_full_running_ = false;
+        queue(state(z), kGlobalAccount, std::string(kDirPrefix) + server_id_,
+              "{\"server\":" + json(server_id_).dump() + ",\"full\":true,\"streams\":[" + job->entries + "]}");
+      });
+    });
+  }
+}
+
+void JetStream::dir_received(Shard& s, std::string_view payload) {
+  json j = json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("server") || !j["server"].is_string()) return;
+  std::string server = j["server"].get<std::string>();
+  if (server == server_id_) return;
+  // A peer we did not know (or had given up on) hears our streams at once.
+  if (!dir_seen_.contains(server)) dir_next_full_ns_ = 0;
+  dir_seen_[server] = s.now_ns();
+  const bool full = j.value("full", false);
+  std::lock_guard<std::mutex> g(mu_);
+  absl::flat_hash_map<std::string, bool> listed;
+  if (j.contains("streams") && j["streams"].is_array()) {
+    for (const json& e : j["streams"]) {
+      if (!e.is_object() || !e.contains("info") || !e["info"].is_object()) continue;
+      uint32_t acc = srv_.accounts().find(e.value("account", ""));
+      std::string name = e.value("name", "");
+      if (acc == kNoAccount || name.empty()) continue;
+      std::string key = reg_key(acc, name);
+      listed[key] = true;
+      auto it = registry_.find(key);
+      if (it != registry_.end() && it->second.remote.empty()) continue;  // ours wins a clash
+      const json& info = e["info"];
+      StreamConfig in, cfg;
+      if (!info.contains("config") || parse_stream_config(info["config"].dump(), in) || check_stream_config(in, cfg))
+        continue;
+      Registered reg;
+      reg.owner = -1;
+      reg.cfg = std::move(cfg);
+      if (info.contains("state") && info["state"].is_object()) {
+        const json& stt = info["state"];
+        reg.msgs = stt.value("messages", uint64_t(0));
+        reg.bytes = stt.value("bytes", uint64_t(0));
+        reg.consumers = stt.value("consumer_count", 0);
+      }
+      reg.remote = server;
+      reg.remote_info = info.dump();
+      registry_[key] = std::move(reg);
+    }
+  }
+  if (j.contains("gone") && j["gone"].is_array()) {
+    for (const json& e : j["gone"]) {
+      if (!e.is_object()) continue;
+      uint32_t acc = srv_.accounts().find(e.value("account", ""));
+      if (acc == kNoAccount) continue;
+      auto it = registry_.find(reg_key(acc, e.value("name", "")));
+      if (it != registry_.end() && it->second.remote == server) registry_.erase(it);
+    }
+  }
+  if (full)
+    absl::erase_if(registry_, [&](const auto& kv) { return kv.second.remote == server && !listed.contains(kv.first); });
+}
+
+void JetStream::dir_start(Shard& s) {
+  if (clustered_) s.subscribe_internal(conn_for(s, kGlobalAccount), kDirSubjects, {}, kDirSid, true);
+}
+
+void JetStream::dir_tick(Shard& s) {
+  if (!clustered_ || s.id() != 0) return;
+  int64_t now = s.now_ns();
+  if (now >= dir_next_full_ns_) {
+    dir_next_full_ns_ = now + kDirEveryNs;
+    dir_full(s);
+  }
+  std::vector<std::string> gone;
+  for (const auto& [server, seen] : dir_seen_)
+    if (now - seen > kDirExpireNs) gone.push_back(server);
+  if (gone.empty()) return;
+  std::lock_guard<std::mutex> g(mu_);
+  for (const std::string& server : gone) {
+    dir_seen_.erase(server);
+    absl::erase_if(registry_, [&](const auto& kv) { return kv.second.remote == server; });
+  }
+}
+
+}  // namespace ringnats::js
