@@ -959,7 +959,7 @@ void RouteManager::forward_to_route(Shard& s, const SubRef& route, uint32_t acco
   // nats, "<reply>@<shown>" (the receiving server splits it off again).
   std::string reply_at;
   std::string_view reply = m.reply;
-  if (!m.shown_subject.empty() && !m.reply.empty()) {
+  if (!m.shown_subject.empty() && m.reply.starts_with("$JS.ACK.")) {
     reply_at.assign(m.reply).append("@").append(m.shown_subject);
     reply = reply_at;
   }

@@ -1,10 +1,11 @@
 // JetStream in a cluster of ringnats nodes. A stream lives on the node that
-// created it (R1) and is served from there: its subjects, its acks and its
-// API requests are subscribed cluster-wide, so the routes bring them to it
-// from any node, while each node's $JS.API.> stays local and keeps quiet
-// about a stream another node holds. A directory (each node's streams, sent
-// on every change and every 2 s) lets any node name and list them, count
-// them and refuse overlapping subjects.
+// took its create request (R1) and is served from there: its subjects, its
+// acks and its API requests are subscribed cluster-wide, so the routes bring
+// them to it from any node. $JS.API.> is one queue group across the
+// JetStream nodes; the member a request reaches keeps quiet about a stream
+// another node holds. A directory (each node's streams, sent on every change
+// and every 2 s) lets any node name and list them, count them and refuse
+// overlapping subjects.
 // Threads: markers run on the stream's owner shard; the directory on shard 0.
 #include <charconv>
 #include <memory>
@@ -28,6 +29,8 @@ constexpr std::string_view kApiPrefix = "$JS.API.";
 constexpr char kDirSubjects[] = "$JSC.RINGNATS.DIR.*";
 constexpr std::string_view kDirPrefix = "$JSC.RINGNATS.DIR.";
 constexpr int64_t kDirEveryNs = 2'000'000'000;
+// Until a peer has spoken (a node starting, its routes not up yet), more often.
+constexpr int64_t kDirAloneEveryNs = 250'000'000;
 // A peer silent this long is gone (its route down): its streams leave the
 // directory until it speaks again.
 constexpr int64_t kDirExpireNs = 7'000'000'000;
@@ -265,7 +268,7 @@ void JetStream::dir_tick(Shard& s) {
   if (!clustered_ || s.id() != 0) return;
   int64_t now = s.now_ns();
   if (now >= dir_next_full_ns_) {
-    dir_next_full_ns_ = now + kDirEveryNs;
+    dir_next_full_ns_ = now + (dir_seen_.empty() ? kDirAloneEveryNs : kDirEveryNs);
     dir_full(s);
   }
   std::vector<std::string> gone;

@@ -34,6 +34,7 @@ namespace {
 
 constexpr uint64_t kBlockSize = 8u << 20;
 constexpr char kApiSid[] = "api";
+constexpr char kApiQueue[] = "_ringnats_js_api";
 
 uint64_t fnv(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
@@ -204,7 +205,9 @@ bool JetStream::start(std::string& err) {
   bool ok = srv_.gather([this](Shard& s) {
     if (s.id() == 0) {
       Conn* c = conn_for(s, kGlobalAccount);
-      s.subscribe_internal(c, "$JS.API.>", {}, kApiSid);
+      // In a cluster, one queue group across the JetStream nodes: a request
+      // reaches one of them, from any node, stock nats-server's included.
+      s.subscribe_internal(c, "$JS.API.>", clustered_ ? kApiQueue : "", kApiSid, clustered_);
       dir_start(s);
     }
     // Each shard touches only its own entries (owners worked out before).
