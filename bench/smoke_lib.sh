@@ -15,10 +15,12 @@ tmp=
 smoke_cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; [ -n "$tmp" ] && rm -rf "$tmp"; }
 trap smoke_cleanup EXIT
 
-smoke_start() {  # server binary, temp dir prefix
+smoke_start() {  # server binary, temp dir prefix [js: JetStream on, stored in the temp dir]
   tmp=$(mktemp -d "/tmp/$2.XXXXXX")
+  local extra=()
+  [ "${3:-}" = js ] && extra=(-js -sd "$tmp/js")
   port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$1" -a 127.0.0.1 -p "$port" >"$tmp/server.log" 2>&1 &
+  "$1" -a 127.0.0.1 -p "$port" "${extra[@]}" >"$tmp/server.log" 2>&1 &
   spid=$!
   url=nats://127.0.0.1:$port
   # Bounded wait for the port to accept.

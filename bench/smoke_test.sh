@@ -8,7 +8,7 @@ server=${SMOKE_SERVER:-$1}
 pubsub=$2
 nats=$3
 source "$(dirname "$0")/smoke_lib.sh"
-smoke_start "$server" bench-smoke
+smoke_start "$server" bench-smoke js
 
 # Waits (bounded) until file $1 contains $2.
 wait_for() {
@@ -27,6 +27,10 @@ check "pubsub reqrep concurrent" $T "$pubsub" reqrep -s "$url" -n 1000 -c 4 --re
 check "pubsub 2 threads, 2 subjects" $T "$pubsub" pubsub -s "$url" -n 20000 -p 2 -S 2 -t 2 --subject a,b -q
 check "pubsub large messages" $T "$pubsub" pubsub -s "$url" -n 300 --size 200000 -q
 check "pubsub duration + rate" $T "$pubsub" pubsub -s "$url" -d 0.3 --rate 2000 -q
+check "pubsub jspub (file)" $T "$pubsub" jspub -s "$url" -n 5000 --subject js.a -p 2 -q
+check "pubsub jspub (memory, window 1)" $T "$pubsub" jspub -s "$url" -n 200 --stream MEM --storage memory --subject js.m --window 1 -q
+check "pubsub jsfetch" bash -c "$T '$pubsub' jsfetch -s '$url' -n 5000 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"pub\"][\"msgs\"]==5000 and not d[\"failed_clients\"], d'"
+check "pubsub jsfetch stops when the stream is drained" bash -c "$T '$pubsub' jsfetch -s '$url' -n 1000000 --durable other --stream MEM --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"pub\"][\"msgs\"]==200, d'"
 check "pubsub --json" bash -c "$T '$pubsub' fanout -s '$url' -n 2000 -N 2 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"lost\"]==0 and d[\"sub\"][\"msgs\"]==4000, d'"
 check "pubsub --csv"  bash -c "$T '$pubsub' reqrep -s '$url' -n 200 --csv | python3 -c 'import csv,sys; r=list(csv.DictReader(sys.stdin)); assert int(r[0][\"lat_count\"])==200, r'"
 # sub mode fed by a separate pub-mode process: wait until its subscription is live

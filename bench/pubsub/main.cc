@@ -17,6 +17,7 @@
 
 #include "bench/client/net.h"
 #include "bench/client/uring_client.h"
+#include "bench/pubsub/js_roles.h"
 #include "bench/pubsub/load_cpu.h"
 #include "bench/pubsub/options.h"
 #include "bench/pubsub/report.h"
@@ -74,7 +75,10 @@ int main(int argc, char** argv) {
   auto split = [](uint64_t total, int n, int i) {
     return total / static_cast<uint64_t>(n) + (static_cast<uint64_t>(i) < total % static_cast<uint64_t>(n) ? 1 : 0);
   };
-  if (o.mode == Mode::ReqRep) {
+  if (o.js()) {
+    // Each client keeps its own count, as requesters do.
+    for (int i = 0; i < o.pubs; ++i) add(Role::Req, i, split(o.msgs, o.pubs, i));
+  } else if (o.mode == Mode::ReqRep) {
     for (int i = 0; i < o.repliers; ++i) add(Role::Rep, i, 0);
     for (int i = 0; i < o.requesters; ++i) add(Role::Req, i, split(o.msgs, o.requesters, i));
   } else {
@@ -96,7 +100,11 @@ int main(int argc, char** argv) {
     switch (c.role) {
       case Role::Pub: conns.push_back(std::make_unique<PubConn>(fd, sh, c)); break;
       case Role::Sub: conns.push_back(std::make_unique<SubConn>(fd, sh, c, o.mode == Mode::Queue ? o.queue : "")); break;
-      case Role::Req: conns.push_back(std::make_unique<ReqConn>(fd, sh, c)); break;
+      case Role::Req:
+        if (o.mode == Mode::JsPub) conns.push_back(std::make_unique<JsPubConn>(fd, sh, c));
+        else if (o.mode == Mode::JsFetch) conns.push_back(std::make_unique<JsFetchConn>(fd, sh, c));
+        else conns.push_back(std::make_unique<ReqConn>(fd, sh, c));
+        break;
       case Role::Rep: conns.push_back(std::make_unique<RepConn>(fd, sh, c, o.queue)); break;
     }
   }
@@ -189,7 +197,7 @@ int main(int argc, char** argv) {
   sh.stop.store(true);
   for (Worker& w : workers) w.th.join();
 
-  if (expected.empty() && o.mode != Mode::ReqRep && o.mode != Mode::Pub) {
+  if (expected.empty() && o.mode != Mode::ReqRep && o.mode != Mode::Pub && !o.js()) {
     // Interrupted before publishers finished: expect what they sent.
     for (ClientStats& s : clients) {
       if (s.role != Role::Sub) continue;

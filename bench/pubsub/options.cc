@@ -22,6 +22,12 @@ Modes:
   fanin    N publishers, 1 subscriber (N:1)
   queue    1 publisher, N members of one queue group
   reqrep   K requesters (sequential each), R repliers in a queue group
+  jspub    JetStream: P publishers, each with --window acks outstanding, into
+           --stream (created by publisher 0 on --subject if missing); latency
+           is publish-to-ack
+  jsfetch  JetStream: P pull consumers sharing the durable --durable on
+           --stream (made by consumer 0), fetching --fetch-batch at a time and
+           acking each message, until -n are consumed or the stream is drained
 
 Options:
   -s, --server URLS      nats://host:port, comma separated (default nats://127.0.0.1:4222);
@@ -41,6 +47,11 @@ Options:
       --wait SECS        bound on waiting for subscribers after publishers end (default 10)
       --batch BYTES      bytes a publisher queues per flush (default 65536)
       --no-latency       do not embed send timestamps
+      --stream NAME      JetStream stream (default BENCH)
+      --storage KIND     file or memory, for a stream jspub creates (default file)
+      --durable NAME     jsfetch's consumer (default bench-pull)
+      --window N         jspub: acks outstanding per publisher (default 256)
+      --fetch-batch N    jsfetch: messages per pull request (default 256)
       --json | --csv     machine-readable output on stdout
       --progress | --no-progress   live progress on stderr (default: when stderr is a tty)
   -q, --quiet            no per-client lines
@@ -106,6 +117,11 @@ int parse_options(int argc, char** argv, Options& o) {
     else if (a == "--wait") { if (!need(v)) return 2; if (!to_double(v, d)) return bad(v); o.wait_s = d; }
     else if (a == "--batch") { if (!need(v)) return 2; if (!to_u64(v, u) || u == 0) return bad(v); o.batch = u; }
     else if (a == "--no-latency") o.latency = false;
+    else if (a == "--stream") { if (!need(v)) return 2; o.js_stream = std::string(v); }
+    else if (a == "--storage") { if (!need(v)) return 2; if (v != "file" && v != "memory") return bad(v); o.js_storage = std::string(v); }
+    else if (a == "--durable") { if (!need(v)) return 2; o.js_durable = std::string(v); }
+    else if (a == "--window") { if (!need(v)) return 2; if (!to_u64(v, u) || u == 0) return bad(v); o.js_window = u; }
+    else if (a == "--fetch-batch") { if (!need(v)) return 2; if (!to_u64(v, u) || u == 0) return bad(v); o.js_fetch_batch = u; }
     else if (a == "--json") o.json = true;
     else if (a == "--csv") o.csv = true;
     else if (a == "--progress") o.progress = 1;
@@ -125,6 +141,8 @@ int parse_options(int argc, char** argv, Options& o) {
   else if (m == "fanin") { o.mode = Mode::Fanin; o.pubs = o.pubs > 0 ? o.pubs : n; o.subs = 1; }
   else if (m == "queue") { o.mode = Mode::Queue; o.pubs = 1; o.subs = o.subs > 0 ? o.subs : n; }
   else if (m == "reqrep") { o.mode = Mode::ReqRep; o.pubs = 0; o.subs = 0; }
+  else if (m == "jspub") { o.mode = Mode::JsPub; if (o.pubs < 0) o.pubs = 1; o.subs = 0; }
+  else if (m == "jsfetch") { o.mode = Mode::JsFetch; if (o.pubs < 0) o.pubs = 1; o.subs = 0; }
   else { fprintf(stderr, "pubsub: unknown mode %.*s (see --help)\n", static_cast<int>(m.size()), m.data()); return 2; }
   if (o.mode != Mode::Sub && o.mode != Mode::ReqRep && o.pubs == 0) { fputs("pubsub: need at least one publisher\n", stderr); return 2; }
   if (o.mode == Mode::Sub && o.subs == 0) { fputs("pubsub: need at least one subscriber\n", stderr); return 2; }

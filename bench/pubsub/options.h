@@ -11,7 +11,7 @@
 
 namespace ringnats::bench {
 
-enum class Mode { Pub, Sub, PubSub, Fanout, Fanin, Queue, ReqRep };
+enum class Mode { Pub, Sub, PubSub, Fanout, Fanin, Queue, ReqRep, JsPub, JsFetch };
 
 struct Options {
   std::string prog = "pubsub";   // the tool's name in text output
@@ -39,6 +39,13 @@ struct Options {
   int progress = -1;             // -1: when stderr is a tty
   bool quiet = false;            // no per-client lines in text output
   bool latency = true;           // embed send timestamps when size >= 8
+  // JetStream modes
+  std::string js_stream = "BENCH";
+  std::string js_storage = "file";
+  std::string js_durable = "bench-pull";
+  uint64_t js_window = 256;      // jspub: acks outstanding per publisher
+  uint64_t js_fetch_batch = 256; // jsfetch: messages per pull request
+  bool js() const { return mode == Mode::JsPub || mode == Mode::JsFetch; }
 };
 
 // Returns 0 on success, 1 after printing help or the version, 2 on a usage error (printed).

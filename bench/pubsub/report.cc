@@ -101,7 +101,7 @@ Summary summarize(const Options& o, std::deque<ClientStats>& clients, uint64_t s
   s.pub.secs = secs_between(start_ns, pub_end);
   // In sub-only mode the clock starts with the first message seen.
   s.sub.secs = secs_between(o.mode == Mode::Sub ? sub_first : start_ns, sub_end);
-  if (o.mode == Mode::ReqRep) s.sub.secs = s.pub.secs;
+  if (o.mode == Mode::ReqRep || o.js()) s.sub.secs = s.pub.secs;
   return s;
 }
 
@@ -122,20 +122,24 @@ void print_text(const Options& o, const std::deque<ClientStats>& clients, const 
              c.failed.load() ? "  FAILED: " : "", c.failed.load() ? c.error.c_str() : "");
     }
   }
-  const char* pl = o.mode == Mode::ReqRep ? "requests" : "pub";
+  const char* pl = o.mode == Mode::ReqRep ? "requests" : o.mode == Mode::JsPub ? "acked" : o.mode == Mode::JsFetch ? "consumed" : "pub";
+  const bool one_sided = o.mode == Mode::Pub || o.mode == Mode::ReqRep || o.js();
   if (s.pub.msgs || o.mode != Mode::Sub)
     printf("%-8s aggregate: %llu msgs in %.3fs = %s msgs/s, %.2f MB/s\n", pl, static_cast<unsigned long long>(s.pub.msgs),
            s.pub.secs, human(s.pub.msgs_per_sec()).c_str(), s.pub.mb_per_sec());
-  if (o.mode != Mode::Pub && o.mode != Mode::ReqRep)
+  if (!one_sided)
     printf("%-8s aggregate: %llu msgs in %.3fs = %s msgs/s, %.2f MB/s\n", "sub", static_cast<unsigned long long>(s.sub.msgs),
            s.sub.secs, human(s.sub.msgs_per_sec()).c_str(), s.sub.mb_per_sec());
-  if (o.mode != Mode::Pub && o.mode != Mode::Sub && o.mode != Mode::ReqRep)
+  if (!one_sided && o.mode != Mode::Sub)
     printf("delivery: expected %llu, received %llu, lost %llu%s\n", static_cast<unsigned long long>(s.expected),
            static_cast<unsigned long long>(s.expected - s.lost + s.extra), static_cast<unsigned long long>(s.lost),
            s.extra ? (" (extra " + std::to_string(s.extra) + ")").c_str() : "");
   if (s.latency.count())
     printf("latency (%s, %llu samples): min %s p50 %s p90 %s p99 %s p99.9 %s max %s\n",
-           o.mode == Mode::ReqRep ? "round trip" : "one way", static_cast<unsigned long long>(s.latency.count()),
+           o.mode == Mode::ReqRep ? "round trip" : o.mode == Mode::JsPub ? "publish to ack"
+                                   : o.mode == Mode::JsFetch                            ? "pull request, full batch"
+                                                                                        : "one way",
+           static_cast<unsigned long long>(s.latency.count()),
            dur(s.latency.min()).c_str(), dur(s.latency.percentile(50)).c_str(), dur(s.latency.percentile(90)).c_str(),
            dur(s.latency.percentile(99)).c_str(), dur(s.latency.percentile(99.9)).c_str(), dur(s.latency.max()).c_str());
   if (s.load.wall_s > 0)

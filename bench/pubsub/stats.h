@@ -29,6 +29,7 @@ struct Shared {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> start_ns{0};
   std::atomic<uint64_t> deadline_ns{0};  // 0: count mode
+  std::atomic<bool> js_ready{false};     // JetStream modes: client 0 made the stream or consumer
 };
 
 enum class Role { Pub, Sub, Req, Rep };
