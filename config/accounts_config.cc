@@ -18,6 +18,61 @@ using golang::lower;
 
 constexpr std::string_view kWhyAccountOption =
     "this account setting decides what the account's clients may do or see, and ringnats does not enforce it yet";
+
+// An account's `jetstream`: bool, "enabled"/"disabled", or a map of limits
+// as nats-server reads them. Limits ringnats enforces: streams and
+// consumers; the others only as "no limit" (-1, false), else refused (a
+// configured bound must hold).
+void parse_account_jetstream(const ConfValue& v, const std::string& path, AccountOptions& a, Sink& s) {
+  if (v.kind == ConfKind::Bool) {
+    a.jetstream = v.b;
+    return;
+  }
+  if (v.kind == ConfKind::String) {
+    std::string l = lower(v.str);
+    if (l == "enabled" || l == "enable") a.jetstream = true;
+    else if (l == "disabled" || l == "disable") a.jetstream = false;
+    else s.errors.push_back("Expected 'enabled' or 'disabled' for string value, got '" + v.str + "'");  // nats: no position
+    return;
+  }
+  if (v.kind != ConfKind::Map) {
+    s.errors.push_back(std::string("Expected map, bool or string to define JetStream, got ") + v.go_type());
+    return;
+  }
+  a.jetstream = true;
+  for (size_t n = 0; n < v.keys.size(); ++n) {
+    const ConfValue& mv = v.items[n];
+    const std::string k = lower(v.keys[n]);
+    auto size = [&](int64_t* out) {
+      if (mv.kind != ConfKind::Int) {
+        s.errors.push_back(mv.where() + ": Expected a parseable size for \"" + v.keys[n] + "\", got " + go_value(mv));
+        return;
+      }
+      if (out) *out = mv.i;
+      else if (mv.i != -1)
+        s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n],
+                                                "ringnats does not apply this JetStream account limit (only "
+                                                "max_streams and max_consumers)"));
+    };
+    if (k == "max_streams" || k == "streams") size(&a.js_max_streams);
+    else if (k == "max_consumers" || k == "consumers") size(&a.js_max_consumers);
+    else if (k == "max_memory" || k == "max_mem" || k == "mem" || k == "memory" || k == "max_store" ||
+             k == "max_file" || k == "max_disk" || k == "store" || k == "disk" || k == "mem_max_stream_bytes" ||
+             k == "memory_max_stream_bytes" || k == "disk_max_stream_bytes" || k == "store_max_stream_bytes" ||
+             k == "max_ack_pending")
+      size(nullptr);
+    else if (k == "max_bytes_required" || k == "max_stream_bytes" || k == "max_bytes") {
+      if (mv.kind != ConfKind::Bool) {
+        s.errors.push_back(mv.where() + ": Expected a parseable bool for \"" + v.keys[n] + "\", got " + go_value(mv));
+      } else if (mv.b) {
+        s.errors.push_back(unsupported::refusal(mv, path + "." + v.keys[n],
+                                                "ringnats does not require max_bytes on streams"));
+      }
+    } else if (!mv.used_as_variable) {
+      s.errors.push_back(mv.where() + ": unknown field \"" + v.keys[n] + "\"");
+    }
+  }
+}
 constexpr std::string_view kWhyMappedService =
     "a service import that maps a wildcard subject onto another subject is not implemented yet";
 constexpr std::string_view kWhyMappedImport =
@@ -411,7 +466,7 @@ void parse_accounts(const conf::ConfValue& v, const std::string& key, Options& o
       } else if (k == "imports") {
         parse_items(mv, "Imports", [&](const ConfValue& e) { parse_import(e, a, s); }, s);
       } else if (k == "jetstream") {
-        s.ignored.push_back(sub);  // JetStream is not implemented; nothing it decides is access
+        parse_account_jetstream(mv, sub, a, s);
       } else if (k == "nkey" || k == "mappings" || k == "maps" || k == "limits") {
         s.errors.push_back(unsupported::refusal(mv, sub, kWhyAccountOption));
       } else if (!mv.used_as_variable) {

@@ -69,6 +69,10 @@ struct AccountOptions {
   std::vector<StreamImport> stream_imports;
   std::vector<ServiceImport> service_imports;
   std::shared_ptr<const Permissions> default_permissions;  // users without their own
+  // The account's `jetstream`: with accounts configured, only the accounts
+  // that enable it have JetStream (as nats-server). -1: no limit.
+  bool jetstream = false;
+  int64_t js_max_streams = -1, js_max_consumers = -1;
 };
 
 struct TlsOptions {

@@ -127,7 +127,7 @@ std::string JetStream::account_info(uint32_t account) {
   j["streams"] = streams;
   j["consumers"] = consumers;
   j["limits"] = {{"max_memory", -1},          {"max_storage", -1},
-                 {"max_streams", -1},         {"max_consumers", -1},
+                 {"max_streams", account_max_streams(account)}, {"max_consumers", account_max_consumers(account)},
                  {"max_ack_pending", -1},     {"memory_max_stream_bytes", -1},
                  {"storage_max_stream_bytes", -1}, {"max_bytes_required", false}};
   if (!opts_.domain.empty()) j["domain"] = opts_.domain;
@@ -234,6 +234,8 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
       if (known || s.has_route_interest(r.account, r.subject)) return;
     }
   }
+  if (op == "INFO" && !enabled_for(r.account))
+    return answer_error(s, r, "account_info_response", Err::NotEnabledForAccount);
   // Account info shows the counts from before this request, as nats'.
   if (op == "INFO") queue(state(s), r.account, r.reply, account_info(r.account));
   {
@@ -309,6 +311,18 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
         if (it == registry_.end()) {
           std::string prefix = std::to_string(r.account);
           prefix += '\0';
+          if (int64_t max = account_max_streams(r.account); max >= 0) {
+            int64_t have = 0;
+            for (const auto& [k, reg] : registry_) have += std::string_view(k).starts_with(prefix);
+            if (have >= max) {
+              ++api_errors_;
+              ordered_json j;
+              j["type"] = response_type(type);
+              j["error"] = error_json(Err::MaximumStreamsLimit, {});
+              queue(state(s), r.account, r.reply, go_json(j));
+              return;
+            }
+          }
           for (const auto& [k, reg] : registry_) {
             if (!std::string_view(k).starts_with(prefix)) continue;
             for (const std::string& a : reg.cfg.subjects)

@@ -351,6 +351,18 @@ void JetStream::consumer_request(Shard& s, ApiRequest& r) {
   if (stream.config().max_consumers > 0 &&
       static_cast<int64_t>(slot->consumers.size()) >= stream.config().max_consumers)
     return fail(type, Err::MaximumConsumersLimit);
+  if (int64_t max = account_max_consumers(r.account); max >= 0) {
+    // The account's consumers on every stream, as the registry counts them.
+    int64_t have = 0;
+    std::string prefix = std::to_string(r.account);
+    prefix += '\0';
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (const auto& [k, reg] : registry_)
+        if (std::string_view(k).starts_with(prefix)) have += reg.consumers;
+    }
+    if (have >= max) return fail(type, Err::MaximumConsumersLimit);
+  }
   if (stream.config().retention == Retention::WorkQueue) {
     for (auto& other : slot->consumers) {
       if (cfg.filter_subject.empty() || other->config().filter_subject.empty())

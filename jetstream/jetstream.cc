@@ -101,6 +101,26 @@ JetStream::JetStream(Server& srv, const JetStreamOptions& opts)
 
 JetStream::~JetStream() = default;
 
+bool JetStream::enabled_for(uint32_t account) const {
+  const AccountTable& accounts = srv_.accounts();
+  bool configured = false;
+  for (uint32_t i = 0; i < accounts.size(); ++i)
+    if (i != kGlobalAccount && i != accounts.system() && accounts.at(i).opts) configured = true;
+  if (!configured) return account == kGlobalAccount;
+  const Account& a = accounts.at(account);
+  return a.opts && a.opts->jetstream;
+}
+
+int64_t JetStream::account_max_streams(uint32_t account) const {
+  const Account& a = srv_.accounts().at(account);
+  return a.opts ? a.opts->js_max_streams : -1;
+}
+
+int64_t JetStream::account_max_consumers(uint32_t account) const {
+  const Account& a = srv_.accounts().at(account);
+  return a.opts ? a.opts->js_max_consumers : -1;
+}
+
 JetStream::ShardState& JetStream::state(const Shard& s) { return *shards_[static_cast<size_t>(s.id())]; }
 
 int JetStream::owner_of(std::string_view name) const {
@@ -145,6 +165,7 @@ void JetStream::recover(std::vector<Recovered>& found) {
   namespace fs = std::filesystem;
   std::error_code ec;
   for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
+    if (!enabled_for(acc)) continue;  // kept on disk, as nats keeps it
     fs::path dir = fs::path(store_dir_) / srv_.accounts().at(acc).name / "streams";
     if (!fs::is_directory(dir, ec)) continue;
     std::vector<fs::path> tombstones;
@@ -204,10 +225,16 @@ bool JetStream::start(std::string& err) {
   srv_.set_jetstream(this);
   bool ok = srv_.gather([this](Shard& s) {
     if (s.id() == 0) {
-      Conn* c = conn_for(s, kGlobalAccount);
-      // In a cluster, one queue group across the JetStream nodes: a request
-      // reaches one of them, from any node, stock nats-server's included.
-      s.subscribe_internal(c, "$JS.API.>", clustered_ ? kApiQueue : "", kApiSid, clustered_);
+      for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
+        if (enabled_for(acc)) {
+          // In a cluster, one queue group across the JetStream nodes: a request
+          // reaches one of them, from any node, stock nats-server's included.
+          s.subscribe_internal(conn_for(s, acc), "$JS.API.>", clustered_ ? kApiQueue : "", kApiSid, clustered_);
+        } else if (acc != srv_.accounts().system()) {
+          // nats answers an account without JetStream its account info only.
+          s.subscribe_internal(conn_for(s, acc), "$JS.API.INFO", {}, kApiSid);
+        }
+      }
       dir_start(s);
     }
     // Each shard touches only its own entries (owners worked out before).

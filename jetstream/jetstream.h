@@ -78,6 +78,13 @@ class JetStream final : public JetStreamHooks {
   int64_t max_memory() const { return max_memory_; }
   int64_t max_store() const { return max_store_; }
 
+  // Whether `account` has JetStream: the global account when the config
+  // names no accounts, else the accounts whose `jetstream` enables it.
+  bool enabled_for(uint32_t account) const;
+  // An account's limit on streams or consumers (-1: none).
+  int64_t account_max_streams(uint32_t account) const;
+  int64_t account_max_consumers(uint32_t account) const;
+
   // The internal connection of `account` on shard `s` (opened on first use).
   Conn* internal_conn(Shard& s, uint32_t account) { return conn_for(s, account); }
 

@@ -41,6 +41,22 @@ TEST(RefuseBinary, UnenforcedAccountOptionStopsTheServer) {
   EXPECT_EQ(t.err, e.err);
 }
 
+// An account JetStream limit ringnats does not apply stops the server (a
+// configured bound must hold); the ones it applies start it.
+TEST(RefuseBinary, UnappliedAccountJetStreamLimitStopsTheServer) {
+  TempDir dir;
+  std::string f = dir.write("jsacc.conf", "port: -1\naccounts { A: { jetstream: { max_mem: 1G } } }\n");
+  Exit e = run({"-c", f, "-t"}, std::chrono::seconds(10));
+  EXPECT_EQ(e.status, 1) << e.err;
+  EXPECT_NE(e.err.find("\"accounts.A.jetstream.max_mem\" is not supported by ringnats: ringnats does not apply this "
+                       "JetStream account limit (only max_streams and max_consumers)"),
+            std::string::npos)
+      << e.err;
+  std::string ok = dir.write("jsok.conf", "port: -1\naccounts { A: { jetstream: { max_streams: 2, max_mem: -1 } } }\n");
+  Exit t = run({"-c", ok, "-t"}, std::chrono::seconds(10));
+  EXPECT_EQ(t.status, 0) << t.err;
+}
+
 // A system account that names no account stops the server, as nats' does
 // ("account missing"); one that names a configured account, or $SYS, runs.
 TEST(RefuseBinary, SystemAccountMustExist) {

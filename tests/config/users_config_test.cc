@@ -164,6 +164,13 @@ TEST(UsersConfigNatsCompat, CheckConfigMatchesNatsServer) {
       "{service: {account: A, subject: s}}, {stream: {account: A, subject: \"t.>\"}} ] } }\n",
       "accounts { A: { exports: [ {service: s} ] }, B: { imports: [ {service: {account: A, subject: s}, to: r}, "
       "{service: {account: A, subject: s}, to: r} ] } }\n",
+      "accounts { A: { jetstream: enabled }, B: { jetstream: false }, C: { jetstream: true } }\n",
+      "accounts { A: { jetstream: sometimes } }\n",
+      "accounts { A: { jetstream: 5 } }\n",
+      "accounts { A: { jetstream: { max_streams: 2, consumers: 3, max_mem: -1, max_bytes_required: false } } }\n",
+      "accounts { A: { jetstream: { max_streams: many } } }\n",
+      "accounts { A: { jetstream: { max_bytes: 7 } } }\n",
+      "accounts { A: { jetstream: { no_such_limit: 1 } } }\n",
   };
   TempDir dir;
   int n = 0;

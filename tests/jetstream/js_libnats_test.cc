@@ -53,16 +53,25 @@ class JetStreamLibnats : public ::testing::Test {
     std::string err;
     for (int attempt = 0; attempt < 50; ++attempt) {
       srv_.pin_port(port);
-      if (srv_.start(ringnats_bin(), shards, {"-js", "-sd", dir_.path}, &err)) return;
+      std::vector<std::string> args = {"-js", "-sd", dir_.path};
+      if (conf_) args = {"-c", conf_->path()};
+      if (srv_.start(ringnats_bin(), shards, args, &err)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     FAIL() << "restart on port " << port << ": " << err;
   }
-  void connect(Nc& c) {
+  // With a config file: "jetstream { store_dir: <dir> }" comes first.
+  void start_conf(const std::string& body) {
+    conf_ = std::make_unique<TempConfig>("jetstream { store_dir: \"" + dir_.path + "\" }\n" + body);
+    std::string err;
+    ASSERT_TRUE(srv_.start(ringnats_bin(), 2, {"-c", conf_->path()}, &err)) << err;
+  }
+  void connect(Nc& c, const char* user = nullptr, const char* pass = nullptr) {
     natsOptions* o = nullptr;
     ASSERT_EQ(natsOptions_Create(&o), NATS_OK);
     std::string url = "nats://127.0.0.1:" + std::to_string(srv_.port());
     natsOptions_SetURL(o, url.c_str());
+    if (user) natsOptions_SetUserInfo(o, user, pass);
     natsOptions_SetAllowReconnect(o, false);
     natsOptions_SetTimeout(o, kTimeoutMs);
     natsStatus s = natsConnection_Connect(&c.nc, o);
@@ -113,6 +122,7 @@ class JetStreamLibnats : public ::testing::Test {
   }
 
   StoreDir dir_;
+  std::unique_ptr<TempConfig> conf_;
   ServerProcess srv_;
 };
 
@@ -276,6 +286,74 @@ TEST_F(JetStreamLibnats, StreamsOnEveryShardAnswerFromAnyConnection) {
   ASSERT_EQ(list->Count, 16);
   for (int i = 0; i < list->Count; ++i) EXPECT_EQ(list->List[i]->State.Msgs, 10u);
   jsStreamInfoList_Destroy(list);
+}
+
+// With accounts, JetStream is each account's own, for the accounts that
+// enable it (as nats-server): the same stream name in two accounts is two
+// streams; max_streams and max_consumers hold; an account without it gets
+// nats' 10039 on account info and nothing else.
+TEST_F(JetStreamLibnats, AccountsHaveTheirOwnJetStream) {
+  start_conf(
+      "accounts {\n"
+      "  A: { users: [{user: a, password: pa}], jetstream: enabled }\n"
+      "  B: { users: [{user: b, password: pb}], jetstream: { max_streams: 1, max_consumers: 1 } }\n"
+      "  C: { users: [{user: c, password: pc}] }\n"
+      "}\n");
+  Nc a, b, c;
+  connect(a, "a", "pa");
+  connect(b, "b", "pb");
+  connect(c, "c", "pc");
+  add_stream(a, "S", {"x.>"});
+  add_stream(b, "S", {"x.>"});
+  EXPECT_EQ(publish(a, "x.1", "from a"), 1u);
+  EXPECT_EQ(publish(a, "x.2", "from a"), 2u);
+  EXPECT_EQ(publish(b, "x.1", "from b"), 1u);
+  EXPECT_EQ(state(a, "S").Msgs, 2u);
+  EXPECT_EQ(state(b, "S").Msgs, 1u);
+
+  // B's limits.
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  const char* subjects[] = {"y.>"};
+  cfg.Name = "T";
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  EXPECT_NE(js_AddStream(&si, b.js, &cfg, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(jerr, JSMaximumStreamsLimitErr);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = "one";
+  cc.AckPolicy = js_AckExplicit;
+  jsConsumerInfo* ci = nullptr;
+  ASSERT_EQ(js_AddConsumer(&ci, b.js, "S", &cc, nullptr, &jerr), NATS_OK) << jerr;
+  jsConsumerInfo_Destroy(ci);
+  cc.Durable = "two";
+  EXPECT_NE(js_AddConsumer(&ci, b.js, "S", &cc, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(jerr, JSMaximumConsumersLimitErr);
+  jsAccountInfo* ai = nullptr;
+  ASSERT_EQ(js_GetAccountInfo(&ai, b.js, nullptr, &jerr), NATS_OK) << jerr;
+  EXPECT_EQ(ai->Streams, 1);
+  EXPECT_EQ(ai->Limits.MaxStreams, 1);
+  EXPECT_EQ(ai->Limits.MaxConsumers, 1);
+  jsAccountInfo_Destroy(ai);
+
+  // C has none.
+  EXPECT_NE(js_GetAccountInfo(&ai, c.js, nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(jerr, JSNotEnabledForAccountErr);
+  jsOptions quick;
+  jsOptions_Init(&quick);
+  quick.Wait = 300;
+  EXPECT_NE(js_AddStream(&si, c.js, &cfg, &quick, &jerr), NATS_OK);
+
+  // After a restart each account finds its own stream again.
+  restart();
+  Nc a2, b2;
+  connect(a2, "a", "pa");
+  connect(b2, "b", "pb");
+  EXPECT_EQ(state(a2, "S").Msgs, 2u);
+  EXPECT_EQ(state(b2, "S").Msgs, 1u);
 }
 
 TEST_F(JetStreamLibnats, KeyValuePutGetUpdateDelete) {
