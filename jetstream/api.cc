@@ -595,7 +595,7 @@ void JetStream::create_stream(Shard& s, ApiRequest& r, const StreamConfig& cfg) 
   if (cfg.storage == Storage::Memory) {
     store = make_memory_store();
   } else {
-    store = open_file_store(dir, 8u << 20, err);
+    store = open_file_store(dir, kBlockSize, err);
   }
   auto unregister = [&] {
     std::lock_guard<std::mutex> g(mu_);

@@ -49,8 +49,11 @@ struct ApiRequest {
 // takes the API request `op` (the subject after "$JS.API."), and for which
 // stream; false for a request about no one stream.
 bool stream_of_request(std::string_view op, int& marker, std::string_view& stream);
-// The sid of shard 0's subscription to the cluster's stream directory.
+// The sids of shard 0's subscriptions to the API and to the cluster's
+// stream directory; the size of a file store's blocks.
+inline constexpr char kApiSid[] = "api";
 inline constexpr char kDirSid[] = "dir";
+inline constexpr uint64_t kBlockSize = 8u << 20;
 
 // An answer (ack or API response) waiting to be published.
 struct Outgoing {
