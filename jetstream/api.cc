@@ -80,6 +80,22 @@ ordered_json error_json(Err e, std::string description) {
 
 std::string response_type(std::string_view what) { return "io.nats.jetstream.api.v1." + std::string(what); }
 
+// The response type of a stream or consumer request (none: DIRECT.GET and
+// MSG.NEXT, which answer with messages).
+const char* response_type_of(std::string_view op) {
+  static const std::pair<std::string_view, const char*> kTypes[] = {
+      {"STREAM.CREATE.", "stream_create_response"},       {"STREAM.UPDATE.", "stream_update_response"},
+      {"STREAM.INFO.", "stream_info_response"},           {"STREAM.DELETE.", "stream_delete_response"},
+      {"STREAM.PURGE.", "stream_purge_response"},         {"STREAM.MSG.GET.", "stream_msg_get_response"},
+      {"STREAM.MSG.DELETE.", "stream_msg_delete_response"}, {"CONSUMER.CREATE.", "consumer_create_response"},
+      {"CONSUMER.DURABLE.CREATE.", "consumer_create_response"}, {"CONSUMER.INFO.", "consumer_info_response"},
+      {"CONSUMER.DELETE.", "consumer_delete_response"},   {"CONSUMER.NAMES.", "consumer_names_response"},
+      {"CONSUMER.LIST.", "consumer_list_response"}};
+  for (const auto& [prefix, type] : kTypes)
+    if (op.starts_with(prefix)) return type;
+  return nullptr;
+}
+
 }  // namespace
 
 void JetStream::answer_error(Shard& s, const ApiRequest& r, const char* type, Err e, std::string description) {
@@ -226,12 +242,21 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
     int marker;
     std::string_view stream;
     if (stream_of_request(op, marker, stream)) {
-      bool known;
+      bool known = false, remote = false;
       {
         std::lock_guard<std::mutex> g(mu_);
-        known = registry_.contains(reg_key(r.account, stream));
+        auto it = registry_.find(reg_key(r.account, stream));
+        known = it != registry_.end();
+        remote = known && !it->second.remote.empty();
       }
-      if (known || s.has_route_interest(r.account, r.subject)) return;
+      if (s.has_route_interest(r.account, r.subject) || (known && !remote)) return;
+      // Its node is away (no route carries its interest): nats' answer for
+      // a stream whose servers are down.
+      if (remote) {
+        if (const char* type = response_type_of(op))
+          answer_error(s, r, type, Err::ClusterNotAvail);
+        return;
+      }
     }
   }
   if (op == "INFO" && !enabled_for(r.account))

@@ -5,7 +5,10 @@
 // JetStream nodes; the member a request reaches keeps quiet about a stream
 // another node holds. A directory (each node's streams, sent on every change
 // and every 2 s) lets any node name and list them, count them and refuse
-// overlapping subjects.
+// overlapping subjects. Its entries are by server name (stable across a
+// restart): a node that is away keeps its streams there, answered with
+// nats' 10008 until it is back; a node restarted under the same name
+// replaces them with what it holds now.
 // Threads: markers run on the stream's owner shard; the directory on shard 0.
 #include <charconv>
 #include <memory>
@@ -31,9 +34,8 @@ constexpr std::string_view kDirPrefix = "$JSC.RINGNATS.DIR.";
 constexpr int64_t kDirEveryNs = 2'000'000'000;
 // Until a peer has spoken (a node starting, its routes not up yet), more often.
 constexpr int64_t kDirAloneEveryNs = 250'000'000;
-// A peer silent this long is gone (its route down): its streams leave the
-// directory until it speaks again.
-constexpr int64_t kDirExpireNs = 7'000'000'000;
+// A peer silent this long was away: when it speaks again, it hears ours at once.
+constexpr int64_t kDirAwayNs = 5'000'000'000;
 
 // The request subscriptions of a stream, numbered as stream_of_request
 // numbers the requests each one takes.
@@ -163,7 +165,7 @@ std::string JetStream::dir_entry(const StreamSlot& slot) const {
 
 void JetStream::dir_added(Shard& s, const StreamSlot& slot) {
   if (!clustered_) return;
-  std::string body = "{\"server\":" + json(server_id_).dump() + ",\"streams\":[" + dir_entry(slot) + "]}";
+  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"streams\":[" + dir_entry(slot) + "]}";
   queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
@@ -172,7 +174,7 @@ void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
   ordered_json g;
   g["account"] = srv_.accounts().at(account).name;
   g["name"] = name;
-  std::string body = "{\"server\":" + json(server_id_).dump() + ",\"gone\":[" + g.dump() + "]}";
+  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"gone\":[" + g.dump() + "]}";
   queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
@@ -202,7 +204,8 @@ void JetStream::dir_full(Shard& s) {
         if (--job->left > 0) return;
         dir_full_running_ = false;
         queue(state(z), kGlobalAccount, std::string(kDirPrefix) + server_id_,
-              "{\"server\":" + json(server_id_).dump() + ",\"full\":true,\"streams\":[" + job->entries + "]}");
+              "{\"server\":" + json(srv_.server_name()).dump() + ",\"full\":true,\"streams\":[" + job->entries +
+                  "]}");
       });
     });
   }
@@ -212,9 +215,10 @@ void JetStream::dir_received(Shard& s, std::string_view payload) {
   json j = json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("server") || !j["server"].is_string()) return;
   std::string server = j["server"].get<std::string>();
-  if (server == server_id_) return;
-  // A peer we did not know (or had given up on) hears our streams at once.
-  if (!dir_seen_.contains(server)) dir_next_full_ns_ = 0;
+  if (server == srv_.server_name()) return;
+  // A peer we did not know (or that was away) hears our streams at once.
+  auto seen = dir_seen_.find(server);
+  if (seen == dir_seen_.end() || s.now_ns() - seen->second > kDirAwayNs) dir_next_full_ns_ = 0;
   dir_seen_[server] = s.now_ns();
   const bool full = j.value("full", false);
   std::lock_guard<std::mutex> g(mu_);
@@ -270,15 +274,6 @@ void JetStream::dir_tick(Shard& s) {
   if (now >= dir_next_full_ns_) {
     dir_next_full_ns_ = now + (dir_seen_.empty() ? kDirAloneEveryNs : kDirEveryNs);
     dir_full(s);
-  }
-  std::vector<std::string> gone;
-  for (const auto& [server, seen] : dir_seen_)
-    if (now - seen > kDirExpireNs) gone.push_back(server);
-  if (gone.empty()) return;
-  std::lock_guard<std::mutex> g(mu_);
-  for (const std::string& server : gone) {
-    dir_seen_.erase(server);
-    absl::erase_if(registry_, [&](const auto& kv) { return kv.second.remote == server; });
   }
 }
 

@@ -113,7 +113,7 @@ class JetStream final : public JetStreamHooks {
     StreamConfig cfg;
     uint64_t msgs = 0, bytes = 0;
     int consumers = 0;
-    // Held by another node of the cluster (its server id), as its last
+    // Held by another node of the cluster (its server name), as its last
     // directory message told: its info JSON (config, created, state).
     std::string remote;
     std::string remote_info;
@@ -186,7 +186,7 @@ class JetStream final : public JetStreamHooks {
   JetStreamOptions opts_;
   bool clustered_ = false;
   std::string server_id_;
-  // Shard 0 only: when each peer's directory last came, and when ours goes.
+  // Shard 0 only: when each peer (by server name) last spoke, and when ours goes.
   absl::flat_hash_map<std::string, int64_t> dir_seen_;
   int64_t dir_next_full_ns_ = 0;
   bool dir_full_running_ = false;

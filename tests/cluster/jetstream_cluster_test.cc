@@ -222,13 +222,42 @@ TEST(JetStreamCluster, AStreamOnOneNodeServesEveryNode) {
     jsStreamInfoList_Destroy(streams);
   }
 
-  // Deleted from C: gone everywhere (each node hears it from A over its own
-  // route, so the others are asked until they have).
-  ASSERT_EQ(js_DeleteStream(cc, "ORDERS", nullptr, &jerr), NATS_OK) << jerr;
-  for (jsCtx* js : {a, b, cc})
-    EXPECT_TRUE(wait_until([&] { return stream_names(js) == std::vector<std::string>{"KV_CFG"}; })) << c.logs();
+  // The node holding KV_CFG killed: the others answer nats' 10008 for it
+  // (not "not found", and not silence); back, it answers again.
+  int holder = -1;
+  for (int i = 0; i < 3; ++i)
+    if (std::filesystem::exists(run_dir() + "/js3-" + std::string(1, static_cast<char>('A' + i)) +
+                                "/jetstream/$G/streams/KV_CFG"))
+      holder = i;
+  ASSERT_GE(holder, 0);
+  const int other = (holder + 1) % 3;
+  c.conns[static_cast<size_t>(holder)].reset();
+  c.nodes[static_cast<size_t>(holder)]->kill9();
   jsStreamInfo* si = nullptr;
-  EXPECT_NE(js_GetStreamInfo(&si, b, "ORDERS", nullptr, &jerr), NATS_OK);
+  ASSERT_TRUE(wait_until([&] {
+    jsErrCode e = static_cast<jsErrCode>(0);
+    bool away = js_GetStreamInfo(&si, c.js[static_cast<size_t>(other)]->js, "KV_CFG", nullptr, &e) != NATS_OK &&
+                e == JSClusterNotAvailErr;
+    jsStreamInfo_Destroy(si);
+    si = nullptr;
+    return away;
+  })) << c.logs();
+  std::string err;
+  ASSERT_TRUE(wait_until([&] { return c.nodes[static_cast<size_t>(holder)]->start(&err); }, 5000)) << err;
+  ASSERT_TRUE(wait_until([&] {
+    jsErrCode e = static_cast<jsErrCode>(0);
+    bool back = js_GetStreamInfo(&si, c.js[static_cast<size_t>(other)]->js, "KV_CFG", nullptr, &e) == NATS_OK;
+    jsStreamInfo_Destroy(si);
+    si = nullptr;
+    return back;
+  }, 10000)) << c.logs();
+
+  // Deleted: gone everywhere (each node hears it from A over its own route,
+  // so the others are asked until they have).
+  ASSERT_EQ(js_DeleteStream(c.js[static_cast<size_t>(other)]->js, "ORDERS", nullptr, &jerr), NATS_OK) << jerr;
+  for (jsCtx* js : {c.js[static_cast<size_t>(other)]->js, c.js[static_cast<size_t>((holder + 2) % 3)]->js})
+    EXPECT_TRUE(wait_until([&] { return stream_names(js) == std::vector<std::string>{"KV_CFG"}; })) << c.logs();
+  EXPECT_NE(js_GetStreamInfo(&si, c.js[static_cast<size_t>(other)]->js, "ORDERS", nullptr, &jerr), NATS_OK);
   EXPECT_EQ(jerr, JSStreamNotFoundErr);
   jsStreamInfo_Destroy(si);
 }
