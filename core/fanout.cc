@@ -208,12 +208,11 @@ void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_vie
   links_.push(dst, r);
 }
 
-bool Fanout::has_route_interest(uint32_t account, std::string_view subject) {
-  ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
-                          subject, interest_tokens_, interest_match_);
-  for (const SubSet* set : interest_match_)
-    for (const SubRef& r : set->plain)
-      if (r.flags & kSubRoute) return true;
+bool Fanout::route_has_pattern(uint32_t account, std::string_view pattern) {
+  const SubSet* set = srv_.shard(partition_of(pattern, nshards_)).partition(account).find_pattern(pattern);
+  if (!set) return false;
+  for (const SubRef& r : set->plain)
+    if (r.flags & kSubRoute) return true;
   return false;
 }
 

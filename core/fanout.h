@@ -77,8 +77,9 @@ class Fanout {
   // Whether anyone (a client, a route, an internal subscriber) is
   // subscribed to `subject` in `account` (control path; safe inside a publish).
   bool has_interest(uint32_t account, std::string_view subject);
-  // Whether a route peer is (plain interest: what a peer's JetStream asks for).
-  bool has_route_interest(uint32_t account, std::string_view subject);
+  // Whether a route peer announced exactly `pattern` (not something that
+  // matches it): how a peer's JetStream says it holds a stream.
+  bool route_has_pattern(uint32_t account, std::string_view pattern);
 
   // Service imports (service_imports.cc). A response for request `seq` of
   // this shard, sent on by the shard it was published on.

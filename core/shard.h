@@ -130,8 +130,8 @@ class Shard : private ConnEvents {
   void publish_internal_as(Conn* c, std::string_view subject, std::string_view shown, std::string_view reply,
                            int64_t hdr, std::string_view payload);
   bool has_interest(uint32_t account, std::string_view subject) { return fanout_.has_interest(account, subject); }
-  bool has_route_interest(uint32_t account, std::string_view subject) {
-    return fanout_.has_route_interest(account, subject);
+  bool route_has_pattern(uint32_t account, std::string_view pattern) {
+    return fanout_.route_has_pattern(account, pattern);
   }
   // A file write on this shard's ring; JetStreamHooks::write_done(tag, op)
   // follows (`op` < 2^24 tells the writes of one batch apart).

@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "core/subject_match.h"
 #include "proto/subject.h"
 
 namespace ringnats {
@@ -304,6 +305,22 @@ void SubPartition::prune(std::vector<std::pair<TrieNode*, std::string_view>>& pa
     path.pop_back();
     via_pwc.pop_back();
   }
+}
+
+const SubSet* SubPartition::find_pattern(std::string_view pattern) const {
+  if (!has_wildcard_token(pattern)) return literal_.find(pattern, hash_subject(pattern));
+  const TrieNode* node = &root_;
+  size_t at = 0;
+  while (node) {
+    size_t dot = pattern.find('.', at);
+    std::string_view tok = pattern.substr(at, dot == std::string_view::npos ? std::string_view::npos : dot - at);
+    const bool last = dot == std::string_view::npos;
+    if (tok == ">" && last) return node->fwc.load(std::memory_order_acquire);
+    node = tok == "*" ? node->pwc.load(std::memory_order_acquire) : node->children.find(tok, hash_subject(tok));
+    if (last) return node ? node->here.load(std::memory_order_acquire) : nullptr;
+    at = dot + 1;
+  }
+  return nullptr;
 }
 
 void SubPartition::match_node(const TrieNode* node, const std::string_view* tok, size_t lvl,

@@ -206,6 +206,10 @@ class SubPartition {
     match_node(&root_, tokens, 0, n, out);
   }
 
+  // Readers, any shard: the entries filed under exactly `pattern` (not the
+  // ones that match it), or null.
+  const SubSet* find_pattern(std::string_view pattern) const;
+
   bool has_wildcards() const { return wild_count_.load(std::memory_order_acquire) != 0; }
   size_t literal_subjects() const { return literal_.size(); }
   size_t wildcard_patterns() const { return wild_count_.load(std::memory_order_relaxed); }

@@ -249,7 +249,7 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
         known = it != registry_.end();
         remote = known && !it->second.remote.empty();
       }
-      if (s.has_route_interest(r.account, r.subject) || (known && !remote)) return;
+      if ((known && !remote) || peer_holds(s, r.account, stream)) return;
       // Its node is away (no route carries its interest): nats' answer for
       // a stream whose servers are down.
       if (remote) {

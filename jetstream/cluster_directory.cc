@@ -5,12 +5,13 @@
 // JetStream nodes; the member a request reaches keeps quiet about a stream
 // another node holds. A directory (each node's streams, sent on every change
 // and every 2 s) lets any node name and list them, count them and refuse
-// overlapping subjects. Its entries are by server name (stable across a
+// overlapping subjects. It travels in the system account. Its entries are by server name (stable across a
 // restart): a node that is away keeps its streams there, answered with
 // nats' 10008 until it is back; a node restarted under the same name
 // replaces them with what it holds now.
 // Threads: markers run on the stream's owner shard; the directory on shard 0.
 #include <charconv>
+#include <type_traits>
 #include <memory>
 #include <string>
 
@@ -165,8 +166,9 @@ std::string JetStream::dir_entry(const StreamSlot& slot) const {
 
 void JetStream::dir_added(Shard& s, const StreamSlot& slot) {
   if (!clustered_) return;
-  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"streams\":[" + dir_entry(slot) + "]}";
-  queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
+  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(++dir_seq_) +
+                     ",\"streams\":[" + dir_entry(slot) + "]}";
+  queue(state(s), srv_.accounts().system(), std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
 void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
@@ -174,8 +176,9 @@ void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
   ordered_json g;
   g["account"] = srv_.accounts().at(account).name;
   g["name"] = name;
-  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"gone\":[" + g.dump() + "]}";
-  queue(state(s), kGlobalAccount, std::string(kDirPrefix) + server_id_, std::move(body));
+  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(++dir_seq_) +
+                     ",\"gone\":[" + g.dump() + "]}";
+  queue(state(s), srv_.accounts().system(), std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
 // Every stream of this node, gathered from the owners (shard 0 starts it).
@@ -184,10 +187,12 @@ void JetStream::dir_full(Shard& s) {
   dir_full_running_ = true;
   struct Job {
     int left;
+    uint64_t seq;
     std::string entries;
   };
   auto job = std::make_shared<Job>();
   job->left = nshards_;
+  job->seq = ++dir_seq_;  // before any owner looks: what they render is at least this new
   for (int i = 0; i < nshards_; ++i) {
     s.push_fn(i, [this, job](Shard& o) {
       std::string mine;
@@ -203,76 +208,128 @@ void JetStream::dir_full(Shard& s) {
         }
         if (--job->left > 0) return;
         dir_full_running_ = false;
-        queue(state(z), kGlobalAccount, std::string(kDirPrefix) + server_id_,
-              "{\"server\":" + json(srv_.server_name()).dump() + ",\"full\":true,\"streams\":[" + job->entries +
-                  "]}");
+        queue(state(z), srv_.accounts().system(), std::string(kDirPrefix) + server_id_,
+              "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(job->seq) +
+                  ",\"full\":true,\"streams\":[" + job->entries + "]}");
       });
     });
   }
 }
 
+namespace {
+// A field of a directory message, or `fallback` when absent or of another
+// type (a peer's message is trusted as far as its types go, no further).
+template <class T>
+T field(const json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) return it->is_boolean() ? it->template get<bool>() : fallback;
+  else if constexpr (std::is_same_v<T, std::string>) return it->is_string() ? it->template get<std::string>() : fallback;
+  else return it->is_number_integer() || it->is_number_unsigned() ? it->template get<T>() : fallback;
+}
+}  // namespace
+
 void JetStream::dir_received(Shard& s, std::string_view payload) {
   json j = json::parse(payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("server") || !j["server"].is_string()) return;
-  std::string server = j["server"].get<std::string>();
-  if (server == srv_.server_name()) return;
+  if (j.is_discarded() || !j.is_object()) return;
+  std::string server = field<std::string>(j, "server", "");
+  const uint64_t seq = field<uint64_t>(j, "seq", 0);
+  if (server.empty() || server == srv_.server_name() || seq == 0) return;
+  const std::string id = field<std::string>(j, "id", "");
+  DirPeer& peer = dir_peers_[server];
   // A peer we did not know (or that was away) hears our streams at once.
-  auto seen = dir_seen_.find(server);
-  if (seen == dir_seen_.end() || s.now_ns() - seen->second > kDirAwayNs) dir_next_full_ns_ = 0;
-  dir_seen_[server] = s.now_ns();
-  const bool full = j.value("full", false);
+  if (peer.seen_ns == 0 || s.now_ns() - peer.seen_ns > kDirAwayNs) dir_next_full_ns_ = 0;
+  peer.seen_ns = s.now_ns();
   std::lock_guard<std::mutex> g(mu_);
+  if (peer.id != id) {
+    // Restarted under its name (a new server id): it numbers from 1 again,
+    // and what it said before is older than anything it says now.
+    peer.id = id;
+    peer.full_seq = 0;
+    peer.gone.clear();
+    for (auto& [k, reg] : registry_)
+      if (reg.remote == server) reg.dir_seq = 0;
+  }
+  const bool full = field<bool>(j, "full", false);
+  if (full && seq <= peer.full_seq) return;  // an older full one, overtaken
   absl::flat_hash_map<std::string, bool> listed;
-  if (j.contains("streams") && j["streams"].is_array()) {
-    for (const json& e : j["streams"]) {
-      if (!e.is_object() || !e.contains("info") || !e["info"].is_object()) continue;
-      uint32_t acc = srv_.accounts().find(e.value("account", ""));
-      std::string name = e.value("name", "");
+  auto streams = j.find("streams");
+  if (streams != j.end() && streams->is_array()) {
+    for (const json& e : *streams) {
+      if (!e.is_object()) continue;
+      auto info = e.find("info");
+      if (info == e.end() || !info->is_object()) continue;
+      uint32_t acc = srv_.accounts().find(field<std::string>(e, "account", ""));
+      std::string name = field<std::string>(e, "name", "");
       if (acc == kNoAccount || name.empty()) continue;
       std::string key = reg_key(acc, name);
       listed[key] = true;
       auto it = registry_.find(key);
       if (it != registry_.end() && it->second.remote.empty()) continue;  // ours wins a clash
-      const json& info = e["info"];
+      const bool ours_from_peer = it != registry_.end() && it->second.remote == server;
+      // Newer news of it came first (it changed, or went, after this was said).
+      if (ours_from_peer && it->second.dir_seq > seq) continue;
+      auto gone = peer.gone.find(key);
+      if (gone != peer.gone.end() && gone->second > seq) continue;
+      if (!ours_from_peer && !full && seq < peer.full_seq) continue;  // said before the full directory we hold
+      auto config = info->find("config");
       StreamConfig in, cfg;
-      if (!info.contains("config") || parse_stream_config(info["config"].dump(), in) || check_stream_config(in, cfg))
+      if (config == info->end() || !config->is_object() || parse_stream_config(config->dump(), in) ||
+          check_stream_config(in, cfg) || cfg.name != name)
         continue;
       Registered reg;
       reg.owner = -1;
       reg.cfg = std::move(cfg);
-      if (info.contains("state") && info["state"].is_object()) {
-        const json& stt = info["state"];
-        reg.msgs = stt.value("messages", uint64_t(0));
-        reg.bytes = stt.value("bytes", uint64_t(0));
-        reg.consumers = stt.value("consumer_count", 0);
+      auto state = info->find("state");
+      if (state != info->end() && state->is_object()) {
+        reg.msgs = field<uint64_t>(*state, "messages", 0);
+        reg.bytes = field<uint64_t>(*state, "bytes", 0);
+        reg.consumers = field<int>(*state, "consumer_count", 0);
       }
       reg.remote = server;
-      reg.remote_info = info.dump();
+      reg.remote_info = info->dump();
+      reg.dir_seq = seq;
       registry_[key] = std::move(reg);
     }
   }
-  if (j.contains("gone") && j["gone"].is_array()) {
-    for (const json& e : j["gone"]) {
+  auto gone = j.find("gone");
+  if (gone != j.end() && gone->is_array()) {
+    for (const json& e : *gone) {
       if (!e.is_object()) continue;
-      uint32_t acc = srv_.accounts().find(e.value("account", ""));
+      uint32_t acc = srv_.accounts().find(field<std::string>(e, "account", ""));
       if (acc == kNoAccount) continue;
-      auto it = registry_.find(reg_key(acc, e.value("name", "")));
-      if (it != registry_.end() && it->second.remote == server) registry_.erase(it);
+      std::string key = reg_key(acc, field<std::string>(e, "name", ""));
+      uint64_t& at = peer.gone[key];
+      at = std::max(at, seq);
+      auto it = registry_.find(key);
+      if (it != registry_.end() && it->second.remote == server && it->second.dir_seq <= seq) registry_.erase(it);
     }
   }
-  if (full)
-    absl::erase_if(registry_, [&](const auto& kv) { return kv.second.remote == server && !listed.contains(kv.first); });
+  if (full) {
+    peer.full_seq = seq;
+    absl::erase_if(registry_, [&](const auto& kv) {
+      return kv.second.remote == server && kv.second.dir_seq < seq && !listed.contains(kv.first);
+    });
+    // What was deleted before this directory is in it (by its absence).
+    absl::erase_if(peer.gone, [&](const auto& kv) { return kv.second < seq; });
+  }
+}
+
+bool JetStream::peer_holds(Shard& s, uint32_t account, std::string_view stream) {
+  return s.route_has_pattern(account, marker_subject(0, stream));
 }
 
 void JetStream::dir_start(Shard& s) {
-  if (clustered_) s.subscribe_internal(conn_for(s, kGlobalAccount), kDirSubjects, {}, kDirSid, true);
+  // In the system account, as nats' own cluster traffic: no client of an
+  // ordinary account can read it or speak for a node.
+  if (clustered_) s.subscribe_internal(conn_for(s, srv_.accounts().system()), kDirSubjects, {}, kDirSid, true);
 }
 
 void JetStream::dir_tick(Shard& s) {
   if (!clustered_ || s.id() != 0) return;
   int64_t now = s.now_ns();
   if (now >= dir_next_full_ns_) {
-    dir_next_full_ns_ = now + (dir_seen_.empty() ? kDirAloneEveryNs : kDirEveryNs);
+    dir_next_full_ns_ = now + (dir_peers_.empty() ? kDirAloneEveryNs : kDirEveryNs);
     dir_full(s);
   }
 }

@@ -117,6 +117,7 @@ class JetStream final : public JetStreamHooks {
     // directory message told: its info JSON (config, created, state).
     std::string remote;
     std::string remote_info;
+    uint64_t dir_seq = 0;  // the number of the message it came in
   };
   struct ListJob;
 
@@ -156,6 +157,8 @@ class JetStream final : public JetStreamHooks {
   void dir_received(Shard& s, std::string_view payload);
   void dir_tick(Shard& s);
   void dir_start(Shard& s);  // shard 0
+  // Whether a peer's subscriptions say it holds `stream` now (its route up).
+  bool peer_holds(Shard& s, uint32_t account, std::string_view stream);
 
   // --- the API (api.cc) ---
   void api_request(Shard& s, ApiRequest& r);       // on shard 0
@@ -186,8 +189,18 @@ class JetStream final : public JetStreamHooks {
   JetStreamOptions opts_;
   bool clustered_ = false;
   std::string server_id_;
-  // Shard 0 only: when each peer (by server name) last spoke, and when ours goes.
-  absl::flat_hash_map<std::string, int64_t> dir_seen_;
+  // Each directory message of this node has a number (a full one the number
+  // it had when it began gathering), so a peer applies what is newer only:
+  // the owners' messages and shard 0's full ones take different paths.
+  std::atomic<uint64_t> dir_seq_{0};
+  // Shard 0 only: what we know of each peer (by server name), and when ours goes.
+  struct DirPeer {
+    std::string id;  // its server id: a new one means it restarted
+    int64_t seen_ns = 0;
+    uint64_t full_seq = 0;  // its last full directory applied
+    absl::flat_hash_map<std::string, uint64_t> gone;  // reg_key -> the number that deleted it
+  };
+  absl::flat_hash_map<std::string, DirPeer> dir_peers_;
   int64_t dir_next_full_ns_ = 0;
   bool dir_full_running_ = false;
   std::string store_dir_;

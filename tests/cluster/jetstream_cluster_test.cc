@@ -46,6 +46,8 @@ struct Cluster3 {
   }
 };
 
+void wait_mesh(Cluster3& c);
+
 // Three JetStream nodes (B and C route to A; gossip makes the mesh), a
 // libnats JetStream context on each, and the mesh proven by a message
 // each node's subscriber gets from each other node.
@@ -76,6 +78,11 @@ void start_cluster3(Cluster3& c) {
     o.Wait = 3000;
     ASSERT_EQ(natsConnection_JetStream(&c.js.back()->js, c.conns.back().get(), &o), NATS_OK);
   }
+  wait_mesh(c);
+}
+
+// Each node's subscriber gets a message from each other node: every route is up.
+void wait_mesh(Cluster3& c) {
   for (int to = 0; to < 3; ++to) {
     SubPtr probe = sub_sync(c.conns[to].get(), "mesh.probe");
     ASSERT_EQ(natsConnection_Flush(c.conns[to].get()), NATS_OK);
@@ -244,6 +251,14 @@ TEST(JetStreamCluster, AStreamOnOneNodeServesEveryNode) {
   })) << c.logs();
   std::string err;
   ASSERT_TRUE(wait_until([&] { return c.nodes[static_cast<size_t>(holder)]->start(&err); }, 5000)) << err;
+  c.conns[static_cast<size_t>(holder)] = connect_to(c.nodes[static_cast<size_t>(holder)]->url(), &err);
+  ASSERT_TRUE(c.conns[static_cast<size_t>(holder)]) << err;
+  jsCtx_Destroy(c.js[static_cast<size_t>(holder)]->js);
+  c.js[static_cast<size_t>(holder)]->js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&c.js[static_cast<size_t>(holder)]->js, c.conns[static_cast<size_t>(holder)].get(),
+                                     nullptr),
+            NATS_OK);
+  ASSERT_NO_FATAL_FAILURE(wait_mesh(c));
   ASSERT_TRUE(wait_until([&] {
     jsErrCode e = static_cast<jsErrCode>(0);
     bool back = js_GetStreamInfo(&si, c.js[static_cast<size_t>(other)]->js, "KV_CFG", nullptr, &e) == NATS_OK;
@@ -260,6 +275,63 @@ TEST(JetStreamCluster, AStreamOnOneNodeServesEveryNode) {
   EXPECT_NE(js_GetStreamInfo(&si, c.js[static_cast<size_t>(other)]->js, "ORDERS", nullptr, &jerr), NATS_OK);
   EXPECT_EQ(jerr, JSStreamNotFoundErr);
   jsStreamInfo_Destroy(si);
+}
+
+// What a breaker found: a forged or malformed directory message published
+// by a client, a client's `SUB >` elsewhere in the cluster, and a stream
+// named like an API token must not crash a node, hide or invent streams, or
+// leave a request unanswered or answered twice.
+TEST(JetStreamCluster, ClientsCannotDisturbTheDirectoryOrTheAnswers) {
+  Cluster3 c;
+  ASSERT_NO_FATAL_FAILURE(start_cluster3(c));
+  jsCtx* a = c.js[0]->js;
+  ASSERT_EQ(add_stream(a, "CREATE", "tok.>"), 0) << c.logs();
+  ASSERT_EQ(add_stream(a, "REAL", "real.>"), 0) << c.logs();
+  // Forged and malformed directory messages, from a client of each node.
+  for (auto& conn : c.conns) {
+    for (const char* body : {"{\"server\":\"Z\",\"full\":\"yes\"}",
+                             "{\"server\":\"Z\",\"streams\":[{\"account\":\"$G\",\"name\":\"G\",\"info\":{"
+                             "\"config\":{\"name\":\"G\",\"subjects\":[\">\"]},\"state\":{\"messages\":\"lots\"}}}]}",
+                             "{\"server\":\"A\",\"full\":true,\"streams\":[]}", "not json", "[1,2]"})
+      ASSERT_EQ(natsConnection_PublishString(conn.get(), "$JSC.RINGNATS.DIR.X", body), NATS_OK);
+    ASSERT_EQ(natsConnection_Flush(conn.get()), NATS_OK);
+  }
+  // Every node is up and answers as before; a ">" on one node's client.
+  SubPtr everything = sub_sync(c.conns[1].get(), ">");
+  ASSERT_EQ(natsConnection_Flush(c.conns[1].get()), NATS_OK);
+  for (auto& js : c.js) {
+    std::vector<std::string> names = stream_names(js->js);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"CREATE", "REAL"})) << c.logs();
+  }
+  EXPECT_EQ(add_stream(c.js[2]->js, "OTHER", "other.>"), 0);
+
+  // Requests about a missing stream, with a stream named CREATE in the
+  // cluster and a ">" subscriber: one answer each, an error.
+  for (size_t node = 0; node < 3; ++node) {
+    natsConnection* nc = c.conns[node].get();
+    SubPtr inbox = sub_sync(nc, "probe.reply");
+    ASSERT_EQ(natsConnection_Flush(nc), NATS_OK);
+    const char* subjects[] = {"$JS.API.STREAM.INFO.NOPE", "$JS.API.CONSUMER.DURABLE.CREATE.NOPE.d1",
+                              "$JS.API.CONSUMER.CREATE.NOPE.CREATE.x"};
+    for (const char* subj : subjects) {
+      for (int i = 0; i < 4; ++i) {
+        ASSERT_EQ(natsConnection_PublishRequestString(nc, subj, "probe.reply", "{}"), NATS_OK);
+        natsMsg* m = nullptr;
+        ASSERT_EQ(natsSubscription_NextMsg(&m, inbox.get(), 3000), NATS_OK) << subj << " from node " << node;
+        std::string body(natsMsg_GetData(m), natsMsg_GetDataLength(m));
+        // Not found, or (a consumer create whose body names no stream) nats' 10056.
+        EXPECT_TRUE(body.find("10059") != std::string::npos || body.find("10056") != std::string::npos)
+            << subj << " from node " << node << ": " << body;
+        natsMsg_Destroy(m);
+      }
+    }
+    // No second answer to any of them.
+    natsMsg* extra = nullptr;
+    EXPECT_NE(natsSubscription_NextMsg(&extra, inbox.get(), 300), NATS_OK)
+        << std::string(natsMsg_GetData(extra), natsMsg_GetDataLength(extra));
+    natsMsg_Destroy(extra);
+  }
 }
 
 // A stock nats-server (no JetStream) in the cluster passes its clients'
