@@ -151,6 +151,12 @@ void JetStream::marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgAr
 
 // --- the directory ---------------------------------------------------------------
 
+// A directory message's first fields: who says it, in which life, and its number.
+std::string JetStream::dir_header(uint64_t seq) const {
+  return "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":" + json(server_id_).dump() +
+         ",\"seq\":" + std::to_string(seq);
+}
+
 std::string JetStream::dir_entry(const StreamSlot& slot) const {
   const Stream& st = *slot.stream;
   ordered_json info;
@@ -166,8 +172,7 @@ std::string JetStream::dir_entry(const StreamSlot& slot) const {
 
 void JetStream::dir_added(Shard& s, const StreamSlot& slot) {
   if (!clustered_) return;
-  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(++dir_seq_) +
-                     ",\"streams\":[" + dir_entry(slot) + "]}";
+  std::string body = dir_header(++dir_seq_) + ",\"streams\":[" + dir_entry(slot) + "]}";
   queue(state(s), srv_.accounts().system(), std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
@@ -176,8 +181,7 @@ void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
   ordered_json g;
   g["account"] = srv_.accounts().at(account).name;
   g["name"] = name;
-  std::string body = "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(++dir_seq_) +
-                     ",\"gone\":[" + g.dump() + "]}";
+  std::string body = dir_header(++dir_seq_) + ",\"gone\":[" + g.dump() + "]}";
   queue(state(s), srv_.accounts().system(), std::string(kDirPrefix) + server_id_, std::move(body));
 }
 
@@ -209,8 +213,7 @@ void JetStream::dir_full(Shard& s) {
         if (--job->left > 0) return;
         dir_full_running_ = false;
         queue(state(z), srv_.accounts().system(), std::string(kDirPrefix) + server_id_,
-              "{\"server\":" + json(srv_.server_name()).dump() + ",\"id\":\"" + server_id_ + "\",\"seq\":" + std::to_string(job->seq) +
-                  ",\"full\":true,\"streams\":[" + job->entries + "]}");
+              dir_header(job->seq) + ",\"full\":true,\"streams\":[" + job->entries + "]}");
       });
     });
   }

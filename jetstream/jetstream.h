@@ -150,6 +150,7 @@ class JetStream final : public JetStreamHooks {
   void unsubscribe_markers(Shard& s, StreamSlot& slot, uint32_t index);
   void marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view body);
   // The directory: each node tells the others which streams it holds.
+  std::string dir_header(uint64_t seq) const;
   std::string dir_entry(const StreamSlot& slot) const;
   void dir_added(Shard& s, const StreamSlot& slot);
   void dir_gone(Shard& s, uint32_t account, const std::string& name);
