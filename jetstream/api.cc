@@ -236,9 +236,10 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
   if (!r.subject.starts_with(kApiPrefix)) return;
   std::string_view op = std::string_view(r.subject).substr(kApiPrefix.size());
   if (clustered_ && !r.at_owner) {
-    // A stream held here is served by its own subscriptions (marker_msg),
-    // one held by a peer by the peer; a peer whose interest is known before
-    // its directory is believed too.
+    // This node's member of the $JS.API queue group took the request: a
+    // stream held here is answered here, one a peer holds is sent on to it
+    // (a peer's interest counts before its directory has come), a new
+    // name goes to the node it hashes to.
     int marker;
     std::string_view stream;
     if (stream_of_request(op, marker, stream)) {
@@ -249,13 +250,19 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
         known = it != registry_.end();
         remote = known && !it->second.remote.empty();
       }
-      if ((known && !remote) || peer_holds(s, r.account, stream)) return;
-      // Its node is away (no route carries its interest): nats' answer for
-      // a stream whose servers are down.
-      if (remote) {
-        if (const char* type = response_type_of(op))
-          answer_error(s, r, type, Err::ClusterNotAvail);
+      const bool create = op.starts_with("STREAM.CREATE.");
+      if (known && !remote) {
+        // Ours: answered here, below.
+      } else if (peer_holds(s, r.account, stream)) {
+        return forward_to_holder(s, r, stream);
+      } else if (remote) {
+        // Its node is away (no route carries its interest): nats' answer for
+        // a stream whose servers are down.
+        if (const char* type = response_type_of(op)) answer_error(s, r, type, Err::ClusterNotAvail);
         return;
+      } else if (create && !r.placed) {
+        if (std::string target = placement_target(s, r.account, stream); !target.empty())
+          return place_create(s, r, target);
       }
     }
   }

@@ -10,6 +10,7 @@
 // nats' 10008 until it is back; a node restarted under the same name
 // replaces them with what it holds now.
 // Threads: markers run on the stream's owner shard; the directory on shard 0.
+#include <algorithm>
 #include <charconv>
 #include <type_traits>
 #include <memory>
@@ -38,26 +39,17 @@ constexpr int64_t kDirAloneEveryNs = 250'000'000;
 // A peer silent this long was away: when it speaks again, it hears ours at once.
 constexpr int64_t kDirAwayNs = 5'000'000'000;
 
-// The request subscriptions of a stream, numbered as stream_of_request
-// numbers the requests each one takes.
-constexpr int kMarkers = 7;
-std::string marker_subject(int k, std::string_view name) {
-  std::string n(name);
-  switch (k) {
-    case 0: return "$JS.API.STREAM.*." + n;
-    case 1: return "$JS.API.STREAM.MSG.*." + n;
-    case 2: return "$JS.API.CONSUMER.*." + n;
-    case 3: return "$JS.API.CONSUMER.*." + n + ".>";
-    case 4: return "$JS.API.CONSUMER.*.*." + n + ".>";
-    case 5: return "$JS.API.DIRECT.GET." + n;
-    default: return "$JS.API.DIRECT.GET." + n + ".>";
-  }
-}
+constexpr std::string_view kPlacePrefix = "$JSC.RINGNATS.API.";
+// A stream's requests, forwarded by whichever node's $JS.API member took
+// them: "$JSC.RINGNATS.S.<stream>.<what follows $JS.API.>". Its holder
+// subscribes to "<prefix><stream>.>" cluster-wide; a route that announced
+// exactly that pattern is how a peer says it holds the stream.
+constexpr std::string_view kStreamPrefix = "$JSC.RINGNATS.S.";
+std::string stream_pattern(std::string_view name) { return std::string(kStreamPrefix).append(name).append(".>"); }
 
-std::string marker_sid(int k, uint32_t index, uint32_t gen) {
+std::string marker_sid(uint32_t index, uint32_t gen) {
   std::string sid = "m";
-  sid += static_cast<char>('0' + k);
-  sid.append(".").append(std::to_string(index)).append(".").append(std::to_string(gen));
+  sid.append(std::to_string(index)).append(".").append(std::to_string(gen));
   return sid;
 }
 
@@ -112,41 +104,42 @@ bool stream_of_request(std::string_view op, int& marker, std::string_view& strea
 
 void JetStream::subscribe_markers(Shard& s, StreamSlot& slot, uint32_t index) {
   if (!clustered_) return;
-  Conn* c = conn_for(s, slot.stream->account());
-  for (int k = 0; k < kMarkers; ++k)
-    s.subscribe_internal(c, marker_subject(k, slot.stream->config().name), {}, marker_sid(k, index, slot.gen), true);
+  s.subscribe_internal(conn_for(s, slot.stream->account()), stream_pattern(slot.stream->config().name), {},
+                       marker_sid(index, slot.gen), true);
 }
 
 void JetStream::unsubscribe_markers(Shard& s, StreamSlot& slot, uint32_t index) {
   if (!clustered_) return;
-  Conn* c = conn_for(s, slot.stream->account());
-  for (int k = 0; k < kMarkers; ++k) s.unsubscribe_internal(c, marker_sid(k, index, slot.gen));
+  s.unsubscribe_internal(conn_for(s, slot.stream->account()), marker_sid(index, slot.gen));
 }
 
 void JetStream::marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgArgs& m, std::string_view body) {
-  // "m<k>.<index>.<gen>"
-  if (sub.sid.size() < 6) return;
-  int k = sub.sid[1] - '0';
+  // "m<index>.<gen>"
   uint32_t index = 0, gen = 0;
   const char* end = sub.sid.data() + sub.sid.size();
-  auto r1 = std::from_chars(sub.sid.data() + 3, end, index);
+  auto r1 = std::from_chars(sub.sid.data() + 1, end, index);
   if (r1.ec != std::errc() || r1.ptr == end) return;
   auto r2 = std::from_chars(r1.ptr + 1, end, gen);
   ShardState& st = state(s);
   if (r2.ec != std::errc() || index >= st.slots.size()) return;
   StreamSlot& slot = *st.slots[index];
   if (!slot.stream || slot.doomed || slot.gen != gen) return;
-  if (!m.subject.starts_with(kApiPrefix)) return;
-  // A request matches several of a stream's patterns (or another stream's
-  // whose name is one of its tokens): only the one it belongs to takes it.
-  int want = -1;
-  std::string_view name;
-  if (!stream_of_request(m.subject.substr(kApiPrefix.size()), want, name) || want != k ||
-      name != slot.stream->config().name)
-    return;
-  ApiRequest r{c->account, std::string(m.subject), std::string(m.reply), std::string(body)};
+  // "$JSC.RINGNATS.S.<stream>.<op>": a request for this stream, as $JS.API.<op>.
+  std::string_view rest = m.subject.substr(std::min(m.subject.size(), kStreamPrefix.size()));
+  const std::string& name = slot.stream->config().name;
+  if (!rest.starts_with(name) || rest.size() <= name.size() + 1 || rest[name.size()] != '.') return;
+  ApiRequest r{c->account, std::string(kApiPrefix) + std::string(rest.substr(name.size() + 1)), std::string(m.reply),
+               std::string(body)};
+  int kind = -1;
+  std::string_view about;
+  if (!stream_of_request(std::string_view(r.subject).substr(kApiPrefix.size()), kind, about) || about != name) return;
   r.at_owner = true;
   st.api.push_back(std::move(r));
+}
+
+void JetStream::forward_to_holder(Shard& s, ApiRequest& r, std::string_view stream) {
+  std::string subject = std::string(kStreamPrefix).append(stream).append(".").append(r.subject.substr(kApiPrefix.size()));
+  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(r.reply)});
 }
 
 // --- the directory ---------------------------------------------------------------
@@ -172,8 +165,11 @@ std::string JetStream::dir_entry(const StreamSlot& slot) const {
 
 void JetStream::dir_added(Shard& s, const StreamSlot& slot) {
   if (!clustered_) return;
+  // After its subscriptions, as its create's answer: a peer that reads it
+  // then also has the route interest to forward requests to it.
   std::string body = dir_header(++dir_seq_) + ",\"streams\":[" + dir_entry(slot) + "]}";
-  queue(state(s), srv_.accounts().system(), std::string(kDirPrefix) + server_id_, std::move(body));
+  queue_after_subs(s, slot.stream->account(), std::string(kDirPrefix) + server_id_, std::move(body),
+                   srv_.accounts().system());
 }
 
 void JetStream::dir_gone(Shard& s, uint32_t account, const std::string& name) {
@@ -319,13 +315,51 @@ void JetStream::dir_received(Shard& s, std::string_view payload) {
 }
 
 bool JetStream::peer_holds(Shard& s, uint32_t account, std::string_view stream) {
-  return s.route_has_pattern(account, marker_subject(0, stream));
+  return s.route_has_pattern(account, stream_pattern(stream));
+}
+
+// --- placement: one node decides each new name -------------------------------------
+
+// Two creates of one name sent to two nodes at once both reach the node the
+// name hashes to, whose registry lets only the first make it (without a
+// meta leader, nodes agree on that node once they have heard each other).
+std::string JetStream::placement_target(Shard& s, uint32_t account, std::string_view stream) {
+  std::vector<std::pair<std::string, std::string>> nodes{{srv_.server_name(), ""}};
+  for (const auto& [name, peer] : dir_peers_)
+    if (s.now_ns() - peer.seen_ns <= kDirAwayNs) nodes.emplace_back(name, peer.id);
+  std::sort(nodes.begin(), nodes.end());
+  std::string key = srv_.accounts().at(account).name;
+  key += '\0';
+  key.append(stream);
+  return nodes[name_hash(key) % nodes.size()].second;
+}
+
+void JetStream::place_create(Shard& s, ApiRequest& r, const std::string& target) {
+  std::string subject = std::string(kPlacePrefix) + target + "." + r.subject.substr(kApiPrefix.size());
+  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(r.reply)});
+}
+
+void JetStream::placed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view body) {
+  // "$JSC.RINGNATS.API.<our id>.STREAM.CREATE.<name>"
+  std::string_view rest = m.subject.substr(std::min(m.subject.size(), kPlacePrefix.size()));
+  size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || rest.substr(0, dot) != server_id_) return;
+  ApiRequest r{c->account, std::string(kApiPrefix) + std::string(rest.substr(dot + 1)), std::string(m.reply),
+               std::string(body)};
+  if (!std::string_view(r.subject).starts_with("$JS.API.STREAM.CREATE.")) return;
+  r.placed = true;
+  state(s).api.push_back(std::move(r));
 }
 
 void JetStream::dir_start(Shard& s) {
+  if (!clustered_) return;
   // In the system account, as nats' own cluster traffic: no client of an
   // ordinary account can read it or speak for a node.
-  if (clustered_) s.subscribe_internal(conn_for(s, srv_.accounts().system()), kDirSubjects, {}, kDirSid, true);
+  s.subscribe_internal(conn_for(s, srv_.accounts().system()), kDirSubjects, {}, kDirSid, true);
+  // Creates other nodes place here, in each account with JetStream.
+  for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc)
+    if (enabled_for(acc))
+      s.subscribe_internal(conn_for(s, acc), std::string(kPlacePrefix) + server_id_ + ".>", {}, kPlaceSid, true);
 }
 
 void JetStream::dir_tick(Shard& s) {

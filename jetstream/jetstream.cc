@@ -28,12 +28,6 @@ using nlohmann::ordered_json;
 namespace {
 
 
-uint64_t fnv(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
 }  // namespace
 
 JetStream::JetStream(Server& srv, const JetStreamOptions& opts)
@@ -91,7 +85,7 @@ int64_t JetStream::account_max_consumers(uint32_t account) const {
 JetStream::ShardState& JetStream::state(const Shard& s) { return *shards_[static_cast<size_t>(s.id())]; }
 
 int JetStream::owner_of(std::string_view name) const {
-  return static_cast<int>(fnv(name) % static_cast<uint64_t>(nshards_));
+  return static_cast<int>(name_hash(name) % static_cast<uint64_t>(nshards_));
 }
 
 std::string JetStream::stream_dir(uint32_t account, std::string_view name) const {
@@ -248,6 +242,7 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
     return;
   }
   if (sub.sid == kDirSid) return dir_received(s, payload.substr(hdr));
+  if (sub.sid == kPlaceSid) return placed_msg(s, c, m, payload.substr(hdr));
   if (!sub.sid.empty() && sub.sid[0] == 'm') return marker_msg(s, c, sub, m, payload.substr(hdr));
   // Stream subjects: "<slot>.<gen>.<n>"; its acks "a<slot>.<gen>"; flow
   // control answers "f<slot>.<gen>".
@@ -397,22 +392,46 @@ void JetStream::queue(ShardState& st, uint32_t account, std::string_view subject
   st.replies.emplace_back(account, Outgoing{std::string(subject), std::move(body), hdr});
 }
 
-void JetStream::queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body) {
+void JetStream::queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body,
+                                 uint32_t publish_as) {
   ShardState& st = state(s);
   Conn* c = conn_for(s, account);
-  if (c->pending_acks > 0) st.after_subs.emplace_back(account, Outgoing{std::string(subject), std::move(body)});
-  else queue(st, account, subject, std::move(body));
+  const uint32_t sender = publish_as == UINT32_MAX ? account : publish_as;
+  if (c->pending_acks > 0)
+    st.after_subs.emplace_back(account, std::make_pair(sender, Outgoing{std::string(subject), std::move(body)}));
+  else queue(st, sender, subject, std::move(body));
 }
 
 void JetStream::internal_subs_ready(Shard& s, Conn* c) {
   ShardState& st = state(s);
   std::vector<std::pair<uint32_t, Outgoing>> ready;
   for (auto& e : st.after_subs) {
-    if (e.first == c->account) ready.push_back(std::move(e));
+    if (e.first == c->account) ready.push_back(std::move(e.second));
   }
   std::erase_if(st.after_subs, [&](const auto& e) { return e.first == c->account; });
-  for (auto& e : ready) st.replies.push_back(std::move(e));
-  // Published at the end of this turn (we may be inside a ring drain).
+  if (ready.empty()) return;
+  if (!clustered_) {
+    for (auto& e : ready) st.replies.push_back(std::move(e));
+    return;  // published at the end of this turn (we may be inside a ring drain)
+  }
+  // In a cluster the answer must reach a peer after the subscriptions' RS+,
+  // which each partition's shard sent its route shards on its own link: a
+  // fence down every (partition, route) link, in their order, then back.
+  auto answers = std::make_shared<std::vector<std::pair<uint32_t, Outgoing>>>(std::move(ready));
+  auto left = std::make_shared<int>(nshards_ * nshards_);
+  const int owner = s.id();
+  for (int p = 0; p < nshards_; ++p) {
+    s.push_fn(p, [this, answers, left, owner](Shard& ps) {
+      for (int r = 0; r < nshards_; ++r) {
+        ps.push_fn(r, [this, answers, left, owner](Shard& rs) {
+          rs.push_fn(owner, [this, answers, left](Shard& os) {
+            if (--*left > 0) return;
+            for (auto& e : *answers) state(os).replies.push_back(std::move(e));
+          });
+        });
+      }
+    });
+  }
 }
 
 // Streams flushed this turn (the only ones whose state can have changed)

@@ -29,6 +29,13 @@ namespace ringnats::js {
 
 // A stream's key in the registry and in a shard's by-name map: account id,
 // NUL, name (names cannot hold NUL).
+// FNV-1a: which shard owns a stream, and which node of a cluster creates it.
+inline uint64_t name_hash(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
 inline std::string reg_key(uint32_t account, std::string_view name) {
   std::string k = std::to_string(account);
   k += '\0';
@@ -40,19 +47,22 @@ inline std::string reg_key(uint32_t account, std::string_view name) {
 struct ApiRequest {
   uint32_t account = 0;
   std::string subject, reply, body;
-  // In a cluster: taken by a stream's own subscriptions on the node that
-  // holds it (see cluster_directory.cc), not by the node-local $JS.API.>.
+  // In a cluster: forwarded to the node that holds its stream, which
+  // answers it (see cluster_directory.cc).
   bool at_owner = false;
+  // In a cluster: a create another node sent here, the node its name hashes to.
+  bool placed = false;
 };
 
-// In a cluster, which of a stream's request subscriptions (kStreamApiMarkers)
-// takes the API request `op` (the subject after "$JS.API."), and for which
-// stream; false for a request about no one stream.
+// Which stream the API request `op` (the subject after "$JS.API.") is
+// about, and of which kind (a number per subject form); false for a request
+// about no one stream.
 bool stream_of_request(std::string_view op, int& marker, std::string_view& stream);
-// The sids of shard 0's subscriptions to the API and to the cluster's
-// stream directory; the size of a file store's blocks.
+// The sids of shard 0's subscriptions to the API, to the cluster's stream
+// directory and to creates placed here; the size of a file store's blocks.
 inline constexpr char kApiSid[] = "api";
 inline constexpr char kDirSid[] = "dir";
+inline constexpr char kPlaceSid[] = "place";
 inline constexpr uint64_t kBlockSize = 8u << 20;
 
 // An answer (ack or API response) waiting to be published.
@@ -135,7 +145,10 @@ class JetStream final : public JetStreamHooks {
   void free_doomed(ShardState& st, uint32_t index);
   StreamSlot* slot_of(ShardState& st, uint32_t account, std::string_view name);
   void queue(ShardState& st, uint32_t account, std::string_view subject, std::string body, int64_t hdr = -1);
-  void queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body);
+  // `publish_as`: the account that sends it, if not `account` (the one
+  // whose subscriptions it waits for).
+  void queue_after_subs(Shard& s, uint32_t account, std::string_view subject, std::string body,
+                        uint32_t publish_as = UINT32_MAX);
   void flush_slot(Shard& s, uint32_t index);
   void publish_outgoing(Shard& s, uint32_t account, std::vector<Outgoing>& out, size_t n);
   void sync_stores(Shard& s, bool force);
@@ -160,6 +173,14 @@ class JetStream final : public JetStreamHooks {
   void dir_start(Shard& s);  // shard 0
   // Whether a peer's subscriptions say it holds `stream` now (its route up).
   bool peer_holds(Shard& s, uint32_t account, std::string_view stream);
+  // Where a new stream is made: the server id of the node its name hashes
+  // to among the JetStream nodes in touch (sorted by name), "" for this one.
+  std::string placement_target(Shard& s, uint32_t account, std::string_view stream);
+  // A create for `r` on the node chosen (shard 0), or a placed one arriving.
+  void place_create(Shard& s, ApiRequest& r, const std::string& target);
+  // A request about a stream a peer holds, sent on to it (shard 0).
+  void forward_to_holder(Shard& s, ApiRequest& r, std::string_view stream);
+  void placed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view body);
 
   // --- the API (api.cc) ---
   void api_request(Shard& s, ApiRequest& r);       // on shard 0

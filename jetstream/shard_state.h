@@ -52,7 +52,9 @@ struct JetStream::ShardState {
   std::vector<ApiRequest> stream_ops;  // requests for streams this shard owns
   std::vector<uint32_t> dirty;
   std::vector<std::pair<uint32_t, Outgoing>> replies;      // (account, answer)
-  std::vector<std::pair<uint32_t, Outgoing>> after_subs;  // sent once subscriptions are in
+  // Sent once the subscriptions of `gate` (an account's internal connection)
+  // are in: (gate, (publishing account, answer)).
+  std::vector<std::pair<uint32_t, std::pair<uint32_t, Outgoing>>> after_subs;
   int64_t next_sync_ns = 0;
   int64_t next_state_save_ns = 0;
   std::vector<uint32_t> to_pump;  // streams whose consumers may deliver

@@ -334,6 +334,57 @@ TEST(JetStreamCluster, ClientsCannotDisturbTheDirectoryOrTheAnswers) {
   }
 }
 
+// The same name created from every node at once: one stream, on one node
+// (the one the name hashes to decides), and one answer to each create.
+TEST(JetStreamCluster, ConcurrentCreatesMakeOneStream) {
+  Cluster3 c;
+  ASSERT_NO_FATAL_FAILURE(start_cluster3(c));
+  // The nodes have heard each other's directories: a stream made from one
+  // is listed by all.
+  ASSERT_EQ(add_stream(c.js[0]->js, "WARM", "warm.>"), 0) << c.logs();
+  for (auto& js : c.js)
+    ASSERT_TRUE(wait_until([&] { return stream_names(js->js) == std::vector<std::string>{"WARM"}; })) << c.logs();
+  std::vector<SubPtr> inboxes;
+  const char* replies[] = {"same.reply.a", "same.reply.b", "same.reply.c"};
+  for (size_t n = 0; n < 3; ++n) {
+    inboxes.push_back(sub_sync(c.conns[n].get(), replies[n]));
+    ASSERT_EQ(natsConnection_Flush(c.conns[n].get()), NATS_OK);
+  }
+  for (int i = 0; i < 6; ++i) {
+    std::string name = "SAME" + std::to_string(i);
+    std::string cfg = "{\"name\":\"" + name + "\",\"subjects\":[\"same" + std::to_string(i) + ".>\"]}";
+    for (size_t n = 0; n < 3; ++n)
+      ASSERT_EQ(natsConnection_PublishRequestString(c.conns[n].get(), ("$JS.API.STREAM.CREATE." + name).c_str(),
+                                                    replies[n], cfg.c_str()),
+                NATS_OK);
+    for (auto& conn : c.conns) ASSERT_EQ(natsConnection_Flush(conn.get()), NATS_OK);
+    for (size_t n = 0; n < 3; ++n) {
+      natsMsg* m = nullptr;
+      ASSERT_EQ(natsSubscription_NextMsg(&m, inboxes[n].get(), 3000), NATS_OK) << name << " node " << n << c.logs();
+      std::string body(natsMsg_GetData(m), natsMsg_GetDataLength(m));
+      EXPECT_EQ(body.find("\"error\""), std::string::npos) << name << " node " << n << ": " << body;
+      natsMsg_Destroy(m);
+    }
+    int holders = 0;
+    for (const char* node : {"A", "B", "C"})
+      holders += std::filesystem::exists(run_dir() + "/js3-" + node + "/jetstream/$G/streams/" + name);
+    EXPECT_EQ(holders, 1) << name;
+    // One PubAck for a publish.
+    jsPubAck* pa = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    std::string subj = "same" + std::to_string(i) + ".x";
+    ASSERT_EQ(js_Publish(&pa, c.js[1]->js, subj.c_str(), "v", 1, nullptr, &jerr), NATS_OK) << jerr;
+    EXPECT_EQ(pa->Sequence, 1u);
+    jsPubAck_Destroy(pa);
+  }
+  for (auto& inbox : inboxes) {
+    natsMsg* extra = nullptr;
+    EXPECT_NE(natsSubscription_NextMsg(&extra, inbox.get(), 200), NATS_OK)
+        << std::string(natsMsg_GetData(extra), natsMsg_GetDataLength(extra));
+    natsMsg_Destroy(extra);
+  }
+}
+
 // A stock nats-server (no JetStream) in the cluster passes its clients'
 // JetStream traffic to the ringnats node holding the stream, which keeps
 // serving them after a kill -9 and restart.
