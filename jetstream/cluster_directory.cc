@@ -324,9 +324,11 @@ bool JetStream::peer_holds(Shard& s, uint32_t account, std::string_view stream) 
 // name hashes to, whose registry lets only the first make it (without a
 // meta leader, nodes agree on that node once they have heard each other).
 std::string JetStream::placement_target(Shard& s, uint32_t account, std::string_view stream) {
+  // The peers whose directory came and whose placement subscription a route
+  // carries now (a node gone drops out at once, with its route).
   std::vector<std::pair<std::string, std::string>> nodes{{srv_.server_name(), ""}};
   for (const auto& [name, peer] : dir_peers_)
-    if (s.now_ns() - peer.seen_ns <= kDirAwayNs) nodes.emplace_back(name, peer.id);
+    if (s.route_has_pattern(account, std::string(kPlacePrefix) + peer.id + ".>")) nodes.emplace_back(name, peer.id);
   std::sort(nodes.begin(), nodes.end());
   std::string key = srv_.accounts().at(account).name;
   key += '\0';

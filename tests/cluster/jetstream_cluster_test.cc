@@ -385,6 +385,38 @@ TEST(JetStreamCluster, ConcurrentCreatesMakeOneStream) {
   }
 }
 
+// Right after a node dies, new names that hashed to it are made by the
+// nodes left (its route gone, it is out of the placement at once).
+TEST(JetStreamCluster, CreatesRightAfterANodeDiesAreAnswered) {
+  Cluster3 c;
+  ASSERT_NO_FATAL_FAILURE(start_cluster3(c));
+  ASSERT_EQ(add_stream(c.js[0]->js, "WARM", "warm.>"), 0) << c.logs();
+  for (auto& js : c.js)
+    ASSERT_TRUE(wait_until([&] { return stream_names(js->js) == std::vector<std::string>{"WARM"}; })) << c.logs();
+  // A subscriber on C tells when A has lost its route to C: A's requests to
+  // it get "no responders" then.
+  SubPtr on_c = sub_sync(c.conns[2].get(), "c.only");
+  ASSERT_EQ(natsConnection_Flush(c.conns[2].get()), NATS_OK);
+  ASSERT_TRUE(wait_until([&] {
+    natsMsg* m = nullptr;
+    natsStatus st = natsConnection_RequestString(&m, c.conns[0].get(), "c.only", "x", 100);
+    natsMsg_Destroy(m);
+    return st == NATS_TIMEOUT;  // delivered to C, which does not answer
+  })) << c.logs();
+  c.nodes[2]->kill9();
+  ASSERT_TRUE(wait_until([&] {
+    natsMsg* m = nullptr;
+    natsStatus st = natsConnection_RequestString(&m, c.conns[0].get(), "c.only", "x", 100);
+    natsMsg_Destroy(m);
+    return st == NATS_NO_RESPONDERS;
+  })) << c.logs();
+  // Every create from A is answered now.
+  for (int i = 0; i < 12; ++i) {
+    std::string name = "DX" + std::to_string(i), subject = "dx" + std::to_string(i) + ".>";
+    EXPECT_EQ(add_stream(c.js[0]->js, name.c_str(), subject.c_str()), 0) << name << c.logs();
+  }
+}
+
 // A stock nats-server (no JetStream) in the cluster passes its clients'
 // JetStream traffic to the ringnats node holding the stream, which keeps
 // serving them after a kill -9 and restart.
