@@ -108,8 +108,11 @@ class RefList {
   }
   iterator end() const { return iterator(nullptr, 0, 0); }
 
+  // Readers too (a peer shard asking whether anyone is subscribed): the
+  // array is unpublished when its last entry goes.
+  bool empty() const { return arr_.load(std::memory_order_acquire) == nullptr; }
+
   // Writer only.
-  bool empty() const { return live_ == 0; }
   uint32_t live() const { return live_; }
   int local() const { return local_; }
   const SubRef* at(uint32_t i) const {
