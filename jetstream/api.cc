@@ -343,30 +343,24 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
         if (it == registry_.end()) {
           std::string prefix = std::to_string(r.account);
           prefix += '\0';
+          // answer_error takes mu_, held here.
+          auto refuse = [&](Err e) {
+            ++api_errors_;
+            ordered_json j;
+            j["type"] = response_type(type);
+            j["error"] = error_json(e, {});
+            queue(state(s), r.account, r.reply, go_json(j));
+          };
           if (int64_t max = account_max_streams(r.account); max >= 0) {
             int64_t have = 0;
             for (const auto& [k, reg] : registry_) have += std::string_view(k).starts_with(prefix);
-            if (have >= max) {
-              ++api_errors_;
-              ordered_json j;
-              j["type"] = response_type(type);
-              j["error"] = error_json(Err::MaximumStreamsLimit, {});
-              queue(state(s), r.account, r.reply, go_json(j));
-              return;
-            }
+            if (have >= max) return refuse(Err::MaximumStreamsLimit);
           }
           for (const auto& [k, reg] : registry_) {
             if (!std::string_view(k).starts_with(prefix)) continue;
             for (const std::string& a : reg.cfg.subjects)
               for (const std::string& b : cfg.subjects)
-                if (proto::subjects_collide(a, b)) {
-                  ++api_errors_;
-                  ordered_json j;
-                  j["type"] = response_type(type);
-                  j["error"] = error_json(Err::StreamSubjectOverlap, {});
-                  queue(state(s), r.account, r.reply, go_json(j));
-                  return;
-                }
+                if (proto::subjects_collide(a, b)) return refuse(Err::StreamSubjectOverlap);
           }
           Registered& reg = registry_[reg_key(r.account, name)];
           reg.owner = owner_of(name);

@@ -18,6 +18,17 @@ std::string inbox_for(const ClientStats& st) {
 
 bool has_error(std::string_view json) { return json.find("\"error\"") != std::string_view::npos; }
 
+// Client 0's stream or consumer create answered: the others may start, or
+// the run fails with the server's error.
+void setup_answered(const ServerEvent& ev, Shared& sh, ClientStats& st, const char* what) {
+  if (has_error(ev.payload)) {
+    st.error = std::string(what) + ": " + std::string(ev.payload);
+    st.failed.store(true, std::memory_order_relaxed);
+    return;
+  }
+  sh.js_ready.store(true, std::memory_order_release);
+}
+
 }  // namespace
 
 // ---- acked publisher ----
@@ -68,13 +79,7 @@ void JsPubConn::on_msg(const ServerEvent& ev) {
   if (setting_up_) {
     setting_up_ = false;
     // nats' "stream name already in use" (10058) for another config is an error.
-    if (has_error(ev.payload)) {
-      st_.error = "stream create: " + std::string(ev.payload);
-      st_.failed.store(true, std::memory_order_relaxed);
-      return;
-    }
-    sh_.js_ready.store(true, std::memory_order_release);
-    return;
+    return setup_answered(ev, sh_, st_, "stream create");
   }
   if (acked_ >= sent_) return;
   if (has_error(ev.payload) || !ev.headers.empty()) {
@@ -129,13 +134,7 @@ void JsFetchConn::on_msg(const ServerEvent& ev) {
   const uint64_t now = now_ns();
   if (setting_up_) {
     setting_up_ = false;
-    if (has_error(ev.payload)) {
-      st_.error = "consumer create: " + std::string(ev.payload);
-      st_.failed.store(true, std::memory_order_relaxed);
-      return;
-    }
-    sh_.js_ready.store(true, std::memory_order_release);
-    return;
+    return setup_answered(ev, sh_, st_, "consumer create");
   }
   if (finished_) return;
   const bool status = ev.reply.empty() && ev.headers.starts_with("NATS/1.0 ");
