@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     log::fatal("Error listening on port: %s:%d, \"%s\"", opts.host.c_str(), opts.port, err.c_str());
     return 1;
   }
-  log::notice("  Shards:   %d (io_uring, one per core)", srv.nshards());
+  log::notice("  Shards:   %d (io_uring, one per CPU, one on a machine of two)", srv.nshards());
   if (!js::start_jetstream(srv, err)) {
     log::fatal("Can't start JetStream: %s", err.c_str());
     srv.shutdown();

@@ -23,15 +23,20 @@ namespace ringnats {
 
 size_t shard_ring_capacity(int nshards);
 
+static int default_shards(size_t ncpu) { return ncpu <= 2 ? 1 : static_cast<int>(ncpu); }
+
 Server::Server(Options opts) : opts_(std::move(opts)) {
   start_wall_ns_ = wall_ns();
   server_id_ = proto::make_server_id();
   accounts_.build(opts_.security, server_id_);
   users_.build(opts_.security);
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
-  // Default: one shard per CPU we may run on, so `taskset -c 0` gives one.
+  // Default: one shard per CPU we may run on (so `taskset -c 0` gives one),
+  // but one on a machine of two: a second shard there mostly adds a hop
+  // between shards to each message while it takes the core the kernel's
+  // network work and the clients need (bench/RESULTS.md, unpinned).
   size_t ncpu = allowed_cpus().size();
-  nshards_ = opts_.shards > 0 ? opts_.shards : static_cast<int>(ncpu ? ncpu : 1);
+  nshards_ = opts_.shards > 0 ? opts_.shards : default_shards(ncpu);
   if (nshards_ > Qsbr::kMaxShards) nshards_ = Qsbr::kMaxShards;
   // bcrypt checks: one worker per two CPUs (1 to 4), at most 1024 waiting;
   // past that a login fails as a wrong password would.

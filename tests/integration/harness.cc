@@ -174,9 +174,10 @@ bool ServerProcess::start(const std::string& bin, int shards, const std::vector<
     }
     std::vector<std::string> args = {bin};
     if (listen_flags_) args.insert(args.end(), {"-a", "127.0.0.1", "-p", std::to_string(port)});
-    if (shards > 0 && is_ringnats(bin)) {
+    const int n = shards == 0 ? kTestShards : shards;
+    if (n > 0 && is_ringnats(bin) && std::find(extra.begin(), extra.end(), "--shards") == extra.end()) {
       args.push_back("--shards");
-      args.push_back(std::to_string(shards));
+      args.push_back(std::to_string(n));
     }
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;

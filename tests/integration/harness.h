@@ -36,6 +36,8 @@ int free_port();
 
 // One server child process on 127.0.0.1. Killed in stop() and the destructor;
 // the child also gets SIGKILL if the test process dies (PR_SET_PDEATHSIG).
+constexpr int kTestShards = 2;
+
 class ServerProcess {
  public:
   ServerProcess() = default;
@@ -44,7 +46,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   // Starts `bin -a 127.0.0.1 -p <free port> [--shards N] extra...` and waits
-  // until the port accepts. shards <= 0 or a non-ringnats binary: no --shards.
+  // until the port accepts. shards 0: kTestShards, so the paths between
+  // shards are tried on any machine (ringnats runs one on two CPUs); shards
+  // < 0, `--shards` in extra, or a non-ringnats binary: no --shards.
   // Returns false (with err) if the process exits or never accepts.
   bool start(const std::string& bin, int shards = 0,
              const std::vector<std::string>& extra = {}, std::string* err = nullptr);
