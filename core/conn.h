@@ -107,6 +107,12 @@ struct Conn {
   int64_t stall_deadline_ns = 0;  // a stalled publisher resumes by then regardless
   int64_t stall_until_ns = 0;     // fast-producer stall: held until then unless renewed
   uint8_t stalled_for = 0;        // kStallLocal | kStallPeer: whose subscribers it waits for
+  // Whether this connection is past half its max_pending, for other shards
+  // to read when they publish to it (ConnTable's cell for this slot).
+  std::atomic<bool>* pressure = nullptr;
+  // The cell of the subscriber on another shard this publisher was stalled
+  // for at publish time: the stall may end as soon as it clears.
+  const std::atomic<bool>* stalled_on = nullptr;
   // A paused connection keeps the rest of its receive buffer (by reference).
   int held_bid = -1;
   uint32_t held_off = 0, held_len = 0;

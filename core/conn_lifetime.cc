@@ -79,6 +79,7 @@ Conn* ConnTable::take_slot(ConnType type) {
   } else {
     slot = static_cast<uint32_t>(conns_.size());
     conns_.emplace_back();
+    pressure_.emplace_back(false);
   }
   // The generation survives the slot's reuse: every reference taken to the
   // previous occupant (a subscription, a ring record, a completion) is stale.
@@ -87,6 +88,8 @@ Conn* ConnTable::take_slot(ConnType type) {
   Conn* c = conns_[slot].get();
   c->slot = slot;
   c->gen = gen;
+  c->pressure = &pressure_[slot];
+  c->pressure->store(false, std::memory_order_relaxed);
   c->cid = srv_.next_cid();
   ++live_;
   c->created_ns = c->last_in_ns = c->last_activity_ns = now_;

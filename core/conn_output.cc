@@ -36,6 +36,7 @@ void ConnTable::note_pending(Conn* c) {
   }
   if (over != c->over_half) {
     c->over_half = over;
+    c->pressure->store(over, std::memory_order_relaxed);
     over_half_ += over ? 1 : -1;
   }
 }

@@ -4,7 +4,9 @@
 // the slow-consumer cut; conn_output.cc). Only the owning shard's thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -108,6 +110,11 @@ class ConnTable {
   ConnEvents& events_;
   const int64_t& now_;
   std::vector<std::unique_ptr<Conn>> conns_;
+  // Per slot: Conn::pressure. Other shards keep pointers to these past a
+  // connection's life, so they live as long as the table; a cell read after
+  // its slot was reused tells the new occupant's state, which at most stalls
+  // a publisher for one kStallNs.
+  std::deque<std::atomic<bool>> pressure_;
   std::vector<uint32_t> free_;
   std::vector<uint32_t> released_;
   std::vector<Conn*> dirty_;

@@ -85,6 +85,7 @@ char* Shard::payload_storage(Conn* c, const MsgArgs& m) {
 Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool stored) {
   Block* storage = stored ? c->storage : nullptr;
   bool reached_slow = false;
+  const std::atomic<bool>* slow_peer = nullptr;
   ++c->in_msgs;
   c->in_bytes += static_cast<uint64_t>(m.size);
   c->last_activity_ns = now_ns_;
@@ -100,6 +101,7 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
       }
       fanout_.publish(c, c->account, m, payload, storage);
       reached_slow = fanout_.reached_slow_subscriber();
+      slow_peer = fanout_.reached_slow_peer();
     }
   } else if (uint32_t acc = srv_.accounts().find(m.account); acc == kNoAccount) {
     // An account we do not host; nats drops and logs it.
@@ -134,6 +136,12 @@ Flow Shard::on_msg(Conn* c, const MsgArgs& m, std::string_view payload, bool sto
   // its max_pending (nats-server stalls it the same way; a peer shard asks
   // with a StallConn record), or while our links to peers back up.
   if (reached_slow) stall(c, false);
+  // The subscriber's shard still asks (StallConn) and releases as before;
+  // stalling here at once keeps what is already read from piling onto it.
+  if (slow_peer) {
+    stall(c, true);
+    c->stalled_on = slow_peer;
+  }
   if (links_.over_caps() && !c->throttled) {
     ++stats_.link_throttles;
     throttle(c);

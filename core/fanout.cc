@@ -104,7 +104,7 @@ void msg_line_subject_reply(std::string_view line, std::string_view& subject, st
 Fanout::Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
                const int64_t& now)
     : srv_(srv), shard_(shard), id_(id), nshards_(srv.nshards()), conns_(conns), subs_(subs), links_(links),
-      now_(now), rng_(static_cast<unsigned>(mono_ns() ^ (id * 7919))) {
+      now_(now), rng_state_((static_cast<uint64_t>(mono_ns()) ^ (static_cast<uint64_t>(id) * 7919)) | 1) {
   stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
   stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
 }
@@ -159,6 +159,7 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
 void Fanout::deliver_remote(const SubRef& ref, const MsgArgs& m, std::string_view payload,
                            Block* storage, const QueueTag& q) {
   int dst = ref.shard;
+  if (ref.pressure && cur_pub_tag_ && ref.pressure->load(std::memory_order_relaxed)) stall_peer_ = ref.pressure;
   Shape sh = shape_for(m, ref.flags & kSubHeaders);
   size_t stash = q.group.empty() ? 0 : q.group.size() + static_cast<size_t>(sh.skip) + sizeof(QueueStash);
   size_t line = msg_line_max(m, ref.sid.size()) + stash;
@@ -235,6 +236,7 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
   cur_account_ = account;
   const bool from_route = src->type == ConnType::Route;
   stall_src_ = false;
+  stall_peer_ = nullptr;
   cur_src_ = src;
   cur_pub_tag_ = (from_route || src == &internal_ || src->internal) ? nullptr : pub_tag(src->slot, src->gen);
   route_queue_names_.clear();
@@ -300,9 +302,37 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
 
   // Queue groups: one member per group across every matching set.
   ngroups_ = 0;
+  auto eligible = [&](const SubRef& r) {
+    if (r.flags & kSubRoute) return !from_route;
+    if (self_skip && r.cid == src->cid) return false;
+    // Gone, or at its auto-unsubscribe max: like nats-server, pick among
+    // the members that can take the message.
+    return r.shard != id_ || subs_.can_take(r);
+  };
+  auto new_pick = [&](std::string_view name) -> GroupPick& {
+    if (ngroups_ == groups_.size()) groups_.emplace_back();
+    GroupPick& gp = groups_[ngroups_++];
+    gp.name = name;
+    gp.members.clear();
+    gp.total = 0;
+    gp.chosen = nullptr;
+    return gp;
+  };
+  // One matching set (the common case) holds each group once. A group of
+  // this server's members alone is picked in place: a uniformly drawn slot
+  // that can take the message is the pick; a hole or a member that cannot
+  // falls back to the full walk, which keeps the choice uniform.
+  const bool one_set = match_.size() == 1 && !from_route;
   for (const SubSet* set : match_) {
     for (const QueueGroup* gq : set->groups.snapshot()) {
       const QueueGroup& g = *gq;
+      if (one_set && !g.members.has_routes()) {
+        const SubRef* r = g.members.at_random(next_random());
+        if (r && eligible(*r)) {
+          new_pick(g.name).chosen = r;
+          continue;
+        }
+      }
       if (from_route) {
         // Only the groups the sending server picked us for (all of them,
         // however many it named).
@@ -312,25 +342,12 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
         if (!named) continue;
       }
       GroupPick* gp = nullptr;
-      for (size_t i = 0; i < ngroups_; ++i)
-        if (groups_[i].name == g.name) { gp = &groups_[i]; break; }
-      if (!gp) {
-        if (ngroups_ == groups_.size()) groups_.emplace_back();
-        gp = &groups_[ngroups_++];
-        gp->name = g.name;
-        gp->members.clear();
-        gp->total = 0;
-      }
+      if (!one_set)
+        for (size_t i = 0; i < ngroups_; ++i)
+          if (groups_[i].name == g.name) { gp = &groups_[i]; break; }
+      if (!gp) gp = &new_pick(g.name);
       for (const SubRef& r : g.members) {
-        if (r.flags & kSubRoute) {
-          if (from_route) continue;
-        } else if (self_skip && r.cid == src->cid) {
-          continue;
-        } else if (r.shard == id_ && !subs_.can_take(r)) {
-          // Gone, or at its auto-unsubscribe max: like nats-server, pick
-          // among the members that can take the message.
-          continue;
-        }
+        if (!eligible(r)) continue;
         gp->members.push_back(&r);
         gp->total += (r.flags & kSubRoute) ? r.weight : 1;
       }
@@ -338,13 +355,14 @@ void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_
   }
   for (size_t i = 0; i < ngroups_; ++i) {
     GroupPick& gp = groups_[i];
-    if (gp.total == 0) continue;
-    uint64_t pick = static_cast<uint64_t>(rng_()) % gp.total;
-    const SubRef* chosen = nullptr;
-    for (const SubRef* r : gp.members) {
-      uint64_t w = (r->flags & kSubRoute) ? r->weight : 1;
-      if (pick < w) { chosen = r; break; }
-      pick -= w;
+    const SubRef* chosen = gp.chosen;
+    if (!chosen && gp.total > 0) {
+      uint64_t pick = next_random() % gp.total;
+      for (const SubRef* r : gp.members) {
+        uint64_t w = (r->flags & kSubRoute) ? r->weight : 1;
+        if (pick < w) { chosen = r; break; }
+        pick -= w;
+      }
     }
     if (!chosen) continue;
     if (chosen->flags & kSubRoute) {

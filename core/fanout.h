@@ -60,6 +60,8 @@ class Fanout {
   // The last publish reached a subscriber on this shard past half its
   // max_pending: the publisher should stall.
   bool reached_slow_subscriber() const { return stall_src_; }
+  // ... or one on another shard: its pressure cell, else null.
+  const std::atomic<bool>* reached_slow_peer() const { return stall_peer_; }
   // Our subscribers caught up: tell every shard asked to stall a publisher
   // since the last release that its stalls may end.
   void release_stalls();
@@ -150,6 +152,7 @@ class Fanout {
   const int64_t& now_;
 
   bool stall_src_ = false;       // this publish reached a subscriber past half
+  const std::atomic<bool>* stall_peer_ = nullptr;  // ... on another shard
   Conn* cur_src_ = nullptr;
   void* cur_pub_tag_ = nullptr;  // cur_src_ as Rec::ctl (clients only)
   // Per source shard: the last publisher we asked it to stall, and when.
@@ -162,14 +165,26 @@ class Fanout {
   std::vector<std::string_view> tokens_;
   std::vector<const SubSet*> interest_match_;
   std::vector<std::string_view> interest_tokens_;
-  struct GroupPick { std::string_view name; std::vector<const SubRef*> members; uint64_t total; };
+  struct GroupPick {
+    std::string_view name;
+    std::vector<const SubRef*> members;
+    uint64_t total;
+    const SubRef* chosen;  // picked in place (one set, no route members)
+  };
   std::vector<GroupPick> groups_;
   size_t ngroups_ = 0;
   struct RouteTarget { const SubRef* ref; bool plain; std::vector<std::string_view> queues; };
   std::vector<RouteTarget> route_targets_;
   std::vector<const SubRef*> redirect_members_, redirect_remote_, redirect_untried_;
   std::vector<std::string_view> route_queue_names_;  // of the routed message being published
-  std::minstd_rand rng_;
+  // Queue picks: xorshift64*, a few cycles (std::minstd_rand divides).
+  uint32_t next_random() {
+    rng_state_ ^= rng_state_ >> 12;
+    rng_state_ ^= rng_state_ << 25;
+    rng_state_ ^= rng_state_ >> 27;
+    return static_cast<uint32_t>((rng_state_ * 0x2545F4914F6CDD1DULL) >> 32);
+  }
+  uint64_t rng_state_;
 };
 
 }  // namespace ringnats

@@ -5,6 +5,7 @@
 // Only the owning shard's thread calls these.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -43,9 +44,17 @@ class ShardLinks {
   // A record for `dst` references `n` payload bytes outside its batch.
   void charge(int dst, size_t n);
   // Past a cap: stop reading publishers. Below half of both: resume them.
-  bool over_caps() const { return spill_bytes_ > kSpillCap || inflight_bytes_ > kInflightCap; }
+  bool over_caps() const { return spill_bytes_ > spill_cap_ || inflight_bytes_ > inflight_cap_; }
   bool below_half_caps() const {
-    return spill_bytes_ < kSpillCap / 2 && inflight_bytes_ < kInflightCap / 2;
+    return spill_bytes_ < spill_cap_ / 2 && inflight_bytes_ < inflight_cap_ / 2;
+  }
+  // What is in flight to a subscriber's shard is not yet counted against
+  // it, so with a small max_pending the caps shrink (a quarter of it in
+  // flight, an eighth spilled) to fit between the stall point, half of it,
+  // and the slow-consumer cut.
+  void set_caps(size_t max_pending) {
+    inflight_cap_ = std::clamp(max_pending / 4, size_t{1} << 20, kInflightCap);
+    spill_cap_ = std::clamp(max_pending / 8, size_t{512} << 10, kSpillCap);
   }
   size_t spill_bytes() const { return spill_bytes_; }
   size_t inflight_bytes() const { return inflight_bytes_; }
@@ -81,6 +90,7 @@ class ShardLinks {
   std::vector<Block*> batch_;
   std::vector<bool> touched_;
   size_t spill_bytes_ = 0;
+  size_t spill_cap_ = kSpillCap, inflight_cap_ = kInflightCap;
   size_t inflight_bytes_ = 0;
 };
 

@@ -112,7 +112,7 @@ void Fanout::redirect_queue(const Rec& r) {
   auto& from = !here.empty() ? here : !untried.empty() ? untried : there;
   if (from.empty()) return;
   if (&from == &there && r.hops >= kMaxHops) return;
-  const SubRef& to = *from[rng_() % from.size()];
+  const SubRef& to = *from[next_random() % from.size()];
 
   // The MSG line dropped the headers for the member that was gone: put them
   // back (one copy, on this rare path) so whoever takes it gets them.

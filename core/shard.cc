@@ -49,7 +49,9 @@ std::vector<std::unique_ptr<SubPartition>> make_partitions(Server& srv, RetireLi
 Shard::Shard(Server& srv, int id)
     : srv_(srv), id_(id), nshards_(srv.nshards()), links_(srv, id), partitions_(make_partitions(srv, retire_)),
       conns_(srv, reactor_, *this, now_ns_), subs_(srv, id, partitions_, links_),
-      session_(srv, id, conns_, subs_, now_ns_), fanout_(srv, *this, id, conns_, subs_, links_, now_ns_) {}
+      session_(srv, id, conns_, subs_, now_ns_), fanout_(srv, *this, id, conns_, subs_, links_, now_ns_) {
+  links_.set_caps(static_cast<size_t>(srv.opts().max_pending));
+}
 
 Shard::~Shard() = default;
 
@@ -369,6 +371,7 @@ void Shard::end_stalls(uint8_t why) {
   for (Conn* c : throttled_) {
     if (!(c->stalled_for & why)) continue;
     c->stalled_for &= static_cast<uint8_t>(~why);
+    if (why & kStallPeer) c->stalled_on = nullptr;
     if (!c->stalled_for) c->stall_until_ns = 0;
   }
 }
@@ -376,6 +379,7 @@ void Shard::end_stalls(uint8_t why) {
 void Shard::resume(Conn* c) {
   c->throttled = false;
   c->stalled_for = 0;
+  c->stalled_on = nullptr;
   if (c->closing()) return;
   if (c->pending_acks == 0) resume_parked(c);
 }
@@ -419,6 +423,15 @@ void Shard::end_turn() {
     }
     fanout_.release_stalls();
   }
+  // A publisher stalled for a subscriber on another shard goes on once that
+  // subscriber's cell clears: its shard's release may come later, or never
+  // when the subscriber caught up before our delivery reached it.
+  for (Conn* c : throttled_)
+    if (c->stalled_on && !c->stalled_on->load(std::memory_order_relaxed)) {
+      c->stalled_on = nullptr;
+      c->stalled_for &= static_cast<uint8_t>(~kStallPeer);
+      if (!c->stalled_for) c->stall_until_ns = 0;
+    }
   if (!throttled_.empty() && links_.below_half_caps()) {
     std::vector<Conn*> again;
     again.swap(throttled_);
@@ -459,6 +472,7 @@ void Shard::auth_checked(uint32_t slot, uint32_t gen, bool ok, const std::string
 
 void Shard::options_changed() {
   conns_.options_changed();
+  links_.set_caps(static_cast<size_t>(srv_.opts().max_pending));
   conns_.for_each([&](Conn* c) {
     if (c->type == ConnType::Client && !c->internal) session_.recheck_auth(c);
   });

@@ -93,6 +93,7 @@ int SubTable::subscribe(Conn* c, std::string_view subject, std::string_view queu
   ref.flags = static_cast<uint8_t>((c->headers ? kSubHeaders : 0) | (c->echo ? 0 : kSubNoEcho) |
                                    (c->internal ? kSubInternal : 0) | extra_flags);
   ref.sid = s.sid;
+  if (!c->internal) ref.pressure = c->pressure;
   int acks = 0;
   s.shadows.clear();
   const AccountTable& accounts = srv_.accounts();

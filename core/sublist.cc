@@ -69,6 +69,7 @@ void RefList::publish_copy(uint32_t cap, Qsbr& q, RetireList& rl) {
 
 uint32_t RefList::add(const SubRef* r, Qsbr& q, RetireList& rl) {
   if (announced(r->flags)) ++local_;
+  if (r->flags & kSubRoute) routes_.store(routes_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   ++live_;
   Arr* a = arr_.load(std::memory_order_relaxed);
   if (!holes_.empty()) {

@@ -52,6 +52,9 @@ struct SubRef {
   uint8_t flags = 0;
   uint32_t weight = 1;  // route queue weight
   uint32_t import = 0;  // kSubImport: the AccountTable stream import id
+  // A client subscriber's Conn::pressure: a publisher on another shard
+  // stalls at once, as one on the subscriber's own shard does.
+  const std::atomic<bool>* pressure = nullptr;
   std::string sid;      // local subscriptions: the client's sid
   bool is_route() const { return flags & kSubRoute; }
   uint8_t kind() const { return flags & kSubKindMask; }
@@ -111,6 +114,18 @@ class RefList {
   // Readers too (a peer shard asking whether anyone is subscribed): the
   // array is unpublished when its last entry goes.
   bool empty() const { return arr_.load(std::memory_order_acquire) == nullptr; }
+  // Readers: the entry in a slot drawn uniformly from 32 random bits, or
+  // null when that slot is a hole (a queue pick without walking the list).
+  const SubRef* at_random(uint32_t bits) const {
+    const Arr* a = arr_.load(std::memory_order_acquire);
+    if (!a) return nullptr;
+    uint64_t n = a->used.load(std::memory_order_acquire);
+    return a->e[(n * bits) >> 32].load(std::memory_order_acquire);
+  }
+  // Readers: whether a route peer's entry is among them (they weigh more
+  // than one in a queue pick). A stale answer only picks as if the change
+  // had not happened yet.
+  bool has_routes() const { return routes_.load(std::memory_order_relaxed) != 0; }
 
   // Writer only.
   uint32_t live() const { return live_; }
@@ -135,6 +150,7 @@ class RefList {
   std::atomic<Arr*> arr_{nullptr};
   uint32_t live_ = 0;
   int local_ = 0;                // entries announced to routes (see announced())
+  std::atomic<uint32_t> routes_{0};  // route entries (writer stores, readers peek)
   std::vector<uint32_t> holes_;  // null slots below `used`
 };
 
@@ -277,6 +293,7 @@ bool RefList::remove(uint32_t i, Qsbr& q, RetireList& rl, F&& moved) {
   const SubRef* r = a->e[i].load(std::memory_order_relaxed);
   a->e[i].store(nullptr, std::memory_order_release);
   if (announced(r->flags)) --local_;
+  if (r->flags & kSubRoute) routes_.store(routes_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   --live_;
   rl.retire(q, r);
   holes_.push_back(i);

@@ -141,7 +141,70 @@ std::string write_deadline_line(const std::string& bin, int shards) {
   return found;
 }
 
+// A subscriber that reads, slowly, behind a publisher flooding it: the
+// publisher is held (nats stalls it at every publish) and the subscriber is
+// never cut by max_pending. With the subscriber on another shard the stall
+// used to land only after that shard asked for it, a ring hop later, and
+// what the publisher's shard read meanwhile piled onto the subscriber.
+std::string slow_reader_kept(const std::string& bin, int shards, const std::string& max_pending) {
+  TempConfig conf(max_pending);
+  ServerProcess srv;
+  std::string err;
+  if (!srv.start(bin, shards, {"-c", conf.path()}, &err)) return "start: " + err;
+  RawConn sub, pub;
+  std::string out;
+  if (!connect_quiet(sub, srv.port(), "SUB foo 1\r\n") || !sub.ping_pong(out)) return "subscriber did not connect";
+  out.clear();
+  if (!connect_quiet(pub, srv.port())) return "publisher did not connect";  // the next shard
+  size_t got = 0, reads = 0;
+  std::string tail;
+  {
+    Flooder flood(pub, "foo");
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < until) {
+      long n = sub.read_some(1000);
+      if (n == 0) return "the subscriber's connection ended after " + std::to_string(got) + " bytes";
+      if (n < 0) return "nothing for the subscriber for 1 s after " + std::to_string(got) + " bytes";
+      std::string& b = sub.buffer();
+      got += b.size();
+      tail += b;
+      if (tail.find("-ERR") != std::string::npos) return "cut: " + escape(tail.substr(tail.find("-ERR"), 60));
+      tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
+      b.clear();
+      // Now and then it looks away for longer than a send may take (a
+      // busy application thread): past that the stall point is nats' own
+      // max_pending/2, so what overshoots it must be small.
+      if (++reads % 64 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    }
+  }
+  if (got < (4u << 20)) return "read only " + std::to_string(got) + " bytes";
+  // Everything queued for it, then the answer to its PING (scanned as it
+  // comes: tens of MiB may be ahead of it).
+  if (!sub.send("PING\r\n")) return "the subscriber's connection ended";
+  for (int i = 0; i < 2000; ++i) {
+    if (sub.read_some(5000) <= 0) break;
+    tail += sub.buffer();
+    sub.buffer().clear();
+    if (tail.find("-ERR") != std::string::npos) return "cut after the flood: " + escape(tail.substr(tail.find("-ERR"), 60));
+    if (tail.find("PONG\r\n") != std::string::npos) return "";
+    tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
+  }
+  return "the subscriber got no PONG";
+}
+
 }  // namespace
+
+// Default max_pending (64 MiB), and a small one (4 MiB) that leaves little
+// room between the stall point and the cut.
+TEST(StallIsolation, StockSlowReaderIsKept) {
+  for (const char* conf : {"", "max_pending: 4MB\n"}) EXPECT_EQ(slow_reader_kept(stock_bin(), 0, conf), "") << conf;
+}
+TEST(StallIsolation, SlowReaderIsKeptOneShard) {
+  for (const char* conf : {"", "max_pending: 4MB\n"}) EXPECT_EQ(slow_reader_kept(ringnats_bin(), 1, conf), "") << conf;
+}
+TEST(StallIsolation, SlowReaderOnAnotherShardIsKept) {
+  for (const char* conf : {"", "max_pending: 4MB\n"}) EXPECT_EQ(slow_reader_kept(ringnats_bin(), 2, conf), "") << conf;
+}
 
 TEST(StallIsolation, StockNatsServer) { others_answered(stock_bin(), 0); }
 TEST(StallIsolation, UnrelatedClientsAreNotHeld) { others_answered(ringnats_bin(), 2); }
