@@ -106,6 +106,7 @@ Fanout::Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& su
     : srv_(srv), shard_(shard), id_(id), nshards_(srv.nshards()), conns_(conns), subs_(subs), links_(links),
       now_(now), rng_state_((static_cast<uint64_t>(mono_ns()) ^ (static_cast<uint64_t>(id) * 7919)) | 1) {
   stall_sent_tag_.assign(static_cast<size_t>(nshards_), nullptr);
+  memo_.resize(kMemoSlots);
   stall_sent_ns_.assign(static_cast<size_t>(nshards_), 0);
 }
 
@@ -227,8 +228,31 @@ bool Fanout::has_interest(uint32_t account, std::string_view subject) {
 }
 
 void Fanout::match_subject(uint32_t account, std::string_view subject) {
+  const uint64_t h = hash_subject(subject);
+  MatchMemo& e = memo_[h & (kMemoSlots - 1)];
+  if (e.hash == h && e.account == account && e.subject == subject) {
+    bool fresh = true;
+    for (int i = 0; i < e.nparts && fresh; ++i) fresh = e.parts[i]->sets_gen() == e.gens[i];
+    if (fresh) {
+      match_.assign(e.sets.begin(), e.sets.end());
+      return;
+    }
+  }
+  // Every partition the match may read, with its generation taken before
+  // the match: a set published meanwhile shows up as a change next time.
+  int parts[3];
+  const int n = match_partitions(subject, h, nshards_, parts);
+  e.nparts = n;
+  for (int i = 0; i < n; ++i) {
+    e.parts[i] = &srv_.shard(parts[i]).partition(account);
+    e.gens[i] = e.parts[i]->sets_gen();
+  }
   ringnats::match_subject([&](int p) -> const SubPartition& { return srv_.shard(p).partition(account); }, nshards_,
                           subject, tokens_, match_);
+  e.hash = h;
+  e.account = account;
+  e.subject.assign(subject);
+  e.sets.assign(match_.begin(), match_.end());
 }
 
 void Fanout::publish(Conn* src, uint32_t account, const MsgArgs& m, std::string_view payload, Block* storage,

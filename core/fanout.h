@@ -160,6 +160,22 @@ class Fanout {
   std::vector<int64_t> stall_sent_ns_;
   bool asked_any_stall_ = false;
 
+  // The sets a subject matched, kept per shard and reused while no set was
+  // published or unpublished in the partitions it was matched in (as
+  // nats-server keeps its sublist's results). Direct-mapped by the subject's
+  // hash; an entry keeps its buffers' capacity.
+  struct MatchMemo {
+    uint64_t hash = 0;
+    uint32_t account = UINT32_MAX;
+    int nparts = 0;
+    const SubPartition* parts[3] = {};
+    uint64_t gens[3] = {};
+    std::string subject;
+    std::vector<const SubSet*> sets;
+  };
+  static constexpr size_t kMemoSlots = 256;
+  std::vector<MatchMemo> memo_;
+
   // Scratch reused per message (no allocation on the hot path).
   std::vector<const SubSet*> match_;
   std::vector<std::string_view> tokens_;

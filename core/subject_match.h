@@ -71,6 +71,22 @@ inline bool walk_before(const SubSet* a, const SubSet* b, size_t ntok) {
   return a->kinds.size() < b->kinds.size();
 }
 
+// The distinct partitions a match of the literal `subject` (hash `h`) may
+// read: its own, its first token's, the wildcard-first one. Returns how many.
+inline int match_partitions(std::string_view subject, uint64_t h, int nshards, int out[3]) {
+  int n = 0;
+  auto add = [&](int p) {
+    for (int i = 0; i < n; ++i)
+      if (out[i] == p) return;
+    out[n++] = p;
+  };
+  add(partition_of_hash(h, nshards));
+  const size_t dot = subject.find('.');
+  add(partition_of_hash(dot == std::string_view::npos ? h : hash_subject(subject.substr(0, dot)), nshards));
+  add(wildcard_first_partition(nshards));
+  return n;
+}
+
 // Every set of one account matching the literal `subject` into `out`, in
 // nats-server's walk order (`tokens` is scratch). `part(p)` is that
 // account's partition on shard p. The subject is split into tokens only

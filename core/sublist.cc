@@ -167,6 +167,7 @@ InterestChange SubPartition::update_set(std::atomic<SubSet*>& slot, std::string_
     tokenize(subject, tok);
     for (auto t : tok) set->kinds += t == "*" ? 'P' : t == ">" ? 'F' : 'L';
     slot.store(set, std::memory_order_release);
+    bump_sets_gen();
   }
   QueueGroup* group = nullptr;
   RefList* list = &set->plain;
@@ -199,6 +200,7 @@ InterestChange SubPartition::update_set(std::atomic<SubSet*>& slot, std::string_
   if (group && group->members.empty()) set->groups.erase(group, q_, rl_);
   if (set->empty()) {
     slot.store(nullptr, std::memory_order_release);
+    bump_sets_gen();  // before the retire: whoever sees the old value may still use the set
     rl_.retire(q_, set);
   }
   return ch;

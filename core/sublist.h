@@ -230,6 +230,10 @@ class SubPartition {
   const SubSet* find_pattern(std::string_view pattern) const;
 
   bool has_wildcards() const { return wild_count_.load(std::memory_order_acquire) != 0; }
+  // Readers: moves whenever a set is published or unpublished here (not
+  // when a set's members change), after the set's own store: a reader that
+  // sees the same value as before it matched may reuse what it matched then.
+  uint64_t sets_gen() const { return sets_gen_.load(std::memory_order_acquire); }
   size_t literal_subjects() const { return literal_.size(); }
   size_t wildcard_patterns() const { return wild_count_.load(std::memory_order_relaxed); }
   size_t entries() const { return where_.size(); }
@@ -282,6 +286,8 @@ class SubPartition {
   RcuMap<SubSet> literal_;
   TrieNode root_;
   std::atomic<size_t> wild_count_{0};
+  std::atomic<uint64_t> sets_gen_{0};
+  void bump_sets_gen() { sets_gen_.store(sets_gen_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
   absl::flat_hash_map<EntryKey, uint32_t> where_;  // writer only
 };
 

@@ -114,9 +114,7 @@ bool Parser::pub_args_fast(std::string_view arg) {
 }
 
 ErrCode Parser::build_msg_args(std::string_view arg) {
-  msg_ = MsgArgs{};
-  msg_.op = op_;
-  msg_.args = arg;
+  msg_.clear(op_, arg);
   if (op_ == Op::Pub && pub_args_fast(arg)) return ErrCode::None;
   if (op_ == Op::Pub || op_ == Op::Hpub) {
     msg_.reply = {};

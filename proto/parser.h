@@ -40,7 +40,20 @@ struct MsgArgs {
   // The server's own publishes: the payload is not followed by CRLF in
   // memory (a receive buffer's or block's always is).
   bool bare_payload = false;
+
+  // As if new, field by field: `= MsgArgs{}` builds a temporary with a
+  // `rep stos` and copies it, about 10 ns of every PUB. A field added above
+  // must be added here.
+  void clear(Op o, std::string_view a) {
+    op = o;
+    args = a;
+    account = subject = reply = hdr_text = size_text = shown_subject = {};
+    hdr = -1;
+    size = 0;
+    bare_payload = false;
+  }
 };
+static_assert(sizeof(MsgArgs) == 144, "a field added to MsgArgs must be reset in MsgArgs::clear");
 
 // What a handler tells the parser after each operation.
 enum class Flow : uint8_t {
