@@ -21,7 +21,7 @@ Server Options:
     -sl,--signal <signal>[=<pid>]    Signal a running server (not supported; use kill)
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Directory for a ports file (ignored)
-        --shards <n>                 io_uring shard threads (default: 0 = one per online CPU)
+        --shards <n>                 io_uring shard threads (default: one per online CPU, one on two CPUs)
 
 Logging Options:
     -l, --log <file>                 Append the log to this file instead of stderr

@@ -53,8 +53,8 @@ class ShardLinks {
   // flight, an eighth spilled) to fit between the stall point, half of it,
   // and the slow-consumer cut.
   void set_caps(size_t max_pending) {
-    inflight_cap_ = std::clamp(max_pending / 4, size_t{1} << 20, kInflightCap);
-    spill_cap_ = std::clamp(max_pending / 8, size_t{512} << 10, kSpillCap);
+    inflight_cap_ = std::clamp(max_pending / 4, 4 * kBatchSize, kInflightCap);
+    spill_cap_ = std::clamp(max_pending / 8, 2 * kBatchSize, kSpillCap);
   }
   size_t spill_bytes() const { return spill_bytes_; }
   size_t inflight_bytes() const { return inflight_bytes_; }

@@ -33,10 +33,14 @@ void OutBuf::push_seg(Block* b, const char* p, size_t n) {
       footprint_ += n;
       return;
     }
-    same_block = last.block == b;
+    // Deliveries from two sources interleave (our own chunk for one, a
+    // peer's batch for the other): a block among the last few ranges is
+    // already charged in full, so a range on it again costs its bytes.
+    for (size_t i = segs_.size(), k = 0; i > head_ && k < kChargeLookback && !same_block; --i, ++k)
+      same_block = segs_[i - 1].block == b;
   }
-  // The first range in a run on another block pins all of it; our own chunk
-  // is charged by the bytes written (it is reused once everything is sent).
+  // The first range on another block pins all of it; our own chunk is
+  // charged by the bytes written (it is reused once everything is sent).
   uint32_t charge = static_cast<uint32_t>(n);
   if (b != chunk_ && !same_block) charge = std::max<uint32_t>(charge, b->cap);
   b->ref();

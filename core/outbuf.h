@@ -63,6 +63,7 @@ class OutBuf {
     uint32_t charge;  // bytes counted in footprint_ for this range
   };
   static constexpr size_t kChunk = 16 * 1024;
+  static constexpr size_t kChargeLookback = 8;
   void push_seg(Block* b, const char* p, size_t n);
 
   std::vector<Seg> segs_;  // ring-less FIFO: front index, compacted on drain

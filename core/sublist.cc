@@ -237,10 +237,11 @@ InterestChange SubPartition::insert(std::string_view subject, std::string_view q
     }
   }
   auto& slot = fwc ? node->fwc : node->here;
-  bool was_empty = slot.load(std::memory_order_relaxed) == nullptr;
-  InterestChange ch = update_set(slot, subject, queue, ref, true);
-  if (was_empty && slot.load(std::memory_order_relaxed)) wild_count_.fetch_add(1, std::memory_order_release);
-  return ch;
+  // Counted before the set is published and the generation moves: a
+  // publisher that sees the new generation must also see that patterns
+  // exist, or it skips the trie and remembers a match without this set.
+  if (slot.load(std::memory_order_relaxed) == nullptr) wild_count_.fetch_add(1, std::memory_order_release);
+  return update_set(slot, subject, queue, ref, true);
 }
 
 InterestChange SubPartition::remove(std::string_view subject, std::string_view queue,

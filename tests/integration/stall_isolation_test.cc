@@ -192,7 +192,50 @@ std::string slow_reader_kept(const std::string& bin, int shards, const std::stri
   return "the subscriber got no PONG";
 }
 
+// A subscriber reading as fast as it can, fed by two flooding publishers,
+// one on its own shard and one on another, with a small max_pending: kept,
+// as nats keeps it. Its queue interleaves its own chunk (the local
+// publisher's messages) with the peer's batches, and each range on a batch
+// used to be charged the whole batch again: 1 KiB messages counted 64 KiB
+// each, and the reader was cut within milliseconds.
+std::string fast_reader_two_sources_kept(const std::string& bin, int shards) {
+  TempConfig conf("max_pending: 1MB\n");
+  ServerProcess srv;
+  std::string err;
+  if (!srv.start(bin, shards, {"-c", conf.path()}, &err)) return "start: " + err;
+  RawConn sub, remote, local;
+  std::string out;
+  if (!connect_quiet(sub, srv.port(), "SUB foo 1\r\n") || !sub.ping_pong(out)) return "subscriber did not connect";
+  if (!connect_quiet(remote, srv.port()) || !connect_quiet(local, srv.port())) return "publishers did not connect";
+  size_t got = 0;
+  std::string tail;
+  {
+    Flooder f1(remote, "foo"), f2(local, "foo");
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    while (std::chrono::steady_clock::now() < until) {
+      long n = sub.read_some(1000);
+      if (n == 0) return "the subscriber's connection ended after " + std::to_string(got) + " bytes";
+      if (n < 0) return "nothing for the subscriber for 1 s after " + std::to_string(got) + " bytes";
+      got += sub.buffer().size();
+      tail += sub.buffer();
+      sub.buffer().clear();
+      if (tail.find("-ERR") != std::string::npos) return "cut: " + escape(tail.substr(tail.find("-ERR"), 60));
+      tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
+    }
+  }
+  if (got < (16u << 20)) return "read only " + std::to_string(got) + " bytes";
+  return "";
+}
+
 }  // namespace
+
+TEST(StallIsolation, StockFastReaderTwoSourcesIsKept) { EXPECT_EQ(fast_reader_two_sources_kept(stock_bin(), 0), ""); }
+TEST(StallIsolation, FastReaderTwoSourcesIsKeptOneShard) {
+  EXPECT_EQ(fast_reader_two_sources_kept(ringnats_bin(), 1), "");
+}
+TEST(StallIsolation, FastReaderTwoSourcesIsKeptTwoShards) {
+  EXPECT_EQ(fast_reader_two_sources_kept(ringnats_bin(), 2), "");
+}
 
 // Default max_pending (64 MiB), and a small one (4 MiB) that leaves little
 // room between the stall point and the cut.
