@@ -4,9 +4,11 @@
 // /proc/<pid>/stat over a fixed window (the window is the bound, not a
 // performance figure).
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -70,4 +72,29 @@ TEST(Idle, StalledPublisherDoesNotSpin) {
   long hz = sysconf(_SC_CLK_TCK);
   long t = ticks_over_one_second(srv.pid());
   EXPECT_LE(t, hz / 2) << "a server whose only publisher is stalled used " << t << " ticks in 1 s";
+}
+
+// The default shard count: one per CPU the process may run on, but one on
+// a machine (or an affinity mask) of two, where a second shard mostly adds
+// a hop between shards to each message. Counted by thread name.
+TEST(Idle, DefaultShardCountFollowsTheCpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+  const int ncpu = CPU_COUNT(&set);
+  const int want = ncpu <= 2 ? 1 : ncpu;
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), -1, {}, &err)) << err;  // no --shards
+  RawConn c;
+  std::string out;
+  ASSERT_TRUE(connect_quiet(c, srv.port()));
+  ASSERT_TRUE(c.ping_pong(out));  // every shard is up once a client is answered
+  int shards = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(srv.pid()) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (comm && std::getline(comm, name) && name.rfind("shard-", 0) == 0) ++shards;
+  }
+  EXPECT_EQ(shards, want) << ncpu << " CPUs";
 }
