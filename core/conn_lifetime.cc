@@ -20,7 +20,8 @@ namespace ringnats {
 ConnTable::ConnTable(Server& srv, Reactor& reactor, ConnEvents& events, const int64_t& now)
     : srv_(srv), reactor_(reactor), events_(events), now_(now),
       nats_stall_at_(static_cast<size_t>(srv.opts().max_pending / 2)),
-      stall_at_(std::min(nats_stall_at_, kStallSoftCap)) {
+      stall_at_(std::min(nats_stall_at_, kStallSoftCap)),
+      ref_budget_(std::min<size_t>(size_t{1} << 20, nats_stall_at_ / 2)) {
   conns_.reserve(1024);
 }
 

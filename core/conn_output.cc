@@ -119,6 +119,7 @@ void ConnTable::flush_dirty() {
 void ConnTable::options_changed() {
   nats_stall_at_ = static_cast<size_t>(srv_.opts().max_pending / 2);
   stall_at_ = std::min(nats_stall_at_, kStallSoftCap);
+  ref_budget_ = std::min<size_t>(size_t{1} << 20, nats_stall_at_ / 2);
 }
 
 void ConnTable::expire_closing(Conn* c) {

@@ -91,6 +91,9 @@ class ConnTable {
   void options_changed();
   // Client connections past half their max_pending (publishers to them stall).
   int over_half() const { return over_half_; }
+  // What a subscriber may hold in references to shared blocks before its
+  // deliveries are copied instead (Fanout::kRefBudget, at most max_pending/4).
+  size_t ref_budget() const { return ref_budget_; }
   // Shut down a closing connection whose last send is past write_deadline.
   void expire_closing(Conn* c);
 
@@ -121,6 +124,7 @@ class ConnTable {
   size_t live_ = 0;
   size_t nats_stall_at_;  // max_pending/2
   size_t stall_at_;       // the soft cap, at most nats_stall_at_
+  size_t ref_budget_;
   int over_half_ = 0;
 };
 

@@ -134,7 +134,7 @@ void Fanout::deliver_local(uint32_t slot, const SubRef& ref, const MsgArgs& m,
     if (log::trace_enabled()) trace::out(*c, std::string_view(p, static_cast<size_t>(e - p) - 2));
     c->out.commit(p, static_cast<size_t>(e - p));
     c->out.append_shared(storage, payload.data() + sh.skip, static_cast<size_t>(sh.size) + 2,
-                         kRefBudget);
+                         conns_.ref_budget());
   } else {
     char* p = c->out.reserve(line + static_cast<size_t>(sh.size) + 2);
     char* e = write_msg_line(p, m, s.sid, sh);
@@ -470,8 +470,8 @@ void Fanout::on_deliver(Rec& r, int src) {
         std::string_view rec(r.block->data + r.off, r.len);
         trace::out(*c, rec.substr(0, rec.find("\r\n")));
       }
-      c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
-      if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
+      c->out.append_shared(r.block, r.block->data + r.off, r.len, conns_.ref_budget());
+      if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, conns_.ref_budget());
       conns_.mark_dirty(c);
       count_out(c, r.msg_size);
       if (SubTable::exhausted(*s)) subs_.unsubscribe(c, r.slot);
@@ -500,8 +500,8 @@ void Fanout::deliver_internal_record(Conn* c, const Sub& s, const Rec& r) {
 void Fanout::on_deliver_conn(Rec& r, int src) {
   Conn* c = conns_.at(r.slot, r.gen);
   if (c && !c->closing()) {
-    c->out.append_shared(r.block, r.block->data + r.off, r.len, kRefBudget);
-    if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, kRefBudget);
+    c->out.append_shared(r.block, r.block->data + r.off, r.len, conns_.ref_budget());
+    if (r.payload) c->out.append_shared(r.payload, r.payload->data + r.poff, r.plen, conns_.ref_budget());
     conns_.mark_dirty(c);
     if (r.is_msg) count_out(c, r.msg_size);
   }

@@ -47,6 +47,8 @@ class Fanout {
  public:
   // A subscriber holding less than this references shared blocks (no copy);
   // past it, small deliveries are copied so it pins no one else's bytes.
+  // At most a quarter of max_pending (ConnTable::ref_budget): a block is
+  // charged whole, so pinned blocks alone must not reach the cut.
   static constexpr size_t kRefBudget = 1u << 20;
 
   Fanout(Server& srv, Shard& shard, int id, ConnTable& conns, SubTable& subs, ShardLinks& links,
