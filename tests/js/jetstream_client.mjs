@@ -42,7 +42,10 @@ try {
     out("fetched", msg.seq, msg.subject, msg.string(), msg.info.redeliveryCount);
     msg.ack();
   }
-  const ci = await c.info();
+  // nats-server applies acks after it answers for them (a consumer's own
+  // loop): ask until they are in, each ask a round trip (bounded).
+  let ci = await c.info();
+  for (let i = 0; i < 50 && ci.num_ack_pending > 0; i++) ci = await c.info();
   out("consumer", ci.name, ci.num_pending, ci.num_ack_pending, ci.delivered.stream_seq);
   const names = [];
   for await (const n of jsm.consumers.list("ORDERS")) names.push(n.name);
