@@ -143,6 +143,27 @@ std::string write_deadline_line(const std::string& bin, int shards) {
   return found;
 }
 
+// Reads what `sub` is sent for `ms`, counting bytes into `got`; every
+// `pause_every` reads (0: never) it looks away for 120 ms, longer than a
+// send may take (a busy application thread). Returns "" or what went wrong:
+// the connection ended, went silent for 1 s, or carried an -ERR.
+std::string read_while_flooded(RawConn& sub, int ms, int pause_every, size_t& got) {
+  std::string tail;  // the last bytes, so an -ERR split across reads is seen
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (int reads = 1; std::chrono::steady_clock::now() < until; ++reads) {
+    long n = sub.read_some(1000);
+    if (n == 0) return "the subscriber's connection ended after " + std::to_string(got) + " bytes";
+    if (n < 0) return "nothing for the subscriber for 1 s after " + std::to_string(got) + " bytes";
+    got += sub.buffer().size();
+    tail += sub.buffer();
+    sub.buffer().clear();
+    if (tail.find("-ERR") != std::string::npos) return "cut: " + escape(tail.substr(tail.find("-ERR"), 60));
+    tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
+    if (pause_every && reads % pause_every == 0) std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
+  return "";
+}
+
 // A subscriber that reads, slowly, behind a publisher flooding it: the
 // publisher is held (nats stalls it at every publish) and the subscriber is
 // never cut by max_pending. With the subscriber on another shard the stall
@@ -158,31 +179,18 @@ std::string slow_reader_kept(const std::string& bin, int shards, const std::stri
   if (!connect_quiet(sub, srv.port(), "SUB foo 1\r\n") || !sub.ping_pong(out)) return "subscriber did not connect";
   out.clear();
   if (!connect_quiet(pub, srv.port())) return "publisher did not connect";  // the next shard
-  size_t got = 0, reads = 0;
-  std::string tail;
+  size_t got = 0;
   {
     Flooder flood(pub, "foo");
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (std::chrono::steady_clock::now() < until) {
-      long n = sub.read_some(1000);
-      if (n == 0) return "the subscriber's connection ended after " + std::to_string(got) + " bytes";
-      if (n < 0) return "nothing for the subscriber for 1 s after " + std::to_string(got) + " bytes";
-      std::string& b = sub.buffer();
-      got += b.size();
-      tail += b;
-      if (tail.find("-ERR") != std::string::npos) return "cut: " + escape(tail.substr(tail.find("-ERR"), 60));
-      tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
-      b.clear();
-      // Now and then it looks away for longer than a send may take (a
-      // busy application thread): past that the stall point is nats' own
-      // max_pending/2, so what overshoots it must be small.
-      if (++reads % 64 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(120));
-    }
+    // Past a look-away the stall point is nats' own max_pending/2, so what
+    // overshoots it must be small.
+    if (std::string why = read_while_flooded(sub, 3000, 64, got); !why.empty()) return why;
   }
   if (got < (4u << 20)) return "read only " + std::to_string(got) + " bytes";
   // Everything queued for it, then the answer to its PING (scanned as it
   // comes: tens of MiB may be ahead of it).
   if (!sub.send("PING\r\n")) return "the subscriber's connection ended";
+  std::string tail;
   for (int i = 0; i < 2000; ++i) {
     if (sub.read_some(5000) <= 0) break;
     tail += sub.buffer();
@@ -213,21 +221,10 @@ std::string fast_reader_kept(const std::string& bin, int shards, int publishers)
   for (int i = 0; i < publishers; ++i)
     if (!connect_quiet(pubs[i], srv.port())) return "publishers did not connect";  // accepted on shards in turn
   size_t got = 0;
-  std::string tail;
   {
     std::vector<std::unique_ptr<Flooder>> floods;
     for (int i = 0; i < publishers; ++i) floods.push_back(std::make_unique<Flooder>(pubs[i], "foo"));
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-    while (std::chrono::steady_clock::now() < until) {
-      long n = sub.read_some(1000);
-      if (n == 0) return "the subscriber's connection ended after " + std::to_string(got) + " bytes";
-      if (n < 0) return "nothing for the subscriber for 1 s after " + std::to_string(got) + " bytes";
-      got += sub.buffer().size();
-      tail += sub.buffer();
-      sub.buffer().clear();
-      if (tail.find("-ERR") != std::string::npos) return "cut: " + escape(tail.substr(tail.find("-ERR"), 60));
-      tail.erase(0, tail.size() > 8 ? tail.size() - 8 : 0);
-    }
+    if (std::string why = read_while_flooded(sub, 1500, 0, got); !why.empty()) return why;
   }
   if (got < (16u << 20)) return "read only " + std::to_string(got) + " bytes";
   return "";
