@@ -20,15 +20,17 @@ inline std::string_view header_value(std::string_view hdr, std::string_view key)
   return hdr.substr(at, (end == std::string_view::npos ? hdr.size() : end) - at);
 }
 
-// nats' parseInt64 of a header value: digits only, else -1.
+// nats' parseInt64 of a header value: digits only, else -1. Too many digits
+// wrap around as Go's int64 does (unsigned arithmetic here: signed overflow
+// is undefined in C++), so a huge expected sequence compares as stock's does.
 inline int64_t header_int(std::string_view v) {
   if (v.empty()) return -1;
-  int64_t n = 0;
+  uint64_t n = 0;
   for (char c : v) {
     if (c < '0' || c > '9') return -1;
-    n = n * 10 + (c - '0');
+    n = n * 10 + uint64_t(c - '0');
   }
-  return n;
+  return static_cast<int64_t>(n);
 }
 
 // A header block with `key: value` added before its final blank line (or a

@@ -107,6 +107,12 @@ std::vector<Req> script() {
   add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 2\r\n\r\n");
   add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 5\r\n\r\n");
   add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 3\r\n\r\n");
+  // Too many digits wrap as Go's int64 does (2^64 + 7 is 7; the fuzzer's
+  // 4444444444444444444 * 10 overflowed a signed int here); a letter is -1.
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 44444444444444444444\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 18446744073709551623\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Subject-Sequence: 99999999999999999999\r\n\r\n");
+  add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Sequence: 7x\r\n\r\n");
   add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Stream: NOPE\r\n\r\n");
   add("orders.x", "x", "NATS/1.0\r\nNats-Expected-Last-Msg-Id: nope\r\n\r\n");
   add("orders.x", "x", "NATS/1.0\r\nNats-Rollup: all\r\n\r\n");
