@@ -34,6 +34,14 @@ bool send_range(RawConn& c, const char* subject_fmt, int from, int to) {
   return batch.empty() || c.send(batch);
 }
 
+// The server's first PING comes 2 s after CONNECT (as nats-server's does),
+// and these tests may run longer on a loaded machine: what the server said
+// besides its pings.
+std::string without_server_pings(std::string out) {
+  for (size_t at; (at = out.find("PING\r\n")) != std::string::npos;) out.erase(at, 6);
+  return out;
+}
+
 }  // namespace
 
 TEST(IndexScale, HundredThousandSubscribersOnOneSubject) {
@@ -46,7 +54,7 @@ TEST(IndexScale, HundredThousandSubscribersOnOneSubject) {
   ASSERT_TRUE(send_range(sub, "fan", 0, kSubs));
   std::string out;
   ASSERT_TRUE(sub.ping_pong(out, 5000)) << "100k SUBs not answered within 5 s";
-  EXPECT_EQ(out, "PONG\r\n");
+  EXPECT_EQ(without_server_pings(out), "PONG\r\n");
   long peak = srv.peak_rss_kib();
   if (!sanitized()) {
     EXPECT_LT(peak, 100 * 1024) << "peak RSS " << peak << " KiB";
@@ -99,5 +107,5 @@ TEST(IndexScale, MillionDistinctSubjectsDoNotStallOthers) {
   ASSERT_TRUE(other_pub.send("PUB d.123 1\r\nz\r\n"));
   ASSERT_TRUE(other_pub.ping_pong(out));
   ASSERT_TRUE(churn.ping_pong(out));
-  EXPECT_EQ(out, "PONG\r\n");
+  EXPECT_EQ(without_server_pings(out), "PONG\r\n") << "delivered after UNSUB";
 }
