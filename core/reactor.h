@@ -91,6 +91,7 @@ class Reactor {
   void give_back(uint16_t bid);
   void commit_buffers();               // make given-back (and new) buffers usable
   bool buffers_free() const { return bufs_out_ < provided_; }
+  unsigned buffers_with_kernel() const { return provided_ - bufs_out_; }
   // A receive found the kernel without a buffer: under a flood buffers come
   // back within the turn, so holding them never signals the need. Hand out
   // more (committed at the end of the turn).

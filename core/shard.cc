@@ -326,7 +326,7 @@ void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
   }
   reactor_.give_back(bid);
   if (c->closing()) conns_.release(c);
-  else if (!c->parked && !c->throttled) conns_.arm_recv(c);
+  else if (!c->parked && !c->throttled) rearm_recv(c);
 }
 
 // Same for a remainder that was copied out of its receive buffer.
@@ -339,7 +339,32 @@ void Shard::feed_copy(Conn* c) {
   h.shrink_to_fit();
   c->held_copy_off = 0;
   if (c->closing()) conns_.release(c);
-  else if (!c->parked && !c->throttled) conns_.arm_recv(c);
+  else if (!c->parked && !c->throttled) rearm_recv(c);
+}
+
+// The receive buffers are the shard's, not a connection's. Re-armed at once,
+// busy connections would take every buffer again in each submit, ahead of a
+// receive that found none (re-armed at the end of the turn, after them): 64
+// flooders kept a light client from reading for seconds. So while anyone
+// waits, a connection that is done with its buffer queues behind them, and
+// the queue is armed in order, as many as the kernel has buffers for.
+void Shard::rearm_recv(Conn* c) {
+  if (waiting_bufs_.empty()) conns_.arm_recv(c);
+  else waiting_bufs_.push_back({c->slot, c->gen});
+}
+
+void Shard::arm_waiting() {
+  size_t room = reactor_.buffers_with_kernel(), taken = 0;
+  for (; taken < waiting_bufs_.size() && room > 0; ++taken) {
+    auto [slot, gen] = waiting_bufs_[taken];
+    // Stale entries (closed, paused again, already armed) are skipped.
+    if (Conn* c = conns_.at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed && c->held_bid < 0 &&
+                                       c->held_copy.empty() && !c->parked && !c->throttled) {
+      conns_.arm_recv(c);
+      --room;
+    }
+  }
+  waiting_bufs_.erase(waiting_bufs_.begin(), waiting_bufs_.begin() + static_cast<ptrdiff_t>(taken));
 }
 
 // --------------------------------------------------------------------------
@@ -401,7 +426,7 @@ void Shard::resume_parked(Conn* c) {
   } else if (!c->held_copy.empty()) {
     feed_copy(c);
   } else if (!c->recv_armed && !c->closing() && !c->throttled) {
-    conns_.arm_recv(c);
+    rearm_recv(c);
   }
 }
 
@@ -449,14 +474,7 @@ void Shard::end_turn() {
   reactor_.commit_buffers();
   // Re-arm connections that found no buffer only when one is free again:
   // re-arming into an empty ring would spin on ENOBUFS.
-  if (reactor_.buffers_free()) {
-    for (auto [slot, gen] : waiting_bufs_)
-      if (Conn* c = conns_.at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed &&
-                                         c->held_bid < 0 && c->held_copy.empty() && !c->parked &&
-                                         !c->throttled)
-        conns_.arm_recv(c);
-    waiting_bufs_.clear();
-  }
+  if (!waiting_bufs_.empty() && reactor_.buffers_free()) arm_waiting();
   conns_.recycle();
   retire_.reclaim(srv_.qsbr());
 }

@@ -188,6 +188,10 @@ class Shard : private ConnEvents {
   size_t feed(Conn* c, const char* data, size_t len);
   void feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len);
   void feed_copy(Conn* c);
+  // Reading again after a receive was parsed: at once, or behind the
+  // connections already waiting for a receive buffer.
+  void rearm_recv(Conn* c);
+  void arm_waiting();
   void handle_rec(Rec& r, int src);
   void end_turn();
   void run_timers();
@@ -227,8 +231,9 @@ class Shard : private ConnEvents {
   ClientSession session_;
   Fanout fanout_;
 
-  // Receives stopped for lack of buffers, by (slot, gen): they may wait
-  // across turns, and a slot may be reused meanwhile.
+  // Receives stopped for lack of buffers, and connections queued behind
+  // them, in arrival order, by (slot, gen): they may wait across turns, and
+  // a slot may be reused meanwhile.
   std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
   std::vector<Conn*> throttled_;  // publishers whose reading is paused
   bool local_stalls_ = false;      // a publisher waits for a subscriber of this shard
