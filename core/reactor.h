@@ -36,10 +36,16 @@ inline uint32_t ud_gen(uint64_t d) { return static_cast<uint32_t>(d); }
 
 class Reactor {
  public:
-  static constexpr unsigned kBufCount = 256;  // provided receive buffers, at most
-  static constexpr unsigned kBufSize = 64 * 1024;
-  static constexpr unsigned kBufInitial = 16;  // handed to the kernel at first
-  static constexpr unsigned kBufStep = 16;     // more when fewer than this are left to it
+  // 256 KiB receives, not 64: each receive that empties a busy socket sends
+  // a window update, and in that update's wake the publisher's queued data is
+  // pushed and received, on our CPU; four times fewer of them, and a 16 KiB
+  // message is split across buffers four times less often (pinned, 1:1:
+  // 680 -> 450 ns/msg at 1 KiB, 11.8 -> 6.0 us at 16 KiB; 512 KiB did worse
+  // at 16 KiB). The pool stays at 16 MiB a shard.
+  static constexpr unsigned kBufCount = 64;  // provided receive buffers, at most
+  static constexpr unsigned kBufSize = 256 * 1024;
+  static constexpr unsigned kBufInitial = 4;  // handed to the kernel at first
+  static constexpr unsigned kBufStep = 4;     // more when fewer than this are left to it
 
   Reactor();
   ~Reactor();
