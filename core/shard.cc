@@ -344,22 +344,36 @@ void Shard::feed_copy(Conn* c) {
 
 // The receive buffers are the shard's, not a connection's. Re-armed at once,
 // busy connections would take every buffer again in each submit, ahead of a
-// receive that found none (re-armed at the end of the turn, after them): 64
-// flooders kept a light client from reading for seconds. So while anyone
-// waits, a connection that is done with its buffer queues behind them, and
-// the queue is armed in order, as many as the kernel has buffers for.
-void Shard::rearm_recv(Conn* c) {
-  if (waiting_bufs_.empty()) conns_.arm_recv(c);
-  else waiting_bufs_.push_back({c->slot, c->gen});
-}
+// receive that found none: 64 to 300 flooders kept a light client from
+// reading for seconds. So re-arms wait for the end of the turn; then those
+// that found no buffer (in any order within the turn) go first, in arrival
+// order and as many as the kernel has buffers for, and the rest queue
+// behind them. With nobody waiting, every re-arm goes out at once.
+void Shard::rearm_recv(Conn* c) { rearm_.push_back({c->slot, c->gen}); }
 
-void Shard::arm_waiting() {
+void Shard::arm_receives() {
+  auto ready = [this](uint32_t slot, uint32_t gen) -> Conn* {
+    // Stale entries (closed, paused again, already armed) are skipped.
+    Conn* c = conns_.at(slot, gen);
+    return c && c->state == ConnState::Open && !c->recv_armed && c->held_bid < 0 && c->held_copy.empty() &&
+                   !c->parked && !c->throttled
+               ? c
+               : nullptr;
+  };
+  if (waiting_bufs_.empty()) {
+    for (auto [slot, gen] : rearm_)
+      if (Conn* c = ready(slot, gen)) conns_.arm_recv(c);
+    rearm_.clear();
+    return;
+  }
+  waiting_bufs_.insert(waiting_bufs_.end(), rearm_.begin(), rearm_.end());
+  rearm_.clear();
+  // Re-arming into an empty ring would spin on ENOBUFS.
+  if (!reactor_.buffers_free()) return;
   size_t room = reactor_.buffers_with_kernel(), taken = 0;
   for (; taken < waiting_bufs_.size() && room > 0; ++taken) {
     auto [slot, gen] = waiting_bufs_[taken];
-    // Stale entries (closed, paused again, already armed) are skipped.
-    if (Conn* c = conns_.at(slot, gen); c && c->state == ConnState::Open && !c->recv_armed && c->held_bid < 0 &&
-                                       c->held_copy.empty() && !c->parked && !c->throttled) {
+    if (Conn* c = ready(slot, gen)) {
       conns_.arm_recv(c);
       --room;
     }
@@ -472,9 +486,7 @@ void Shard::end_turn() {
   links_.publish(reactor_);
   conns_.flush_dirty();
   reactor_.commit_buffers();
-  // Re-arm connections that found no buffer only when one is free again:
-  // re-arming into an empty ring would spin on ENOBUFS.
-  if (!waiting_bufs_.empty() && reactor_.buffers_free()) arm_waiting();
+  arm_receives();
   conns_.recycle();
   retire_.reclaim(srv_.qsbr());
 }

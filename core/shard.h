@@ -188,10 +188,10 @@ class Shard : private ConnEvents {
   size_t feed(Conn* c, const char* data, size_t len);
   void feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len);
   void feed_copy(Conn* c);
-  // Reading again after a receive was parsed: at once, or behind the
-  // connections already waiting for a receive buffer.
+  // Reading again after a receive was parsed: at the end of the turn, after
+  // the connections that found no receive buffer (arm_receives).
   void rearm_recv(Conn* c);
-  void arm_waiting();
+  void arm_receives();
   void handle_rec(Rec& r, int src);
   void end_turn();
   void run_timers();
@@ -235,6 +235,7 @@ class Shard : private ConnEvents {
   // them, in arrival order, by (slot, gen): they may wait across turns, and
   // a slot may be reused meanwhile.
   std::vector<std::pair<uint32_t, uint32_t>> waiting_bufs_;
+  std::vector<std::pair<uint32_t, uint32_t>> rearm_;  // this turn's re-arms
   std::vector<Conn*> throttled_;  // publishers whose reading is paused
   bool local_stalls_ = false;      // a publisher waits for a subscriber of this shard
   bool peers_drained_ = false;     // this completion batch's receives come after a drain
