@@ -119,6 +119,11 @@ struct Conn {
   // ... or a copy of it, when receive buffers run short.
   std::string held_copy;
   uint32_t held_copy_off = 0;
+  // Receives of at most kPausedRecv: new connections, until one receive is
+  // parsed through without a pause, and connections that paused while
+  // buffers were short (one of a crowd of stalled publishers, whose unread
+  // rests are copied out). A lone stalled publisher keeps whole receives.
+  bool recv_capped = true;
   int pending_acks = 0;
 
   // Split payload being assembled (one copy), released after delivery.

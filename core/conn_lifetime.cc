@@ -99,7 +99,7 @@ Conn* ConnTable::take_slot(ConnType type) {
 }
 
 void ConnTable::arm_recv(Conn* c) {
-  reactor_.arm_recv(c->fd, ud(Ud::Recv, c->slot, c->gen));
+  reactor_.arm_recv(c->fd, ud(Ud::Recv, c->slot, c->gen), c->recv_capped ? Reactor::kPausedRecv : 0);
   c->recv_armed = true;
 }
 

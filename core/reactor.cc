@@ -107,11 +107,12 @@ void Reactor::arm_event() {
   io_uring_sqe_set_data64(s, ud(Ud::Event, 0, 0));
 }
 
-void Reactor::arm_recv(int fd, uint64_t tag) {
+void Reactor::arm_recv(int fd, uint64_t tag, unsigned max_len) {
   io_uring_sqe* s = sqe();
   // Single-shot with a provided buffer: a paused connection is simply not
-  // re-armed, so the kernel holds its bytes and TCP pushes back.
-  io_uring_prep_recv(s, fd, nullptr, 0, 0);
+  // re-armed, so the kernel holds its bytes and TCP pushes back. A length
+  // caps what the buffer picked is filled with.
+  io_uring_prep_recv(s, fd, nullptr, max_len, 0);
   s->flags |= IOSQE_BUFFER_SELECT;
   s->buf_group = kBufGroup;
   io_uring_sqe_set_data64(s, tag);

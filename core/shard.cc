@@ -313,6 +313,7 @@ void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
   size_t used = feed(c, data + off, len - off);
   if (used < len - off && !c->closing()) {
     if (reactor_.buffers_short()) {
+      c->recv_capped = true;
       ++stats_.held_copies;
       c->held_copy.assign(data + off + used, len - off - used);
       c->held_copy_off = 0;
@@ -325,6 +326,9 @@ void Shard::feed_buffer(Conn* c, uint16_t bid, uint32_t off, uint32_t len) {
     return;
   }
   reactor_.give_back(bid);
+  // A buffer read to its end without a pause: whole receives again, unless
+  // this one was the rest of a paused receive.
+  if (off == 0) c->recv_capped = false;
   if (c->closing()) conns_.release(c);
   else if (!c->parked && !c->throttled) rearm_recv(c);
 }
