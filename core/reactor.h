@@ -46,10 +46,10 @@ class Reactor {
   static constexpr unsigned kBufSize = 256 * 1024;
   static constexpr unsigned kBufInitial = 4;  // handed to the kernel at first
   static constexpr unsigned kBufStep = 4;     // more when fewer than this are left to it
-  // The receive size, while buffers are short, of a connection that paused
-  // in its last one (a publisher stalled for a slow subscriber): the unread
+  // The receive size of a new connection and of one that paused while
+  // buffers were short (one of a crowd of stalled publishers): the unread
   // rest copied out of its buffer is at most this. 1000 stalled publishers
-  // held 290 MB in copies of 256 KiB rests (150 MB now, nats-server 145);
+  // held 290 MB in copies of 256 KiB rests (153 MB now, nats-server 145);
   // 64 KiB is nats-server's largest read buffer.
   static constexpr unsigned kPausedRecv = 64 * 1024;
 

@@ -199,7 +199,11 @@ void Shard::begin_stop() {
 // record we may take now, nothing staged for a peer, and no spill that the
 // ring in front of it has room for (a full ring wakes us when it drains).
 bool Shard::may_sleep() {
-  return !reactor_.has_completions() && !reactor_.has_posted() && links_.idle();
+  // Receives still queued for a buffer the kernel has: the ones armed ahead
+  // of them may have nothing more to read, so nothing would wake us to arm
+  // the rest; the next turn does.
+  bool arms_waiting = !waiting_bufs_.empty() && reactor_.buffers_free();
+  return !reactor_.has_completions() && !reactor_.has_posted() && links_.idle() && !arms_waiting;
 }
 
 void Shard::drain_peers() {
