@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/conn_table.h"
+#include "core/errno_text.h"
 #include "core/log.h"
 #include "core/reactor.h"
 #include "core/server.h"
@@ -115,9 +116,7 @@ void Shard::tls_recv_end(Conn* c, int res) {
     tls_fail(c, "EOF");
     return;
   }
-  std::string e = std::strerror(-res);
-  if (!e.empty()) e[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(e[0])));
-  tls_fail(c, read_error(c, e.c_str()));
+  tls_fail(c, read_error(c, go_errno_text(-res).c_str()));
 }
 
 void Shard::tls_recv(Conn* c, uint16_t bid, uint32_t len) {

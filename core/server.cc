@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/errno_text.h"
 #include "core/log.h"
 #include "proto/connect.h"
 
@@ -70,15 +71,27 @@ int listen_tcp(const std::string& host, int port, int* bound_port, std::string& 
     return -1;
   }
   int fd = -1;
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 4096) == 0) break;
-    err = std::string("listen tcp ") + host + ":" + ps + ": bind: " + strerror(errno);
-    ::close(fd);
-    fd = -1;
+  // A process killed a moment ago (kill -9, a crash) leaves its listener
+  // alive until the kernel has torn its io_uring down, some milliseconds
+  // after the exit (the pending accept holds it). A supervisor restarting at
+  // once would find the port taken, so "in use" is retried for a second;
+  // a port a live process holds still fails, that much later.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    bool in_use = false;
+    for (addrinfo* a = res; a; a = a->ai_next) {
+      fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+      if (fd < 0) continue;
+      int one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+      if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 4096) == 0) break;
+      in_use = in_use || errno == EADDRINUSE;
+      err = std::string("listen tcp ") + host + ":" + ps + ": bind: " + go_errno_text(errno);
+      ::close(fd);
+      fd = -1;
+    }
+    if (fd >= 0 || !in_use || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   freeaddrinfo(res);
   if (fd < 0) return -1;

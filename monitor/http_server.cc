@@ -11,6 +11,8 @@
 #include <ctime>
 #include <vector>
 
+#include "core/errno_text.h"
+
 namespace ringnats::monitor {
 
 namespace {
@@ -143,8 +145,7 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   }
   if (port_ <= 0) {
     int e = errno;
-    std::string why = e ? std::strerror(e) : "cannot bind";
-    if (!why.empty()) why[0] = char(std::tolower(static_cast<unsigned char>(why[0])));
+    std::string why = e ? go_errno_text(e) : "cannot bind";
     err = "can't listen to the monitor port: listen tcp " + join_host_port(host, want) +
           ": bind: " + why;
     svr_.reset();

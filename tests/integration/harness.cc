@@ -219,8 +219,11 @@ bool ServerProcess::start(const std::string& bin, int shards, const std::vector<
         why = "server exited during start (status " + std::to_string(st) + ")";
         break;
       }
+      // Ready means an INFO line: right after a kill -9 the dead process's
+      // listener can still complete a handshake, then resets it.
       RawConn probe;
-      if (probe.connect(port_, 100)) return true;
+      std::string info;
+      if (probe.connect(port_, 100) && probe.read_line(info, kTimeoutMs) && info.rfind("INFO ", 0) == 0) return true;
       // Bounded poll while the child starts up; not a protocol wait.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -46,7 +46,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   // Starts `bin -a 127.0.0.1 -p <free port> [--shards N] extra...` and waits
-  // until the port accepts. shards 0: kTestShards, so the paths between
+  // until the port answers with INFO. shards 0: kTestShards, so the paths between
   // shards are tried on any machine (ringnats runs one on two CPUs); shards
   // < 0, `--shards` in extra, or a non-ringnats binary: no --shards.
   // Returns false (with err) if the process exits or never accepts.
