@@ -28,6 +28,7 @@
 #include "auth/password.h"
 #include "auth/user_index.h"
 #include "config/conf.h"
+#include "core/go_text.h"
 #include "core/log.h"
 #include "core/subject_match.h"
 #include "core/server.h"
@@ -178,10 +179,10 @@ bool RouteManager::start(std::string& err) {
   if (co_.enabled) {
     listen_fd_ = listen_tcp(co_.host, co_.port, &port_, err);
     if (listen_fd_ < 0) {
-      err = "Error listening on router port: " + co_.host + ":" + std::to_string(co_.port) + ", \"" + err + "\"";
+      err = "Error listening on router port: " + std::to_string(co_.port) + " - " + err;
       return false;
     }
-    log::notice("Listening for route connections on %s:%d", co_.host.c_str(), port_);
+    log::notice("Listening for route connections on %s", go_join_host_port(co_.host, port_).c_str());
     if (srv_.opts().security.cluster_tls.enabled && srv_.opts().security.cluster_tls.insecure)
       log::warn("TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN "
                 "PRODUCTION!");

@@ -15,7 +15,7 @@
 #include <cstring>
 
 #include "core/conn_table.h"
-#include "core/errno_text.h"
+#include "core/go_text.h"
 #include "core/log.h"
 #include "core/reactor.h"
 #include "core/server.h"

@@ -20,6 +20,7 @@
 
 #include "config/flags.h"
 #include "config/options.h"
+#include "core/go_text.h"
 #include "core/log.h"
 #include "auth/password.h"
 #include "core/server.h"
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
   if (!opts.config_file.empty()) log::notice("Using configuration file: %s", opts.config_file.c_str());
   std::string err;
   if (!srv.start(err)) {
-    log::fatal("Error listening on port: %s:%d, \"%s\"", opts.host.c_str(), opts.port, err.c_str());
+    log::fatal("Error listening on port: %s, \"%s\"", go_join_host_port(opts.host, opts.port).c_str(), err.c_str());
     return 1;
   }
   log::notice("  Shards:   %d (io_uring, one per CPU, one on a machine of two)", srv.nshards());
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
     srv.wait();
     return 1;
   }
-  log::notice("Listening for client connections on %s:%d", opts.host.c_str(), srv.client_port());
+  log::notice("Listening for client connections on %s", go_join_host_port(opts.host, srv.client_port()).c_str());
   if (opts.security.tls.enabled) log::notice("TLS required for client connections");
   if (opts.security.tls.enabled || opts.security.cluster_tls.enabled) {
     std::string why;

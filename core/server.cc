@@ -11,12 +11,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
-#include "core/errno_text.h"
+#include "core/go_text.h"
 #include "core/log.h"
 #include "proto/connect.h"
 
@@ -57,19 +59,43 @@ Server::~Server() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }
 
-// Binds host:port; port 0 asks the kernel. Returns the fd or -1 with err.
+namespace {
+// The name server Go's resolver would have asked (its lookup errors name
+// it): resolv.conf's first, else Go's default.
+std::string resolver_address() {
+  std::ifstream f("/etc/resolv.conf");
+  for (std::string line; std::getline(f, line);) {
+    std::istringstream in(line);
+    std::string key, ip;
+    if (in >> key >> ip && key == "nameserver") return go_join_host_port(ip, 53);
+  }
+  return "127.0.0.1:53";
+}
+}  // namespace
+
+// Binds host:port; port 0 or -1 asks the kernel. Returns the fd or -1 with
+// err in the words of Go's net.Listen, which nats-server quotes.
 int listen_tcp(const std::string& host, int port, int* bound_port, std::string& err) {
+  if (port < -1 || port > 65535) {
+    err = "listen tcp: address " + std::to_string(port) + ": invalid port";
+    return -1;
+  }
+  const int want = port < 0 ? 0 : port;
+  const std::string ps = std::to_string(want);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
-  std::string ps = std::to_string(port < 0 ? 0 : port);
   int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), ps.c_str(), &hints, &res);
   if (rc != 0) {
-    err = std::string("can't resolve ") + host + ": " + gai_strerror(rc);
+    err = rc == EAI_NONAME ? "listen tcp: lookup " + host + " on " + resolver_address() + ": no such host"
+                           : "listen tcp: lookup " + host + ": " + gai_strerror(rc);
     return -1;
   }
+  // Go names a wildcard address 0.0.0.0, whichever family it listens on.
+  const bool wildcard = host.empty() || host == "0.0.0.0" || host == "::";
+  const std::string addr = wildcard ? "0.0.0.0:" + ps : go_join_host_port(host, want);
   int fd = -1;
   // A process killed a moment ago (kill -9, a crash) leaves its listener
   // alive until the kernel has torn its io_uring down, some milliseconds
@@ -84,9 +110,10 @@ int listen_tcp(const std::string& host, int port, int* bound_port, std::string& 
       if (fd < 0) continue;
       int one = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-      if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 4096) == 0) break;
+      const bool bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+      if (bound && listen(fd, 4096) == 0) break;
       in_use = in_use || errno == EADDRINUSE;
-      err = std::string("listen tcp ") + host + ":" + ps + ": bind: " + go_errno_text(errno);
+      err = "listen tcp " + addr + (bound ? ": listen: " : ": bind: ") + go_errno_text(errno);
       ::close(fd);
       fd = -1;
     }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/go_text.h"
 #include "jetstream/crc32c.h"
 
 namespace ringnats::js {
@@ -34,9 +35,6 @@ struct Reader {
   }
 };
 
-std::string errno_text(const char* what, const std::string& path) {
-  return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
 
 }  // namespace
 
@@ -100,7 +98,7 @@ bool save_consumer_state(const std::string& path, const ConsumerState& state, st
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    err = errno_text("create", tmp);
+    err = go_path_error("create", tmp, errno);
     return false;
   }
   size_t done = 0;
@@ -108,7 +106,7 @@ bool save_consumer_state(const std::string& path, const ConsumerState& state, st
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      err = errno_text("write", tmp);
+      err = go_path_error("write", tmp, errno);
       ::close(fd);
       ::unlink(tmp.c_str());
       return false;
@@ -116,14 +114,14 @@ bool save_consumer_state(const std::string& path, const ConsumerState& state, st
     done += static_cast<size_t>(n);
   }
   if (durable && ::fdatasync(fd) != 0) {
-    err = errno_text("sync", tmp);
+    err = go_path_error("sync", tmp, errno);
     ::close(fd);
     ::unlink(tmp.c_str());
     return false;
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno_text("rename", tmp);
+    err = go_path_error("rename", tmp, errno);
     ::unlink(tmp.c_str());
     return false;
   }
@@ -133,7 +131,7 @@ bool save_consumer_state(const std::string& path, const ConsumerState& state, st
 bool load_consumer_state(const std::string& path, ConsumerState& state, std::string& err) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    err = errno_text("open", path);
+    err = go_path_error("open", path, errno);
     return false;
   }
   std::string bytes;
@@ -142,7 +140,7 @@ bool load_consumer_state(const std::string& path, ConsumerState& state, std::str
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      err = errno_text("read", path);
+      err = go_path_error("read", path, errno);
       ::close(fd);
       return false;
     }

@@ -9,13 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-namespace ringnats::js {
+#include "core/go_text.h"
 
-namespace {
-std::string errno_text(const char* what, const std::string& path) {
-  return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
-}  // namespace
+namespace ringnats::js {
 
 Block::~Block() {
   if (fd_ >= 0) ::close(fd_);
@@ -27,7 +23,7 @@ std::unique_ptr<Block> Block::create(const std::string& msgs_dir, uint32_t index
   std::string path = msgs_dir + "/" + file_name(index);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    err = errno_text("create", path);
+    err = go_path_error("create", path, errno);
     return nullptr;
   }
   return std::unique_ptr<Block>(new Block(std::move(path), index, fd));
@@ -37,7 +33,7 @@ std::unique_ptr<Block> Block::open(const std::string& msgs_dir, uint32_t index, 
   std::string path = msgs_dir + "/" + file_name(index);
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
-    err = errno_text("open", path);
+    err = go_path_error("open", path, errno);
     return nullptr;
   }
   return std::unique_ptr<Block>(new Block(std::move(path), index, fd));
@@ -46,7 +42,7 @@ std::unique_ptr<Block> Block::open(const std::string& msgs_dir, uint32_t index, 
 bool Block::recover(const std::function<void(const RecordView&, uint64_t)>& fn, std::string& err) {
   struct stat st;
   if (::fstat(fd_, &st) != 0) {
-    err = errno_text("stat", path_);
+    err = go_path_error("stat", path_, errno);
     return false;
   }
   std::string buf(static_cast<size_t>(st.st_size), '\0');
@@ -55,7 +51,7 @@ bool Block::recover(const std::function<void(const RecordView&, uint64_t)>& fn, 
     ssize_t n = ::pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      err = errno_text("read", path_);
+      err = go_path_error("read", path_, errno);
       return false;
     }
     if (n == 0) break;
@@ -69,7 +65,7 @@ bool Block::recover(const std::function<void(const RecordView&, uint64_t)>& fn, 
     off += r.len;
   }
   if (off < static_cast<size_t>(st.st_size) && ::ftruncate(fd_, static_cast<off_t>(off)) != 0) {
-    err = errno_text("truncate", path_);
+    err = go_path_error("truncate", path_, errno);
     return false;
   }
   disk_end_ = off;

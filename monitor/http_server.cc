@@ -11,7 +11,7 @@
 #include <ctime>
 #include <vector>
 
-#include "core/errno_text.h"
+#include "core/go_text.h"
 
 namespace ringnats::monitor {
 
@@ -41,11 +41,6 @@ std::string clean_path(const std::string& p) {
   std::string out;
   for (const auto& s : parts) out += "/" + s;
   return out.empty() ? "/" : out;
-}
-
-std::string join_host_port(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
 }
 
 }  // namespace
@@ -146,7 +141,7 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   if (port_ <= 0) {
     int e = errno;
     std::string why = e ? go_errno_text(e) : "cannot bind";
-    err = "can't listen to the monitor port: listen tcp " + join_host_port(host, want) +
+    err = "can't listen to the monitor port: listen tcp " + go_join_host_port(host, want) +
           ": bind: " + why;
     svr_.reset();
     return false;
@@ -156,7 +151,7 @@ bool MonitorServer::start(const std::string& host_in, int port, const std::strin
   for (int i = 0; i < 2000 && !svr_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   log_line_ = std::string(tls ? "Starting https monitor on " : "Starting http monitor on ") +
-              join_host_port(host, port_);
+              go_join_host_port(host, port_);
   return true;
 }
 

@@ -2,13 +2,8 @@
 // upgrades): once the old process has exited, the port must be free at once
 // and a client must reach the new server, never an orphaned listener.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -56,37 +51,3 @@ TEST(Restart, SamePortRightAfterKillNine) {
   }
 }
 
-// What `bin -p <port>` prints after "[FTL] " and its exit status.
-static std::pair<std::string, int> fatal_of(const std::string& bin, int port) {
-  std::string cmd = bin + " -a 127.0.0.1 -p " + std::to_string(port) + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {"popen failed", -1};
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  int st = ::pclose(p);
-  size_t at = out.find("[FTL] ");
-  std::string line = at == std::string::npos ? out : out.substr(at + 6, out.find('\n', at) - at - 6);
-  return {line, WIFEXITED(st) ? WEXITSTATUS(st) : -1};
-}
-
-// A port a live process holds: the same fatal line and status as nats-server
-// (after ringnats' second of retries).
-TEST(Restart, PortHeldByLiveProcessFailsAsNatsServer) {
-  if (::access(stock_bin().c_str(), X_OK) != 0) GTEST_SKIP() << "nats-server not installed";
-  int port = free_port();
-  ASSERT_NE(port, 0);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  auto want = fatal_of(stock_bin(), port);
-  auto got = fatal_of(ringnats_bin(), port);
-  ::close(fd);
-  EXPECT_EQ(got.first, want.first);
-  EXPECT_EQ(got.second, want.second);
-  EXPECT_NE(want.first.find("address already in use"), std::string::npos) << want.first;
-}
