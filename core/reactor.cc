@@ -35,9 +35,18 @@ bool Reactor::init(std::string& err) {
     err = "eventfd failed";
     return false;
   }
+  // Completions' task work runs when this thread asks for events (each
+  // turn, or while it waits), not whenever the kernel can interrupt it; a
+  // wait for N completions is woken once, not at each one.
   io_uring_params p{};
-  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   int rc = io_uring_queue_init_params(kRingEntries, &ring_, &p);
+  if (rc < 0) {
+    log::debug("io_uring: DEFER_TASKRUN unavailable (%s), using COOP_TASKRUN", strerror(-rc));
+    p = io_uring_params{};
+    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+    rc = io_uring_queue_init_params(kRingEntries, &ring_, &p);
+  }
   if (rc < 0) {
     log::debug("io_uring: SINGLE_ISSUER|COOP_TASKRUN unavailable (%s), using defaults", strerror(-rc));
     p = io_uring_params{};

@@ -88,7 +88,10 @@ class Reactor {
   // batch() runs before each batch taken from the completion queue.
   template <class F, class B>
   void reap(F&& f, B&& batch);
-  bool has_completions() { return io_uring_cq_ready(&ring_) > 0; }
+  // Completions posted, or task work that will post them once we ask.
+  bool has_completions() {
+    return io_uring_cq_ready(&ring_) > 0 || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN);
+  }
   // MSG_RING turned out unsupported: the wake-ups it carried were lost, so
   // the caller wakes every peer once (later ones go through eventfds).
   bool take_msg_ring_failure() {
