@@ -278,6 +278,59 @@ TEST(ReviewBreak, LightClientAnsweredWhenFloodersMatchBuffers) {
   for (int flooders : {64, 72}) light_client_case(ringnats_bin(), flooders, 1000);
 }
 
+// Connections closed by the server while their receive waits for a buffer
+// (slow consumers among more flooders than buffers), their slots taken by
+// new connections at once: the stale places in the wait queue must be
+// skipped, never armed for the connection that now holds the slot.
+TEST(ReviewBreak, ClosedWhileWaitingForABufferThenSlotReused) {
+  TempConfig conf("max_pending: 65536\nmax_payload: 4096\n");
+  ServerProcess srv;
+  std::string err;
+  ASSERT_TRUE(srv.start(ringnats_bin(), 1, {"-c", conf.path()}, &err)) << err;
+  const int kFlooders = sanitized() ? 100 : 200;
+  std::vector<RawConn> fl(kFlooders);
+  for (int i = 0; i < kFlooders; ++i) {
+    if (i % 2) {  // a reader that never reads, its window small from the first byte
+      std::string info, out;
+      ASSERT_TRUE(fl[i].connect(srv.port(), kTimeoutMs, 4096) && fl[i].read_line(info));
+      ASSERT_TRUE(fl[i].send("CONNECT {\"verbose\":false}\r\nSUB sc 1\r\n") && fl[i].ping_pong(out));
+    } else {
+      ASSERT_TRUE(connect_quiet(fl[i], srv.port()));
+    }
+  }
+  RawConn pub;
+  ASSERT_TRUE(connect_quiet(pub, srv.port()));
+  {
+    PollFlood flood(fl, 1000);
+    // Every stalled reader passes max_pending and is closed, most of them
+    // while queued for a buffer; new connections take their slots.
+    std::string msg = "PUB sc 1000\r\n" + std::string(1000, 'x') + "\r\n";
+    std::string burst;
+    for (int i = 0; i < 100; ++i) burst += msg;
+    int churned = 0;
+    for (int round = 0; round < 40; ++round) {
+      ASSERT_TRUE(pub.send(burst));
+      for (int k = 0; k < 2; ++k) {
+        RawConn c;
+        ASSERT_TRUE(connect_quiet(c, srv.port())) << "new connection " << churned << " got no PONG";
+        ++churned;
+      }
+    }
+    std::string out;
+    ASSERT_TRUE(pub.ping_pong(out, 10000)) << "the publisher got no PONG";
+  }
+  int closed = 0;
+  for (int i = 1; i < kFlooders; i += 2) closed += fl[i].expect_closed(200) ? 1 : 0;
+  EXPECT_GT(closed, kFlooders / 4) << "too few slow consumers were closed for the case to be tried";
+  RawConn after;
+  ASSERT_TRUE(connect_quiet(after, srv.port()));
+  ASSERT_TRUE(after.send("SUB a 1\r\nPUB a 2\r\nhi\r\n"));
+  std::string got;
+  EXPECT_TRUE(after.read_until("MSG a 1 2\r\nhi\r\n", got)) << got;
+  int status = 0;
+  EXPECT_FALSE(srv.wait_exit(0, &status)) << "the server exited, status " << status;
+}
+
 TEST(ReviewBreak, QueueNoLossWith128Shards) {
   // 128 threads of a TSan server do not start within the harness's 5 s on
   // two cores; the release and ASan runs cover it.
