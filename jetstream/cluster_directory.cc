@@ -2,8 +2,8 @@
 // took its create request (R1) and is served from there: its subjects, its
 // acks and its API requests are subscribed cluster-wide, so the routes bring
 // them to it from any node. $JS.API.> is one queue group across the
-// JetStream nodes; the member a request reaches keeps quiet about a stream
-// another node holds. A directory (each node's streams, sent on every change
+// JetStream nodes; the member a request reaches sends one about a stream
+// another node holds on to it, and relays its answer. A directory (each node's streams, sent on every change
 // and every 2 s) lets any node name and list them, count them and refuse
 // overlapping subjects. It travels in the system account. Its entries are by server name (stable across a
 // restart): a node that is away keeps its streams there, answered with
@@ -46,6 +46,20 @@ constexpr std::string_view kPlacePrefix = "$JSC.RINGNATS.API.";
 // exactly that pattern is how a peer says it holds the stream.
 constexpr std::string_view kStreamPrefix = "$JSC.RINGNATS.S.";
 std::string stream_pattern(std::string_view name) { return std::string(kStreamPrefix).append(name).append(".>"); }
+
+// The answer to a request sent on to another node comes back through this
+// one: "$JSC.RINGNATS.R.<our id>.<token>". Sent to the client's own reply it
+// could be lost: the client's interest reaches the holder by the route from
+// the client's node, the request by another path (through this node, and
+// this node's shard 0), and nothing orders the two. Our relay subscription
+// is known to every peer long before, and our answer to the client follows
+// the path the request came by, after the interest that preceded it.
+constexpr std::string_view kRelayPrefix = "$JSC.RINGNATS.R.";
+// A holder that has not answered by then never will (it went away).
+constexpr int64_t kRelayForNs = 30'000'000'000;
+constexpr int64_t kRelaySweepEveryNs = 1'000'000'000;
+// Beyond this many waiting, a request carries the client's own reply.
+constexpr size_t kMaxRelays = 100'000;
 
 std::string marker_sid(uint32_t index, uint32_t gen) {
   std::string sid = "m";
@@ -139,7 +153,45 @@ void JetStream::marker_msg(Shard& s, Conn* c, const Sub& sub, const proto::MsgAr
 
 void JetStream::forward_to_holder(Shard& s, ApiRequest& r, std::string_view stream) {
   std::string subject = std::string(kStreamPrefix).append(stream).append(".").append(r.subject.substr(kApiPrefix.size()));
-  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(r.reply)});
+  std::string reply = relay_reply(s, r);
+  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(reply)});
+}
+
+std::string JetStream::relay_reply(Shard& s, ApiRequest& r) {
+  // A pull request's messages come to its reply over time, from the holder.
+  if (r.reply.empty() || std::string_view(r.subject).starts_with("$JS.API.CONSUMER.MSG.NEXT.")) return std::move(r.reply);
+  ShardState& st = state(s);
+  if (st.relays.size() >= kMaxRelays) return std::move(r.reply);
+  uint64_t token = ++st.next_relay;
+  st.relays.emplace(token, ShardState::Relay{r.account, std::move(r.reply), s.now_ns() + kRelayForNs});
+  return std::string(kRelayPrefix).append(server_id_).append(".").append(std::to_string(token));
+}
+
+void JetStream::relayed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view payload) {
+  // "$JSC.RINGNATS.R.<our id>.<token>"
+  std::string_view rest = m.subject.substr(std::min(m.subject.size(), kRelayPrefix.size()));
+  if (!rest.starts_with(server_id_) || rest.size() <= server_id_.size() + 1 || rest[server_id_.size()] != '.') return;
+  rest.remove_prefix(server_id_.size() + 1);
+  uint64_t token = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), token);
+  if (ec != std::errc() || end != rest.data() + rest.size()) return;
+  ShardState& st = state(s);
+  auto it = st.relays.find(token);
+  if (it == st.relays.end() || it->second.account != c->account) return;
+  st.replies.emplace_back(it->second.account,
+                          Outgoing{std::move(it->second.reply), std::string(payload), m.hdr > 0 ? m.hdr : -1});
+  st.relays.erase(it);
+}
+
+void JetStream::expire_relays(Shard& s) {
+  ShardState& st = state(s);
+  int64_t now = s.now_ns();
+  if (st.relays.empty() || now < st.next_relay_sweep_ns) return;
+  st.next_relay_sweep_ns = now + kRelaySweepEveryNs;
+  for (auto it = st.relays.begin(); it != st.relays.end();) {
+    if (it->second.expires_ns <= now) st.relays.erase(it++);
+    else ++it;
+  }
 }
 
 // --- the directory ---------------------------------------------------------------
@@ -338,7 +390,8 @@ std::string JetStream::placement_target(Shard& s, uint32_t account, std::string_
 
 void JetStream::place_create(Shard& s, ApiRequest& r, const std::string& target) {
   std::string subject = std::string(kPlacePrefix) + target + "." + r.subject.substr(kApiPrefix.size());
-  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(r.reply)});
+  std::string reply = relay_reply(s, r);
+  state(s).replies.emplace_back(r.account, Outgoing{std::move(subject), std::move(r.body), -1, std::move(reply)});
 }
 
 void JetStream::placed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view body) {
@@ -358,14 +411,18 @@ void JetStream::dir_start(Shard& s) {
   // In the system account, as nats' own cluster traffic: no client of an
   // ordinary account can read it or speak for a node.
   s.subscribe_internal(conn_for(s, srv_.accounts().system()), kDirSubjects, {}, kDirSid, true);
-  // Creates other nodes place here, in each account with JetStream.
+  // Creates other nodes place here, and the answers we relay, in each
+  // account with JetStream.
   for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc)
-    if (enabled_for(acc))
+    if (enabled_for(acc)) {
       s.subscribe_internal(conn_for(s, acc), std::string(kPlacePrefix) + server_id_ + ".>", {}, kPlaceSid, true);
+      s.subscribe_internal(conn_for(s, acc), std::string(kRelayPrefix) + server_id_ + ".*", {}, kRelaySid, true);
+    }
 }
 
 void JetStream::dir_tick(Shard& s) {
   if (!clustered_ || s.id() != 0) return;
+  expire_relays(s);
   int64_t now = s.now_ns();
   if (now >= dir_next_full_ns_) {
     dir_next_full_ns_ = now + (dir_peers_.empty() ? kDirAloneEveryNs : kDirEveryNs);

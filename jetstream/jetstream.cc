@@ -243,6 +243,7 @@ void JetStream::internal_msg(Shard& s, Conn* c, const Sub& sub, const proto::Msg
   }
   if (sub.sid == kDirSid) return dir_received(s, payload.substr(hdr));
   if (sub.sid == kPlaceSid) return placed_msg(s, c, m, payload.substr(hdr));
+  if (sub.sid == kRelaySid) return relayed_msg(s, c, m, payload);
   if (!sub.sid.empty() && sub.sid[0] == 'm') return marker_msg(s, c, sub, m, payload.substr(hdr));
   // Stream subjects: "<slot>.<gen>.<n>"; its acks "a<slot>.<gen>"; flow
   // control answers "f<slot>.<gen>".

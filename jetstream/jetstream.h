@@ -59,10 +59,12 @@ struct ApiRequest {
 // about no one stream.
 bool stream_of_request(std::string_view op, int& marker, std::string_view& stream);
 // The sids of shard 0's subscriptions to the API, to the cluster's stream
-// directory and to creates placed here; the size of a file store's blocks.
+// directory, to creates placed here and to the answers it relays; the size
+// of a file store's blocks.
 inline constexpr char kApiSid[] = "api";
 inline constexpr char kDirSid[] = "dir";
 inline constexpr char kPlaceSid[] = "place";
+inline constexpr char kRelaySid[] = "relay";
 inline constexpr uint64_t kBlockSize = 8u << 20;
 
 // An answer (ack or API response) waiting to be published.
@@ -181,6 +183,11 @@ class JetStream final : public JetStreamHooks {
   // A request about a stream a peer holds, sent on to it (shard 0).
   void forward_to_holder(Shard& s, ApiRequest& r, std::string_view stream);
   void placed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view body);
+  // The reply subject a request sent on to another node carries: this
+  // node's, which passes the answer on to the client's own (shard 0).
+  std::string relay_reply(Shard& s, ApiRequest& r);
+  void relayed_msg(Shard& s, Conn* c, const proto::MsgArgs& m, std::string_view payload);
+  void expire_relays(Shard& s);
 
   // --- the API (api.cc) ---
   void api_request(Shard& s, ApiRequest& r);       // on shard 0

@@ -58,6 +58,16 @@ struct JetStream::ShardState {
   int64_t next_sync_ns = 0;
   int64_t next_state_save_ns = 0;
   std::vector<uint32_t> to_pump;  // streams whose consumers may deliver
+  // Shard 0 in a cluster: requests sent on to another node whose answer
+  // comes back here, by token (see relay_reply).
+  struct Relay {
+    uint32_t account = 0;
+    std::string reply;
+    int64_t expires_ns = 0;
+  };
+  absl::flat_hash_map<uint64_t, Relay> relays;
+  uint64_t next_relay = 0;
+  int64_t next_relay_sweep_ns = 0;
 };
 
 // Sends at once (the end of a turn, a write completion, a timer).

