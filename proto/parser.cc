@@ -83,6 +83,49 @@ bool Parser::step_word(char b) {
   return true;
 }
 
+const char* Parser::frame_pub_line(const char* p, const char* end) {
+  // A token: bytes above ' ' (a control byte anywhere takes the general path).
+  auto token_end = [end](const char* q) {
+    while (q < end && static_cast<unsigned char>(*q) > ' ') ++q;
+    return q;
+  };
+  auto skip_space = [end](const char* q) {
+    while (q < end && (*q == ' ' || *q == '\t')) ++q;
+    return q;
+  };
+  const char* const start = p;
+  const char* subj_end = token_end(p);
+  if (subj_end == p || subj_end >= end || (*subj_end != ' ' && *subj_end != '\t')) return nullptr;
+  const char* t2 = skip_space(subj_end);
+  const char* t2_end = token_end(t2);
+  if (t2_end == t2 || t2_end >= end) return nullptr;
+  const char* digits = t2;
+  const char* digits_end = t2_end;
+  std::string_view reply;
+  if (*t2_end != '\r') {
+    if (*t2_end != ' ' && *t2_end != '\t') return nullptr;
+    digits = skip_space(t2_end);
+    digits_end = token_end(digits);
+    if (digits_end == digits || digits_end >= end || *digits_end != '\r') return nullptr;
+    reply = std::string_view(t2, static_cast<size_t>(t2_end - t2));
+  }
+  if (digits_end + 1 >= end || digits_end[1] != '\n') return nullptr;
+  const size_t ndigits = static_cast<size_t>(digits_end - digits);
+  if (ndigits > 9 || static_cast<size_t>(digits_end - start) > line_limit()) return nullptr;
+  int64_t n = 0;
+  for (const char* d = digits; d < digits_end; ++d) {
+    const unsigned v = static_cast<unsigned char>(*d - '0');
+    if (v > 9) return nullptr;
+    n = n * 10 + v;
+  }
+  msg_.clear(Op::Pub, std::string_view(start, static_cast<size_t>(digits_end - start)));
+  msg_.subject = std::string_view(start, static_cast<size_t>(subj_end - start));
+  msg_.reply = reply;
+  msg_.size = n;
+  msg_.size_text = std::string_view(digits, ndigits);
+  return digits_end + 1;
+}
+
 // "subject [reply] size" split from the end: the size's digits, then the
 // subject and an optional reply. False for anything else (leading spaces,
 // more tokens, no or too many digits), which the general split then decides.

@@ -104,6 +104,11 @@ class Parser {
   bool step_word(char b);  // false = unknown op
   ErrCode build_msg_args(std::string_view arg);
   bool pub_args_fast(std::string_view arg);  // the common PUB line, else false
+  // The common PUB line, "subject [reply] digits\r\n" with nothing unusual
+  // in it, framed in one pass from `p` (the subject's first byte): fills
+  // msg_ and returns the position of its '\n', else null (and msg_ is left
+  // for the general path to fill).
+  const char* frame_pub_line(const char* p, const char* end);
   void rebase_msg_args();  // point msg_ views into arg_buf_
   size_t line_limit() const {
     return kind_ == ConnKind::Client ? max_control_line_ : kRouteLineLimit;
@@ -166,17 +171,30 @@ FeedResult Parser::feed(const char* buf, size_t len, H& h) {
           size_t a = i;
           while (a < len && is_arg_space(buf[a])) ++a;
           if (a + 1 >= len || buf[a] == '\r' || buf[a] == '\n') break;
-          const char* nl = static_cast<const char*>(std::memchr(buf + a + 1, '\n', len - a - 1));
-          if (nl == nullptr) break;
-          const size_t e = static_cast<size_t>(nl - buf);
-          std::string_view arg(buf + a, e - a);
-          if (arg.size() > 1 && arg.back() == '\r') arg.remove_suffix(1);
-          if (arg.size() > line_limit() || build_msg_args(arg) != ErrCode::None) break;
-          i = e + 1;
+          const char* nl = frame_pub_line(buf + a, buf + len);
+          if (nl == nullptr) {
+            nl = static_cast<const char*>(std::memchr(buf + a + 1, '\n', len - a - 1));
+            if (nl == nullptr) break;
+            std::string_view arg(buf + a, static_cast<size_t>(nl - buf) - a);
+            if (arg.size() > 1 && arg.back() == '\r') arg.remove_suffix(1);
+            if (arg.size() > line_limit() || build_msg_args(arg) != ErrCode::None) break;
+          }
+          i = static_cast<size_t>(nl - buf) + 1;
           if (h.on_msg_args(msg_) == Flow::Stop) return FeedResult{i, FeedResult::Stopped, ErrCode::None};
-          state_ = State::Payload;
           have_ = 0;
           storage_ = nullptr;
+          const size_t size = static_cast<size_t>(msg_.size);
+          if (len - i >= size + 2 && buf[i + size] == '\r' && buf[i + size + 1] == '\n') {
+            // The whole payload too (the Payload state's own case, inline).
+            std::string_view payload(buf + i, size);
+            i += size + 2;
+            Flow f = h.on_msg(msg_, payload, false);
+            state_ = State::Start;
+            if (f == Flow::Pause) return FeedResult{i, FeedResult::Paused, ErrCode::None};
+            if (f == Flow::Stop) return FeedResult{i, FeedResult::Stopped, ErrCode::None};
+            break;
+          }
+          state_ = State::Payload;
           break;  // the payload: the Payload state, next
         }
         if (!start_word(b)) return fail(ErrCode::UnknownOp);

@@ -151,11 +151,33 @@ TEST(Parser, PubFastPathSameAsByteStates) {
       "PUB foo 1234567890\r\n",      "PUB foo 12a\r\n",                "PUB \r\n",
       "PUB \n",                       "PUB foo 3\r\nabcd\r\n",          "PUB foo 3\r\nabc\rX",
       "PUB foo -3\r\nabc\r\n",       "PUB a.b.c _INBOX.x 5\r\nhello\r\nPING\r\n",
+      // What the one-pass framing must leave to the general path, or frame as it would.
+      "PUB fo\x01o 3\r\nabc\r\n",    "PUB f\xc3\xa9 3\r\nabc\r\n",     "PUB foo bar\t3\r\nabc\r\n",
+      "PUB foo 3\r\r\nabc\r\n",      "PUB foo 3\rX\r\nabc\r\n",       "PUB foo bar 3 \r\nabc\r\n",
+      "PUB foo 123456789\r\n",      "PUB foo 3\r\nabc\r\nPUB bar 0\r\n\r\nPUB baz r 1\r\nx\r\n",
+      "PUB foo 3\r\nab\r\n\r\n",     "PUB foo bar\r\n",               "PUB foo  \r\n",
+      "PUB foo 3\r\nabc\n\r",         "PUB foo\x7f 1\r\nx\r\n",
   };
   for (const char* line : lines) {
     SCOPED_TRACE(line);
     expect_all_splits_equal(ConnKind::Client, line);
     expect_all_splits_equal(ConnKind::Route, line);
+  }
+}
+
+// The control line limit holds on the one-pass framing as on the byte states.
+TEST(Parser, PubLineAtAndOverTheLimit) {
+  for (size_t subject : {size_t{4094}, size_t{4095}}) {  // "<subject> 1" is 4096, then 4097 bytes
+    std::string line = "PUB " + std::string(subject, 's') + " 1\r\nx\r\n";
+    Outcome o = whole(ConnKind::Client, line);
+    if (subject == 4094) {
+      EXPECT_EQ(o.status, FeedResult::Done);
+      ASSERT_EQ(o.events.size(), 1u);
+    } else {
+      EXPECT_EQ(o.status, FeedResult::Error);
+      EXPECT_EQ(o.err, ErrCode::MaxControlLine);
+    }
+    expect_all_splits_equal(ConnKind::Client, line);
   }
 }
 
