@@ -11,12 +11,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/accounts.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "core/shard.h"
 #include "jetstream/jetstream.h"
 #include "jetstream/json_get.h"
 #include "jetstream/shard_state.h"
+#include "proto/subject.h"
 
 namespace ringnats::js {
 
@@ -50,6 +52,19 @@ std::string with_commas(uint64_t n) {
     out += d[i];
   }
   return out;
+}
+
+// An account's own service import of the JetStream API takes the place of
+// the answers this server would give it (nats' serviceImportExists and
+// serviceImportShadowed): an account that reaches another account's
+// JetStream gets that account's answer only. With JetStream, an import of
+// exactly "$JS.API.>" does; without, any import covering "$JS.API.INFO".
+bool api_imported(const AccountTable& accounts, uint32_t acc, bool enabled) {
+  for (uint32_t id : accounts.at(acc).service_imports) {
+    const std::string& from = accounts.service_import(id).from;
+    if (enabled ? from == "$JS.API.>" : proto::subject_matches(from, "$JS.API.INFO")) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -142,6 +157,7 @@ bool JetStream::start(std::string& err) {
   bool ok = srv_.gather([this](Shard& s) {
     if (s.id() == 0) {
       for (uint32_t acc = 0; acc < srv_.accounts().size(); ++acc) {
+        if (api_imported(srv_.accounts(), acc, enabled_for(acc))) continue;
         if (enabled_for(acc)) {
           // In a cluster, one queue group across the JetStream nodes: a request
           // reaches one of them, from any node, stock nats-server's included.

@@ -5,6 +5,7 @@
 // deliveries and status messages are compared too, headers included.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -24,50 +25,59 @@ struct Req {
   int frames = 1;                      // answers to collect (pull requests: several)
 };
 
-// Sends `r` with its own inbox and returns the answers (MSG frames to it),
-// each rendered as "<reply field>|<headers>|<payload>", masked.
-std::vector<std::string> ask(RawConn& c, const Req& r, int n) {
-  std::string inbox = "_INBOX.d" + std::to_string(n);
-  std::string wire;
-  if (r.headers.empty()) {
-    wire = "PUB " + r.subject + " " + inbox + " " + std::to_string(r.body.size()) + "\r\n" + r.body + "\r\n";
-  } else {
-    wire = "HPUB " + r.subject + " " + inbox + " " + std::to_string(r.headers.size()) + " " +
-           std::to_string(r.headers.size() + r.body.size()) + "\r\n" + r.headers + r.body + "\r\n";
-  }
-  std::vector<std::string> got;
-  if (!c.send(wire)) return got;
+// A MSG or HMSG frame as "<subject>|<reply field>|<headers>|<payload>",
+// times and the ack timestamp masked; empty for any other frame.
+std::string render_frame(const std::string& f) {
+  if (f.rfind("MSG ", 0) != 0 && f.rfind("HMSG ", 0) != 0) return {};
   static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)");
   static const std::regex kAckTs(R"((\$JS\.ACK\.[^ .]+\.[^ .]+\.\d+\.\d+\.\d+\.)\d+(\.\d+))");
-  while (static_cast<int>(got.size()) < r.frames) {
+  size_t eol = f.find("\r\n");
+  std::string line = f.substr(0, eol), payload = f.substr(eol + 2, f.size() - eol - 4);
+  std::vector<std::string> tok;
+  for (size_t i = 0; i < line.size();) {
+    size_t j = line.find(' ', i);
+    if (j == std::string::npos) j = line.size();
+    if (j > i) tok.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  bool hmsg = tok[0] == "HMSG";
+  size_t fixed = hmsg ? 5 : 4;
+  std::string reply = tok.size() > fixed ? tok[3] : "";
+  std::string hdr = hmsg ? payload.substr(0, std::stoul(tok[tok.size() - 2])) : "";
+  std::string body = hmsg ? payload.substr(hdr.size()) : payload;
+  std::string rendered = tok[1] + "|" + reply + "|" + escape(hdr) + "|" + body;
+  rendered = std::regex_replace(rendered, kTime, "<time>");
+  return std::regex_replace(rendered, kAckTs, "$1<ts>$2");
+}
+
+// Frames read from `c`, rendered, until `enough` says so or none come for 3 s.
+template <class Enough>
+std::vector<std::string> read_frames(RawConn& c, Enough&& enough) {
+  std::vector<std::string> got;
+  for (;;) {
     std::vector<std::string> frames;
     size_t used = split_frames(c.buffer(), frames);
     c.buffer().erase(0, used);
-    for (const std::string& f : frames) {
-      if (f.rfind("MSG ", 0) != 0 && f.rfind("HMSG ", 0) != 0) continue;
-      size_t eol = f.find("\r\n");
-      std::string line = f.substr(0, eol), payload = f.substr(eol + 2, f.size() - eol - 4);
-      std::vector<std::string> tok;
-      for (size_t i = 0; i < line.size();) {
-        size_t j = line.find(' ', i);
-        if (j == std::string::npos) j = line.size();
-        if (j > i) tok.push_back(line.substr(i, j - i));
-        i = j + 1;
-      }
-      bool hmsg = tok[0] == "HMSG";
-      size_t fixed = hmsg ? 5 : 4;
-      std::string reply = tok.size() > fixed ? tok[3] : "";
-      std::string hdr = hmsg ? payload.substr(0, std::stoul(tok[tok.size() - 2])) : "";
-      std::string body = hmsg ? payload.substr(hdr.size()) : payload;
-      std::string rendered = tok[1] + "|" + reply + "|" + escape(hdr) + "|" + body;
-      rendered = std::regex_replace(rendered, kTime, "<time>");
-      rendered = std::regex_replace(rendered, kAckTs, "$1<ts>$2");
-      got.push_back(rendered);
-    }
-    if (static_cast<int>(got.size()) >= r.frames) break;
+    for (const std::string& f : frames)
+      if (std::string r = render_frame(f); !r.empty()) got.push_back(std::move(r));
+    if (enough(got)) break;
     if (c.read_some(3000) <= 0) break;
   }
   return got;
+}
+
+std::string wire_of(const Req& r, const std::string& inbox) {
+  if (r.headers.empty())
+    return "PUB " + r.subject + " " + inbox + " " + std::to_string(r.body.size()) + "\r\n" + r.body + "\r\n";
+  return "HPUB " + r.subject + " " + inbox + " " + std::to_string(r.headers.size()) + " " +
+         std::to_string(r.headers.size() + r.body.size()) + "\r\n" + r.headers + r.body + "\r\n";
+}
+
+// Sends `r` with its own inbox and returns the answers (MSG frames to it),
+// each rendered as above.
+std::vector<std::string> ask(RawConn& c, const Req& r, int n) {
+  if (!c.send(wire_of(r, "_INBOX.d" + std::to_string(n)))) return {};
+  return read_frames(c, [&](const std::vector<std::string>& got) { return static_cast<int>(got.size()) >= r.frames; });
 }
 
 std::vector<Req> script() {
@@ -260,6 +270,73 @@ TEST(JetStreamDifferential, ApiAnswersMatchStock) {
                   << "\n  ringnats:" << o;
   }
   EXPECT_EQ(diffs, 0);
+}
+
+// An account that reaches another account's JetStream through a service
+// import of "$JS.API.>" gets that account's answers only, whether or not it
+// has JetStream of its own (nats lets the import take the place of its own
+// API). Each request is followed by a second one as a fence: an extra answer
+// from the importer's own API, which answers in its turn, would come before
+// the fence's. (ringnats answered twice, its own "not enabled" or "not
+// found" beside the import's.)
+std::vector<std::string> through_import(const std::string& bin, const std::string& dir, bool y_has_js) {
+  TempConfig conf(std::string("accounts {\n"
+                              "  X: { jetstream: enabled, users: [{user: x, password: px}],\n"
+                              "       exports: [{service: \"$JS.API.>\"}] }\n"
+                              "  Y: { ") +
+                  (y_has_js ? "jetstream: enabled, " : "") +
+                  "users: [{user: y, password: py}],\n"
+                  "       imports: [{service: {account: X, subject: \"$JS.API.>\"}}] }\n"
+                  "}\n");
+  ServerProcess srv;
+  std::string err;
+  if (!srv.start(bin, 2, {"-c", conf.path(), "-js", "-sd", dir}, &err)) {
+    ADD_FAILURE() << bin << ": " << err;
+    return {};
+  }
+  auto login = [&](RawConn& c, const char* user, const char* pass) {
+    std::string line, pong;
+    return c.connect(srv.port()) && c.read_line(line) &&
+           c.send(std::string("CONNECT {\"verbose\":false,\"headers\":true,\"protocol\":1,\"user\":\"") + user +
+                  "\",\"pass\":\"" + pass + "\"}\r\nSUB _INBOX.> 1\r\n") &&
+           c.ping_pong(pong);
+  };
+  RawConn x, y;
+  if (!login(x, "x", "px") || !login(y, "y", "py")) {
+    ADD_FAILURE() << "login to " << bin;
+    return {};
+  }
+  std::vector<std::string> out = ask(x, Req{"$JS.API.STREAM.CREATE.S", R"({"name":"S","subjects":["s.>"]})", "", 1}, 0);
+  int n = 0;
+  for (const char* subject : {"$JS.API.INFO", "$JS.API.STREAM.INFO.S", "$JS.API.STREAM.NAMES"}) {
+    std::string fence = "_INBOX.fence" + std::to_string(n);
+    if (!y.send(wire_of(Req{subject, "", "", 1}, "_INBOX.y" + std::to_string(n)) + wire_of(Req{"$JS.API.INFO", "", "", 1}, fence)))
+      break;
+    const std::string answer = "_INBOX.y" + std::to_string(n++) + "|";
+    std::vector<std::string> got = read_frames(y, [&](const std::vector<std::string>& g) {
+      bool fenced = false, answered = false;
+      for (const std::string& f : g) {
+        fenced = fenced || f.rfind(fence + "|", 0) == 0;
+        answered = answered || f.rfind(answer, 0) == 0;
+      }
+      return fenced && answered;
+    });
+    // The fence may overtake an answer that its stream's shard gives.
+    std::sort(got.begin(), got.end());
+    for (std::string& f : got) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+TEST(JetStreamDifferential, AnotherAccountsJetStreamThroughAnImport) {
+  for (bool y_has_js : {false, true}) {
+    SCOPED_TRACE(y_has_js ? "the importer has JetStream" : "the importer has no JetStream");
+    StoreDir a, b;
+    std::vector<std::string> stock = through_import(stock_bin(), a.path, y_has_js);
+    std::vector<std::string> ours = through_import(ringnats_bin(), b.path, y_has_js);
+    EXPECT_EQ(stock.size(), 7u);  // the create, then each request's answer and its fence's
+    EXPECT_EQ(ours, stock);
+  }
 }
 
 }  // namespace
