@@ -235,6 +235,16 @@ void JetStream::answer_after_writes(ShardState& st, StreamSlot& slot, const ApiR
 void JetStream::api_request(Shard& s, ApiRequest& r) {
   if (!r.subject.starts_with(kApiPrefix)) return;
   std::string_view op = std::string_view(r.subject).substr(kApiPrefix.size());
+  if (!enabled_for(r.account)) {
+    // nats' answer to every request that has a response type (a pull or a
+    // direct get has none: no answer).
+    const char* type = op == "INFO"           ? "account_info_response"
+                       : op == "STREAM.NAMES" ? "stream_names_response"
+                       : op == "STREAM.LIST"  ? "stream_list_response"
+                                              : response_type_of(op);
+    if (type) answer_error(s, r, type, Err::NotEnabledForAccount);
+    return;
+  }
   if (clustered_ && !r.at_owner) {
     // This node's member of the $JS.API queue group took the request: a
     // stream held here is answered here, one a peer holds is sent on to it
@@ -266,8 +276,6 @@ void JetStream::api_request(Shard& s, ApiRequest& r) {
       }
     }
   }
-  if (op == "INFO" && !enabled_for(r.account))
-    return answer_error(s, r, "account_info_response", Err::NotEnabledForAccount);
   // Account info shows the counts from before this request, as nats'.
   if (op == "INFO") queue(state(s), r.account, r.reply, account_info(r.account));
   {

@@ -3,12 +3,13 @@
 // acks and its API requests are subscribed cluster-wide, so the routes bring
 // them to it from any node. $JS.API.> is one queue group across the
 // JetStream nodes; the member a request reaches sends one about a stream
-// another node holds on to it, and relays its answer. A directory (each node's streams, sent on every change
-// and every 2 s) lets any node name and list them, count them and refuse
-// overlapping subjects. It travels in the system account. Its entries are by server name (stable across a
-// restart): a node that is away keeps its streams there, answered with
-// nats' 10008 until it is back; a node restarted under the same name
-// replaces them with what it holds now.
+// another node holds on to it, and relays its answer. A directory (each
+// node's streams, sent on every change and every 2 s) lets any node name and
+// list them, count them and refuse overlapping subjects. It travels in the
+// system account. Its entries are by server name (stable across a restart):
+// a node that is away keeps its streams there, answered with nats' 10008
+// until it is back; a node restarted under the same name replaces them with
+// what it holds now.
 // Threads: markers run on the stream's owner shard; the directory on shard 0.
 #include <algorithm>
 #include <charconv>

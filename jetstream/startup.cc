@@ -59,10 +59,13 @@ std::string with_commas(uint64_t n) {
 // serviceImportShadowed): an account that reaches another account's
 // JetStream gets that account's answer only. With JetStream, an import of
 // exactly "$JS.API.>" does; without, any import covering "$JS.API.INFO".
+// Not one from the system account: in nats that reaches the server's own
+// API, which answers for the importer, as our subscription in it does.
 bool api_imported(const AccountTable& accounts, uint32_t acc, bool enabled) {
   for (uint32_t id : accounts.at(acc).service_imports) {
-    const std::string& from = accounts.service_import(id).from;
-    if (enabled ? from == "$JS.API.>" : proto::subject_matches(from, "$JS.API.INFO")) return true;
+    const ServiceImportRt& im = accounts.service_import(id);
+    if (im.exporter == accounts.system()) continue;
+    if (enabled ? im.from == "$JS.API.>" : proto::subject_matches(im.from, "$JS.API.INFO")) return true;
   }
   return false;
 }
@@ -163,8 +166,8 @@ bool JetStream::start(std::string& err) {
           // reaches one of them, from any node, stock nats-server's included.
           s.subscribe_internal(conn_for(s, acc), "$JS.API.>", clustered_ ? kApiQueue : "", kApiSid, clustered_);
         } else if (acc != srv_.accounts().system()) {
-          // nats answers an account without JetStream its account info only.
-          s.subscribe_internal(conn_for(s, acc), "$JS.API.INFO", {}, kApiSid);
+          // nats answers an account without JetStream "not enabled" (10039).
+          s.subscribe_internal(conn_for(s, acc), "$JS.API.>", {}, kApiSid);
         }
       }
       dir_start(s);
