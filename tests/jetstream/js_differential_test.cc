@@ -226,6 +226,16 @@ std::vector<Req> script() {
   return s;
 }
 
+// A client that sees every answer to its inboxes; `login` adds fields to
+// CONNECT (",\"user\":...").
+bool open_asker(RawConn& c, int port, const std::string& login = "") {
+  std::string line, pong;
+  return c.connect(port) && c.read_line(line) &&
+         c.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1" + login +
+                "}\r\nSUB _INBOX.> 1\r\n") &&
+         c.ping_pong(pong);
+}
+
 std::vector<std::vector<std::string>> run(const std::string& bin, const std::string& dir) {
   ServerProcess srv;
   std::string err;
@@ -235,10 +245,7 @@ std::vector<std::vector<std::string>> run(const std::string& bin, const std::str
     return out;
   }
   RawConn c;
-  std::string line, pong;
-  if (!c.connect(srv.port()) || !c.read_line(line) ||
-      !c.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"protocol\":1}\r\nSUB _INBOX.> 1\r\n") ||
-      !c.ping_pong(pong)) {
+  if (!open_asker(c, srv.port())) {
     ADD_FAILURE() << "connect to " << bin;
     return out;
   }
@@ -288,15 +295,9 @@ std::vector<std::string> answers_to_y(const std::string& bin, const std::string&
     ADD_FAILURE() << bin << ": " << err;
     return {};
   }
-  auto login = [&](RawConn& c, const char* user, const char* pass) {
-    std::string line, pong;
-    return c.connect(srv.port()) && c.read_line(line) &&
-           c.send(std::string("CONNECT {\"verbose\":false,\"headers\":true,\"protocol\":1,\"user\":\"") + user +
-                  "\",\"pass\":\"" + pass + "\"}\r\nSUB _INBOX.> 1\r\n") &&
-           c.ping_pong(pong);
-  };
   RawConn x, y;
-  if (!login(x, "x", "px") || !login(y, "y", "py")) {
+  if (!open_asker(x, srv.port(), ",\"user\":\"x\",\"pass\":\"px\"") ||
+      !open_asker(y, srv.port(), ",\"user\":\"y\",\"pass\":\"py\"")) {
     ADD_FAILURE() << "login to " << bin;
     return {};
   }
