@@ -282,8 +282,14 @@ void flush(Floor& f, Conn* c) {
     c->out_sent += size_t(n);
     f.queued_out -= size_t(n);
   }
+  // Drop what went out once it is half the buffer, so a subscriber that lags
+  // for a whole run does not grow it without end (the pages would cost more
+  // than the messages).
   if (c->out_sent == c->out.size()) {
     c->out.clear();
+    c->out_sent = 0;
+  } else if (c->out_sent >= (64 << 10) && 2 * c->out_sent >= c->out.size()) {
+    c->out.erase(0, c->out_sent);
     c->out_sent = 0;
   }
 }
