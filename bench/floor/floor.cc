@@ -1,8 +1,9 @@
 // floor: the least a NATS server can spend per message on this machine, as a
 // reference for issue 10's targets, not a server. One thread, edge-triggered
-// epoll, 256 KiB reads, one write per connection per turn, subjects matched by
-// a scan of a handful of subscriptions; no limits, auth, cluster or anything
-// else a server owes its users. tools/bench-compare runs it as a third server
+// epoll, 256 KiB reads, the payload copied once into a chain of 64 KiB output
+// chunks and one writev per connection per turn, subjects matched by a scan
+// of a handful of subscriptions; no limits, auth, cluster or anything else a
+// server owes its users. tools/bench-compare runs it as a third server
 // (`--servers ringnats,nats-server,floor`) with the same flags and clients.
 // Written by hand because it is the measurement: it must do nothing extra.
 
@@ -15,11 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,19 +33,24 @@
 namespace {
 
 constexpr size_t kReadSize = 256 * 1024;       // as ringnats' receives
-constexpr size_t kPauseOutBytes = 8 << 20;     // stop reading while this much waits to go out
+// Stop reading while this much waits to go out: small enough that a payload
+// is still in cache when the kernel copies it out.
+constexpr size_t kPauseOutBytes = 1 << 20;
+constexpr size_t kChunkBytes = 64 * 1024;      // output is a chain of these, sent with writev
 constexpr size_t kMaxPayload = 1 << 20;
 
 struct Conn {
   int fd = -1;
   std::vector<char> in;
   size_t in_len = 0;
-  std::string out;
+  std::deque<std::string> out;  // appended at the back; the front is sent from `out_sent`
   size_t out_sent = 0;
+  size_t out_bytes = 0;  // not yet sent
   bool readable = false;   // an edge came and the socket may still hold data
   bool writable = true;
   bool queued_flush = false;
   bool no_responders = false;
+  bool peer_closed = false;  // RDHUP seen: read on until the EOF
   bool closed = false;
 };
 
@@ -63,6 +72,7 @@ struct Floor {
   std::vector<Conn*> to_flush;
   size_t queued_out = 0;
   std::string info;
+  std::vector<std::string> spare_chunks;
 
   std::vector<const Sub*> matched;
   std::vector<const Sub*> picked;
@@ -82,8 +92,19 @@ bool token_match(std::string_view pattern, std::string_view subject) {
 
 void queue_output(Floor& f, Conn* c, std::string_view a, std::string_view b = {}, std::string_view d = {}) {
   if (c->closed) return;
-  c->out.append(a).append(b).append(d);
-  f.queued_out += a.size() + b.size() + d.size();
+  const size_t n = a.size() + b.size() + d.size();
+  if (c->out.empty() || c->out.back().size() + n > std::max(kChunkBytes, c->out.back().capacity())) {
+    if (f.spare_chunks.empty()) {
+      c->out.emplace_back();
+      c->out.back().reserve(kChunkBytes);
+    } else {
+      c->out.push_back(std::move(f.spare_chunks.back()));
+      f.spare_chunks.pop_back();
+    }
+  }
+  c->out.back().append(a).append(b).append(d);
+  c->out_bytes += n;
+  f.queued_out += n;
   if (!c->queued_flush) {
     c->queued_flush = true;
     f.to_flush.push_back(c);
@@ -181,7 +202,7 @@ void close_conn(Floor& f, Conn* c) {
   if (c->closed) return;
   c->closed = true;
   drop_subs_of(f, c);
-  f.queued_out -= c->out.size() - c->out_sent;
+  f.queued_out -= c->out_bytes;
   epoll_ctl(f.ep, EPOLL_CTL_DEL, c->fd, nullptr);
   close(c->fd);
 }
@@ -262,14 +283,23 @@ void read_some(Floor& f, Conn* c) {
     return;
   }
   // A short read emptied the socket: the next data brings a new edge.
-  c->readable = size_t(n) == room;
+  c->readable = size_t(n) == room || c->peer_closed;
   c->in_len += size_t(n);
   if (!parse(f, c)) close_conn(f, c);
 }
 
 void flush(Floor& f, Conn* c) {
-  while (!c->closed && c->writable && c->out_sent < c->out.size()) {
-    ssize_t n = send(c->fd, c->out.data() + c->out_sent, c->out.size() - c->out_sent, MSG_NOSIGNAL);
+  while (!c->closed && c->writable && c->out_bytes > 0) {
+    iovec iov[64];
+    int n_iov = 0;
+    for (size_t i = 0; i < c->out.size() && n_iov < 64; ++i) {
+      const size_t from = i == 0 ? c->out_sent : 0;
+      iov[n_iov++] = iovec{c->out[i].data() + from, c->out[i].size() - from};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = size_t(n_iov);
+    ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       c->writable = false;
@@ -279,18 +309,22 @@ void flush(Floor& f, Conn* c) {
       close_conn(f, c);
       return;
     }
-    c->out_sent += size_t(n);
+    c->out_bytes -= size_t(n);
     f.queued_out -= size_t(n);
-  }
-  // Drop what went out once it is half the buffer, so a subscriber that lags
-  // for a whole run does not grow it without end (the pages would cost more
-  // than the messages).
-  if (c->out_sent == c->out.size()) {
-    c->out.clear();
-    c->out_sent = 0;
-  } else if (c->out_sent >= (64 << 10) && 2 * c->out_sent >= c->out.size()) {
-    c->out.erase(0, c->out_sent);
-    c->out_sent = 0;
+    size_t left = size_t(n);
+    while (left > 0) {
+      std::string& front = c->out.front();
+      const size_t here = front.size() - c->out_sent;
+      if (left < here) {
+        c->out_sent += left;
+        break;
+      }
+      left -= here;
+      c->out_sent = 0;
+      front.clear();
+      if (front.capacity() <= 4 * kChunkBytes) f.spare_chunks.push_back(std::move(front));
+      c->out.pop_front();
+    }
   }
 }
 
@@ -353,6 +387,7 @@ int main(int argc, char** argv) {
   fprintf(stderr, "floor: listening on %s:%d\n", addr, port);
 
   std::vector<epoll_event> events(256);
+  size_t turn = 0;
   for (;;) {
     // Block only when nothing is left to read or write.
     bool work = false;
@@ -365,17 +400,23 @@ int main(int argc, char** argv) {
         continue;
       }
       if (events[size_t(i)].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+      if (events[size_t(i)].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->peer_closed = true;
       if (events[size_t(i)].events & EPOLLOUT) {
         c->writable = true;
-        if (c->out_sent < c->out.size() && !c->queued_flush) {
+        if (c->out_bytes > 0 && !c->queued_flush) {
           c->queued_flush = true;
           f.to_flush.push_back(c);
         }
       }
     }
     // One read for each connection that has data, while output is not piling up.
-    for (size_t i = 0; i < f.conns.size() && f.queued_out < kPauseOutBytes; ++i)
-      if (!f.conns[i]->closed && f.conns[i]->readable) read_some(f, f.conns[i].get());
+    // Starting one further each turn, so no publisher is always last when the pause comes.
+    const size_t count = f.conns.size();
+    for (size_t k = 0; k < count && f.queued_out < kPauseOutBytes; ++k) {
+      Conn* c = f.conns[(turn + k) % count].get();
+      if (!c->closed && c->readable) read_some(f, c);
+    }
+    ++turn;
     for (Conn* c : f.to_flush) {
       c->queued_flush = false;
       flush(f, c);
